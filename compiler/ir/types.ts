@@ -1,0 +1,208 @@
+// THE IR of snnc: one tagged union of nodes, shared by the model format, the trainer's
+// output, every pass, every backend and the reference simulator. It imports nothing, so
+// any module (including runtime/) may depend on it without pulling in the compiler.
+// Semantics of every node are specified in docs/semantics.md; this file is the shape.
+
+/** A fixed-point format: a signed integer of `bits` bits whose value is `int * 2^-frac`. */
+export interface FixedPoint {
+  bits: 8 | 16 | 32;
+  frac: number;
+}
+
+/** A dense float tensor, row-major. */
+export interface FloatTensor {
+  dtype: 'f32';
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A dense integer tensor, row-major; every value fits `fmt.bits` signed bits. */
+export interface IntTensor {
+  dtype: 'int';
+  shape: number[];
+  data: Int32Array;
+  fmt: FixedPoint;
+}
+
+export type Tensor = FloatTensor | IntTensor;
+
+/**
+ * Event-driven synapse table, indexed by presynaptic channel (see docs/semantics.md
+ * "Synapse tables"). `dense`: every presynaptic channel owns a full row of `rowLength`
+ * weights. `sparse`: row r owns entries [rowStart[r], rowStart[r+1]) of (target, weight).
+ * Which one a pass picked changes op counts (a dense row adds its zeros), never results.
+ */
+export type SynapseTable =
+  | { layout: 'dense'; rows: number; rowLength: number; weights: Int32Array; weightBits: 8 | 16 }
+  | {
+      layout: 'sparse';
+      rows: number;
+      rowLength: number;
+      rowStart: Uint32Array;
+      target: Uint16Array;
+      weights: Int32Array;
+      weightBits: 8 | 16;
+    };
+
+// ---------------------------------------------------------------------------------- nodes
+
+/** Token ids of one sentence, truncated to `maxLen`; defines the position axis n <= maxLen. */
+export interface TokensNode {
+  kind: 'tokens';
+  id: string;
+  maxLen: number;
+}
+
+/** A fixed-size real vector input (e.g. a sentence embedding), values in [0, 1]. */
+export interface VectorNode {
+  kind: 'vector';
+  id: string;
+  dim: number;
+}
+
+/**
+ * Embedding lookup: token id -> `dim` values in [0, 1] (positive-shifted). Row 0 is the
+ * padding token and must be all zeros; row 1 is <unk>. After the pack pass, `levels`
+ * holds the q-bit integer levels that the encoder consumes and `table` may be dropped.
+ */
+export interface EmbeddingNode {
+  kind: 'embedding';
+  id: string;
+  from: string;
+  vocab: number;
+  dim: number;
+  table?: FloatTensor;
+  levels?: { bits: number; data: Uint8Array };
+}
+
+/**
+ * Value -> spike encoder over the model's T steps. `rate`: deterministic
+ * accumulate-and-fire on q-bit levels; `binary`: rate with q = 1; `poisson`: Bernoulli per
+ * step from the specified xorshift32 PRNG (docs/semantics.md "Encoders").
+ */
+export interface EncoderNode {
+  kind: 'encoder';
+  id: string;
+  from: string;
+  scheme: 'rate' | 'binary' | 'poisson';
+  bits: number;
+  seed: number;
+}
+
+/**
+ * 1-D convolution along positions with 'same' padding: output position p sees inputs
+ * p - left .. p - left + width - 1 where left = floor((width - 1) / 2).
+ * Float weight shape [width, inChannels, outChannels]. Drives LIF `to`.
+ */
+export interface Conv1dNode {
+  kind: 'conv1d';
+  id: string;
+  from: string;
+  to: string;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  weight: Tensor;
+  table?: SynapseTable;
+}
+
+/**
+ * Fully connected synapses, weight shape [inFeatures, outFeatures] (presynaptic-major).
+ * `pool: 'mean-positions'`: the source is per-position and the target is not; the input
+ * is the mean over positions (integer semantics: sum, with the target threshold times n).
+ * `recurrent: true`: uses the source's spikes of the previous step.
+ */
+export interface DenseNode {
+  kind: 'dense';
+  id: string;
+  from: string;
+  to: string;
+  inFeatures: number;
+  outFeatures: number;
+  weight: Tensor;
+  pool?: 'mean-positions';
+  recurrent?: boolean;
+  table?: SynapseTable;
+}
+
+/**
+ * Leaky integrate-and-fire population. Per step: leak, integrate, fire, reset.
+ * Float: v = beta * v + I; spike if v >= threshold. Integer: beta is expressed as
+ * 1 - sum(2^-k for k in leakShifts) and the leak is v -= sum(v >> k) (arithmetic shifts).
+ */
+export interface LifNode {
+  kind: 'lif';
+  id: string;
+  channels: number;
+  /** true: one neuron per (position, channel); false: `channels` neurons. */
+  perPosition: boolean;
+  reset: 'subtract' | 'zero';
+  /** Float model: the decay factor; 1 means integrate-and-fire. */
+  beta: number;
+  /** Float threshold (float model) or integer threshold (after quantize). */
+  threshold: number;
+  /** Integer leak: v -= sum(v >> k). Empty: no leak (beta = 1). Set by quantize. */
+  leakShifts?: number[];
+  /** Integer membrane state width proven by the compiler. */
+  stateBits?: 16 | 32;
+  /** Set by quantize: the population's values are integers. */
+  integer?: boolean;
+}
+
+/** Class readout: spike counts summed over `population` neurons per class, class-major. */
+export interface ReadoutNode {
+  kind: 'readout';
+  id: string;
+  from: string;
+  classes: number;
+  population: number;
+}
+
+export type Node =
+  | TokensNode
+  | VectorNode
+  | EmbeddingNode
+  | EncoderNode
+  | Conv1dNode
+  | DenseNode
+  | LifNode
+  | ReadoutNode;
+
+export type NodeKind = Node['kind'];
+
+/** The network: nodes in topological order (a node's `from` precedes it; recurrent edges excepted). */
+export interface Graph {
+  /** Number of simulation steps per inference. */
+  timesteps: number;
+  nodes: Node[];
+  /** Which stage produced it; the passes append to `passes`. */
+  stage: 'float' | 'integer';
+  passes: string[];
+}
+
+// ----------------------------------------------------------------------- the whole model
+
+export interface TokenizerSpec {
+  /** Versioned tokenizer algorithm; see runtime/tokenizer.ts and docs/formats.md. */
+  kind: 'snnc-word-v1';
+  lowercase: boolean;
+}
+
+export interface ModelMeta {
+  name: string;
+  family: 'textcnn' | 'bisnn' | 'mlp' | 'nir';
+  classes: string[];
+  /** Free-form provenance: dataset, seed, training stage and accuracies measured. */
+  training?: Record<string, unknown>;
+  /** Everything else a tool wants to keep, e.g. scales applied by quantize. */
+  extra?: Record<string, unknown>;
+}
+
+/** What a `.snn` file holds (docs/formats.md). */
+export interface Model {
+  meta: ModelMeta;
+  tokenizer?: TokenizerSpec;
+  /** Vocabulary; index = token id. 0 = "<pad>", 1 = "<unk>". */
+  vocab?: string[];
+  graph: Graph;
+}

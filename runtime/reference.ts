@@ -1,0 +1,450 @@
+// The reference simulator: it defines what a correct snnc inference is. `integer` mode
+// executes the integer graph exactly as docs/semantics.md specifies (every backend must match
+// it bit for bit, op counters included); `float` mode runs the same network on the float
+// weights and thresholds, which is how conversion and quantization are judged.
+
+import type {
+  Conv1dNode,
+  DenseNode,
+  EmbeddingNode,
+  EncoderNode,
+  Graph,
+  LifNode,
+  Node,
+  ReadoutNode,
+  SynapseTable,
+} from '../compiler/ir/types.js';
+import { fail } from './errors.js';
+
+/** Op counters; docs/semantics.md "Op counters" defines each exactly. */
+export interface OpCounts {
+  /** Synaptic additions performed (one per weight added into a membrane). */
+  sops: number;
+  /** LIF neuron updates (one per active neuron per step). */
+  updates: number;
+  /** Spikes emitted by LIF neurons. */
+  spikes: number;
+  /** Spikes emitted by the input encoder. */
+  inputSpikes: number;
+  /** Bytes of constant tables read (synapse rows and embedding rows). */
+  bytesRead: number;
+}
+
+export interface InferenceResult {
+  label: number;
+  /** Spike count per class (sum over its population). */
+  scores: number[];
+  ops: OpCounts;
+  /** Spikes per LIF population, in graph order. */
+  layerSpikes: number[];
+  /** Active neuron-steps per LIF population (updates), in graph order. */
+  layerUpdates: number[];
+}
+
+export type SimMode = 'integer' | 'float';
+
+export type SimInput = { tokens: ArrayLike<number> } | { vector: ArrayLike<number> };
+
+export function emptyOps(): OpCounts {
+  return { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
+}
+
+/** xorshift32; the only PRNG in snnc (docs/semantics.md "Poisson encoder"). */
+export function xorshift32(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+}
+
+/** Initial PRNG state for a seed: never zero. */
+export function seedState(seed: number): number {
+  const s = (seed ^ 0x9e3779b9) >>> 0;
+  return s === 0 ? 1 : s;
+}
+
+/** Poisson cut-offs: spike iff (r >>> 16) < cut[level]. cut[L] = floor(L * 65536 / (2^q - 1)). */
+export function poissonCuts(bits: number): Uint32Array {
+  const top = (1 << bits) - 1;
+  const cuts = new Uint32Array(top + 1);
+  for (let l = 0; l <= top; l++) cuts[l] = Math.floor((l * 65536) / top);
+  return cuts;
+}
+
+/** Bytes one presynaptic row of a table occupies (what reading it costs). */
+export function rowBytes(table: SynapseTable, row: number): number {
+  const wb = table.weightBits / 8;
+  if (table.layout === 'dense') return table.rowLength * wb;
+  return (table.rowStart[row + 1] - table.rowStart[row]) * (2 + wb);
+}
+
+/** Bytes of one packed embedding row of `dim` values at `bits` bits. */
+export function embeddingRowBytes(dim: number, bits: number): number {
+  return Math.ceil((dim * bits) / 8);
+}
+
+/** Bit-packed level lookup: value `i` of a row, LSB-first within little-endian bytes. */
+export function unpackLevel(data: Uint8Array, rowOffsetBits: number, i: number, bits: number): number {
+  const bit = rowOffsetBits + i * bits;
+  const byte = bit >>> 3;
+  const shift = bit & 7;
+  const word = data[byte] | ((data[byte + 1] ?? 0) << 8);
+  return (word >>> shift) & ((1 << bits) - 1);
+}
+
+interface Pop {
+  node: LifNode;
+  index: number;
+  v: Float64Array | Int32Array;
+  spikes: Uint8Array; // this step
+  prev: Uint8Array; // previous step (for recurrent synapses)
+  counts: Uint32Array; // spikes per neuron over the whole inference
+  inputs: (Conv1dNode | DenseNode)[];
+  pooled: boolean;
+}
+
+interface Prepared {
+  graph: Graph;
+  byId: Map<string, Node>;
+  pops: Pop[];
+  popById: Map<string, Pop>;
+  order: Node[];
+  readout: ReadoutNode;
+}
+
+function prepare(graph: Graph, mode: SimMode): Prepared {
+  const byId = new Map<string, Node>();
+  for (const n of graph.nodes) byId.set(n.id, n);
+  const pops: Pop[] = [];
+  const popById = new Map<string, Pop>();
+  let maxLen = 1;
+  for (const n of graph.nodes) if (n.kind === 'tokens') maxLen = n.maxLen;
+  for (const n of graph.nodes) {
+    if (n.kind !== 'lif') continue;
+    const size = (n.perPosition ? maxLen : 1) * n.channels;
+    const p: Pop = {
+      node: n,
+      index: pops.length,
+      v: mode === 'integer' ? new Int32Array(size) : new Float64Array(size),
+      spikes: new Uint8Array(size),
+      prev: new Uint8Array(size),
+      counts: new Uint32Array(size),
+      inputs: [],
+      pooled: false,
+    };
+    pops.push(p);
+    popById.set(n.id, p);
+  }
+  for (const n of graph.nodes) {
+    if (n.kind === 'conv1d' || n.kind === 'dense') {
+      const p = popById.get(n.to);
+      if (!p) fail('SNN_E_GRAPH', `synapse ${n.id} targets ${n.to}, which is not a LIF population`);
+      p.inputs.push(n);
+      if (n.kind === 'dense' && n.pool === 'mean-positions') p.pooled = true;
+    }
+  }
+  const readout = graph.nodes.find((n): n is ReadoutNode => n.kind === 'readout');
+  if (!readout) fail('SNN_E_GRAPH', 'the graph has no readout node');
+  return { graph, byId, pops, popById, order: graph.nodes, readout };
+}
+
+/** Per-source spike view: which spikes a synapse reads. */
+interface Source {
+  perPosition: boolean;
+  channels: number;
+  spikes: Uint8Array;
+}
+
+/**
+ * Simulates one inference. The same Prepared state could be reused; for clarity the
+ * reference allocates fresh state per call (it is the specification, not the fast path).
+ */
+export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer'): InferenceResult {
+  const P = prepare(graph, mode);
+  const integer = mode === 'integer';
+  if (integer && graph.stage !== 'integer') fail('SNN_E_GRAPH', 'integer simulation needs a quantized graph', 'run the quantize pass first');
+  const ops = emptyOps();
+  const T = graph.timesteps;
+
+  // ---- input: positions and per-position encoder levels (or float values)
+  const tokensNode = graph.nodes.find((n) => n.kind === 'tokens');
+  let n = 1;
+  let ids: number[] = [];
+  if (tokensNode && tokensNode.kind === 'tokens') {
+    if (!('tokens' in input)) fail('SNN_E_INPUT', 'this model takes token ids');
+    ids = Array.from(input.tokens).slice(0, tokensNode.maxLen);
+    n = ids.length;
+    if (n === 0) fail('SNN_E_INPUT', 'no tokens to classify', 'pass non-empty text');
+  }
+
+  const sources = new Map<string, Source>();
+  const encoders: {
+    node: EncoderNode;
+    dim: number;
+    perPosition: boolean;
+    level: Int32Array; // integer levels (integer mode)
+    value: Float64Array; // float values (float mode)
+    acc: Float64Array | Int32Array;
+    spikes: Uint8Array;
+    top: number;
+    cuts: Uint32Array;
+  }[] = [];
+  let rng = 0;
+
+  for (const node of P.order) {
+    if (node.kind !== 'encoder') continue;
+    const src = P.byId.get(node.from);
+    const bits = node.scheme === 'binary' ? 1 : node.bits;
+    const top = (1 << bits) - 1;
+    let dim: number;
+    let perPosition: boolean;
+    let level: Int32Array;
+    let value: Float64Array;
+    if (src?.kind === 'embedding') {
+      dim = src.dim;
+      perPosition = true;
+      level = new Int32Array(n * dim);
+      value = new Float64Array(n * dim);
+      fillFromEmbedding(src, ids, dim, bits, integer, level, value, ops);
+    } else if (src?.kind === 'vector') {
+      if (!('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
+      dim = src.dim;
+      perPosition = false;
+      if (input.vector.length !== dim) fail('SNN_E_INPUT', `expected a vector of ${dim} values, got ${input.vector.length}`);
+      level = new Int32Array(dim);
+      value = new Float64Array(dim);
+      for (let i = 0; i < dim; i++) {
+        const x = Math.min(1, Math.max(0, Number(input.vector[i])));
+        if (!Number.isFinite(x)) fail('SNN_E_INPUT', 'the input vector holds NaN');
+        value[i] = x;
+        level[i] = Math.floor(x * top + 0.5);
+      }
+    } else {
+      fail('SNN_E_GRAPH', `encoder ${node.id} reads ${node.from}, which is neither an embedding nor a vector input`);
+    }
+    const size = perPosition ? n * dim : dim;
+    const acc = integer ? new Int32Array(size) : new Float64Array(size);
+    // deterministic rate: the accumulator starts half full (docs/semantics.md)
+    if (node.scheme !== 'poisson') acc.fill(integer ? top >> 1 : 0.5);
+    const spikes = new Uint8Array(size);
+    encoders.push({ node, dim, perPosition, level, value, acc, spikes, top, cuts: poissonCuts(bits) });
+    sources.set(node.id, { perPosition, channels: dim, spikes });
+    if (node.scheme === 'poisson') rng = seedState(node.seed);
+  }
+  for (const p of P.pops) sources.set(p.node.id, { perPosition: p.node.perPosition, channels: p.node.channels, spikes: p.spikes });
+
+  // ---- thresholds (pooled populations: threshold times n)
+  const theta = P.pops.map((p) => (p.pooled ? p.node.threshold * n : p.node.threshold));
+  if (integer) {
+    for (const t of theta) if (!Number.isSafeInteger(t) || t > 0x7fffffff) fail('SNN_E_OVERFLOW', `effective threshold ${t} does not fit 32 bits`);
+  }
+
+  const layerSpikes = new Array<number>(P.pops.length).fill(0);
+  const layerUpdates = new Array<number>(P.pops.length).fill(0);
+
+  for (let t = 0; t < T; t++) {
+    for (const node of P.order) {
+      if (node.kind === 'encoder') {
+        const e = encoders.find((x) => x.node === node)!;
+        const size = e.spikes.length;
+        for (let i = 0; i < size; i++) {
+          let s = 0;
+          if (node.scheme === 'poisson') {
+            rng = xorshift32(rng);
+            const u = rng >>> 16;
+            s = integer ? (u < e.cuts[e.level[i]] ? 1 : 0) : u < e.value[i] * 65536 ? 1 : 0;
+          } else if (integer) {
+            const a = (e.acc as Int32Array)[i] + e.level[i];
+            if (a >= e.top) {
+              (e.acc as Int32Array)[i] = a - e.top;
+              s = 1;
+            } else (e.acc as Int32Array)[i] = a;
+          } else {
+            const a = e.acc[i] + e.value[i];
+            if (a >= 1) {
+              e.acc[i] = a - 1;
+              s = 1;
+            } else e.acc[i] = a;
+          }
+          e.spikes[i] = s;
+          ops.inputSpikes += s;
+        }
+      } else if (node.kind === 'lif') {
+        const p = P.popById.get(node.id)!;
+        stepLif(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
+      }
+    }
+    for (const p of P.pops) p.prev.set(p.spikes);
+  }
+
+  // ---- readout
+  const r = P.readout;
+  const out = P.popById.get(r.from);
+  if (!out) fail('SNN_E_GRAPH', `readout reads ${r.from}, which is not a LIF population`);
+  const scores = new Array<number>(r.classes).fill(0);
+  for (let c = 0; c < r.classes; c++) for (let i = 0; i < r.population; i++) scores[c] += out.counts[c * r.population + i];
+  let label = 0;
+  for (let c = 1; c < r.classes; c++) if (scores[c] > scores[label]) label = c;
+  return { label, scores, ops, layerSpikes, layerUpdates };
+}
+
+function fillFromEmbedding(
+  e: EmbeddingNode,
+  ids: number[],
+  dim: number,
+  bits: number,
+  integer: boolean,
+  level: Int32Array,
+  value: Float64Array,
+  ops: OpCounts,
+): void {
+  for (let p = 0; p < ids.length; p++) {
+    const id = ids[p];
+    if (!Number.isInteger(id) || id < 0 || id >= e.vocab) fail('SNN_E_INPUT', `token id ${id} is outside the vocabulary (0..${e.vocab - 1})`);
+    if (integer) {
+      if (!e.levels) fail('SNN_E_GRAPH', `embedding ${e.id} has no packed levels`, 'run the pack pass');
+      if (e.levels.bits !== bits) fail('SNN_E_GRAPH', `embedding ${e.id} is packed at ${e.levels.bits} bits, the encoder wants ${bits}`);
+      const rowBits = embeddingRowBytes(dim, bits) * 8;
+      for (let d = 0; d < dim; d++) level[p * dim + d] = unpackLevel(e.levels.data, id * rowBits, d, bits);
+      ops.bytesRead += embeddingRowBytes(dim, bits);
+    } else {
+      if (!e.table) fail('SNN_E_GRAPH', `embedding ${e.id} has no float table`);
+      for (let d = 0; d < dim; d++) value[p * dim + d] = e.table.data[id * dim + d];
+    }
+  }
+}
+
+function stepLif(
+  p: Pop,
+  P: Prepared,
+  sources: Map<string, Source>,
+  n: number,
+  theta: number,
+  integer: boolean,
+  ops: OpCounts,
+  layerSpikes: number[],
+  layerUpdates: number[],
+): void {
+  const node = p.node;
+  const C = node.channels;
+  const active = (node.perPosition ? n : 1) * C;
+  const v = p.v;
+  // 1. leak
+  if (integer) {
+    const shifts = node.leakShifts ?? [];
+    if (shifts.length) {
+      const vi = v as Int32Array;
+      for (let i = 0; i < active; i++) {
+        let x = vi[i];
+        let d = 0;
+        for (const k of shifts) d += x >> k;
+        vi[i] = x - d;
+      }
+    }
+  } else if (node.beta !== 1) {
+    for (let i = 0; i < active; i++) v[i] *= node.beta;
+  }
+  // 2. integrate
+  for (const syn of p.inputs) {
+    const src = sources.get(syn.from);
+    if (!src) fail('SNN_E_GRAPH', `synapse ${syn.id} reads ${syn.from}, which emits no spikes`);
+    const recurrent = syn.kind === 'dense' && syn.recurrent === true;
+    const spikes = recurrent ? P.popById.get(syn.from)!.prev : src.spikes;
+    if (syn.kind === 'conv1d') integrateConv(syn, spikes, src, v, n, integer, ops);
+    else integrateDense(syn, spikes, src, node, v, n, integer, ops);
+  }
+  // 3. fire and 4. reset
+  let count = 0;
+  for (let i = 0; i < active; i++) {
+    if (v[i] >= theta) {
+      p.spikes[i] = 1;
+      p.counts[i]++;
+      count++;
+      v[i] = node.reset === 'subtract' ? v[i] - theta : 0;
+    } else p.spikes[i] = 0;
+  }
+  ops.updates += active;
+  ops.spikes += count;
+  layerSpikes[p.index] += count;
+  layerUpdates[p.index] += active;
+}
+
+/** Adds one table row into v at offset `base` (integer) or the float row (float). */
+function addRow(
+  table: SynapseTable | undefined,
+  weight: Float32Array | Int32Array,
+  row: number,
+  rowLength: number,
+  v: Float64Array | Int32Array,
+  base: number,
+  integer: boolean,
+  ops: OpCounts,
+): void {
+  if (integer) {
+    if (!table) fail('SNN_E_GRAPH', 'integer simulation needs synapse tables', 'run the sparsify pass');
+    if (table.layout === 'dense') {
+      const w = table.weights;
+      const o = row * rowLength;
+      for (let k = 0; k < rowLength; k++) v[base + k] += w[o + k];
+      ops.sops += rowLength;
+    } else {
+      const a = table.rowStart[row];
+      const b = table.rowStart[row + 1];
+      for (let e = a; e < b; e++) v[base + table.target[e]] += table.weights[e];
+      ops.sops += b - a;
+    }
+    ops.bytesRead += rowBytes(table, row);
+  } else {
+    const o = row * rowLength;
+    for (let k = 0; k < rowLength; k++) v[base + k] += weight[o + k];
+    ops.sops += rowLength;
+  }
+}
+
+function integrateConv(
+  syn: Conv1dNode,
+  spikes: Uint8Array,
+  src: Source,
+  v: Float64Array | Int32Array,
+  n: number,
+  integer: boolean,
+  ops: OpCounts,
+): void {
+  const Cin = syn.inChannels;
+  const Cout = syn.outChannels;
+  const W = syn.width;
+  const left = (W - 1) >> 1;
+  if (!src.perPosition) fail('SNN_E_GRAPH', `conv1d ${syn.id} needs a per-position source`);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < Cin; c++) {
+      if (!spikes[p * Cin + c]) continue;
+      for (let j = 0; j < W; j++) {
+        const q = p + left - j;
+        if (q < 0 || q >= n) continue;
+        addRow(syn.table, syn.weight.data, j * Cin + c, Cout, v, q * Cout, integer, ops);
+      }
+    }
+  }
+}
+
+function integrateDense(
+  syn: DenseNode,
+  spikes: Uint8Array,
+  src: Source,
+  target: LifNode,
+  v: Float64Array | Int32Array,
+  n: number,
+  integer: boolean,
+  ops: OpCounts,
+): void {
+  const Cin = syn.inFeatures;
+  const Cout = syn.outFeatures;
+  const positions = src.perPosition ? n : 1;
+  for (let p = 0; p < positions; p++) {
+    const base = target.perPosition ? p * Cout : 0;
+    for (let c = 0; c < Cin; c++) {
+      if (!spikes[p * Cin + c]) continue;
+      addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops);
+    }
+  }
+}
