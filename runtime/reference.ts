@@ -379,9 +379,9 @@ function addRow(
   base: number,
   integer: boolean,
   ops: OpCounts,
+  weightBytes?: number,
 ): void {
-  if (integer) {
-    if (!table) fail('SNN_E_GRAPH', 'integer simulation needs synapse tables', 'run the sparsify pass');
+  if (integer && table) {
     if (table.layout === 'dense') {
       const w = table.weights;
       const o = row * rowLength;
@@ -394,11 +394,17 @@ function addRow(
       ops.sops += b - a;
     }
     ops.bytesRead += rowBytes(table, row);
-  } else {
-    const o = row * rowLength;
-    for (let k = 0; k < rowLength; k++) v[base + k] += weight[o + k];
-    ops.sops += rowLength;
+    return;
   }
+  // float weights, or integer weights before sparsify read as a dense row of their width
+  const o = row * rowLength;
+  for (let k = 0; k < rowLength; k++) v[base + k] += weight[o + k];
+  ops.sops += rowLength;
+  if (integer) ops.bytesRead += rowLength * (weightBytes ?? 4);
+}
+
+function tensorBytes(syn: Conv1dNode | DenseNode): number {
+  return syn.weight.dtype === 'int' ? syn.weight.fmt.bits / 8 : 4;
 }
 
 function integrateConv(
@@ -421,7 +427,7 @@ function integrateConv(
       for (let j = 0; j < W; j++) {
         const q = p + left - j;
         if (q < 0 || q >= n) continue;
-        addRow(syn.table, syn.weight.data, j * Cin + c, Cout, v, q * Cout, integer, ops);
+        addRow(syn.table, syn.weight.data, j * Cin + c, Cout, v, q * Cout, integer, ops, tensorBytes(syn));
       }
     }
   }
@@ -444,7 +450,7 @@ function integrateDense(
     const base = target.perPosition ? p * Cout : 0;
     for (let c = 0; c < Cin; c++) {
       if (!spikes[p * Cin + c]) continue;
-      addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops);
+      addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops, tensorBytes(syn));
     }
   }
 }

@@ -22,6 +22,8 @@ export interface IntTensor {
   shape: number[];
   data: Int32Array;
   fmt: FixedPoint;
+  /** Real value of one integer step (the float weight is int * scale); 2^-frac when frac is exact. */
+  scale: number;
 }
 
 export type Tensor = FloatTensor | IntTensor;
@@ -178,6 +180,18 @@ export interface Graph {
   /** Which stage produced it; the passes append to `passes`. */
   stage: 'float' | 'integer';
   passes: string[];
+  /** Set by the plan-memory pass. */
+  plan?: MemoryPlan;
+}
+
+/** Exact byte budget of an integer graph on a target (docs/semantics.md "Memory plan"). */
+export interface MemoryPlan {
+  /** Constant bytes: synapse tables, embedding levels, thresholds (flash / data segments). */
+  constBytes: number;
+  /** Mutable bytes for one inference at maxLen: membranes, spikes, encoder state, counters. */
+  stateBytes: number;
+  /** Per-node breakdown, stable order. */
+  items: { node: string; what: string; bytes: number; region: 'const' | 'state' }[];
 }
 
 // ----------------------------------------------------------------------- the whole model

@@ -1,0 +1,71 @@
+// Pass `plan-memory`: the exact byte budget of the canonical integer layout of
+// docs/semantics.md "Memory plan": constant tables and the mutable state of one inference at
+// maxLen. Targets compare it with their flash and RAM budgets before anything is built.
+
+import type { Graph, MemoryPlan } from '../ir/types.js';
+import { embeddingRowBytes } from '../../runtime/reference.js';
+import { fail } from '../../runtime/errors.js';
+import { cloneGraph, type PassResult } from './pass.js';
+import { tableBytes } from './sparsify.js';
+
+/** Counters: sops, updates, spikes, inputSpikes, bytesRead as 64-bit integers. */
+export const COUNTER_BYTES = 5 * 8;
+
+export function planMemory(g: Graph): MemoryPlan {
+  const items: MemoryPlan['items'] = [];
+  const tokens = g.nodes.find((n) => n.kind === 'tokens');
+  const maxLen = tokens && tokens.kind === 'tokens' ? tokens.maxLen : 1;
+  const spikesOf = new Map<string, number>();
+  for (const n of g.nodes) {
+    switch (n.kind) {
+      case 'tokens':
+        items.push({ node: n.id, what: 'token ids (u16)', bytes: 2 * n.maxLen, region: 'state' });
+        break;
+      case 'vector':
+        items.push({ node: n.id, what: 'input levels (u8)', bytes: n.dim, region: 'state' });
+        break;
+      case 'embedding':
+        if (!n.levels) fail('SNN_E_PASS', 'plan-memory runs after pack');
+        items.push({ node: n.id, what: `levels u${n.levels.bits}`, bytes: n.vocab * embeddingRowBytes(n.dim, n.levels.bits), region: 'const' });
+        break;
+      case 'encoder': {
+        const src = g.nodes.find((x) => x.id === n.from);
+        const dim = src?.kind === 'embedding' || src?.kind === 'vector' ? src.dim : 0;
+        const size = (src?.kind === 'embedding' ? maxLen : 1) * dim;
+        items.push({ node: n.id, what: 'levels + accumulators (u8 each)', bytes: 2 * size, region: 'state' });
+        items.push({ node: n.id, what: 'spike flags (u8)', bytes: size, region: 'state' });
+        if (n.scheme === 'poisson') items.push({ node: n.id, what: 'prng state', bytes: 4, region: 'state' });
+        spikesOf.set(n.id, size);
+        break;
+      }
+      case 'conv1d':
+      case 'dense':
+        if (!n.table) fail('SNN_E_PASS', 'plan-memory runs after sparsify');
+        items.push({ node: n.id, what: `table ${n.table.layout} w${n.table.weightBits}`, bytes: tableBytes(n.table), region: 'const' });
+        break;
+      case 'lif': {
+        if (!n.stateBits) fail('SNN_E_PASS', 'plan-memory runs after quantize');
+        const size = (n.perPosition ? maxLen : 1) * n.channels;
+        const recurrent = g.nodes.some((x) => x.kind === 'dense' && x.recurrent && x.from === n.id);
+        items.push({ node: n.id, what: `membranes i${n.stateBits}`, bytes: size * (n.stateBits / 8), region: 'state' });
+        items.push({ node: n.id, what: recurrent ? 'spike flags, this and previous step (u8)' : 'spike flags (u8)', bytes: size * (recurrent ? 2 : 1), region: 'state' });
+        items.push({ node: n.id, what: 'threshold + leak shifts', bytes: 4 + (n.leakShifts?.length ?? 0), region: 'const' });
+        break;
+      }
+      case 'readout':
+        items.push({ node: n.id, what: 'spike counts per output neuron (u16)', bytes: 2 * n.classes * n.population, region: 'state' });
+        break;
+    }
+  }
+  items.push({ node: '-', what: 'op counters (5 x u64)', bytes: COUNTER_BYTES, region: 'state' });
+  const constBytes = items.filter((i) => i.region === 'const').reduce((a, i) => a + i.bytes, 0);
+  const stateBytes = items.filter((i) => i.region === 'state').reduce((a, i) => a + i.bytes, 0);
+  return { constBytes, stateBytes, items };
+}
+
+export function planMemoryPass(input: Graph): PassResult {
+  const graph = cloneGraph(input);
+  graph.plan = planMemory(graph);
+  graph.passes = [...graph.passes, 'plan-memory'];
+  return { graph, report: { pass: 'plan-memory', details: { constBytes: graph.plan.constBytes, stateBytes: graph.plan.stateBytes }, warnings: [] } };
+}

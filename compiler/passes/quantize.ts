@@ -1,0 +1,153 @@
+// Pass `quantize`: float weights -> int8/int16 with one scale per target population, the
+// scale folded into an integer threshold; beta -> leak shifts; and the membrane width
+// proven from the weights (docs/semantics.md "Overflow"), or a refusal that says why.
+
+import type { Conv1dNode, DenseNode, Graph, IntTensor, LifNode } from '../ir/types.js';
+import { fail } from '../../runtime/errors.js';
+import { cloneGraph, type PassResult } from './pass.js';
+import { validateGraph } from '../ir/validate.js';
+
+export interface QuantizeOptions {
+  weightBits?: 8 | 16;
+  /** Force a membrane width (a target may demand 16); default: the narrowest that is proven safe. */
+  stateBits?: 16 | 32;
+  /** How many shift terms may approximate beta (1 - sum 2^-k). */
+  maxLeakTerms?: number;
+}
+
+/** Round half away from zero: symmetric, so +w and -w quantize to opposite integers. */
+export function roundSym(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+/** Greedy approximation of beta by 1 - sum(2^-k); returns the shifts and the beta they give. */
+export function leakShifts(beta: number, maxTerms = 3): { shifts: number[]; beta: number } {
+  if (beta >= 1) return { shifts: [], beta: 1 };
+  let r = 1 - beta;
+  const shifts: number[] = [];
+  while (r > 1e-12 && shifts.length < maxTerms) {
+    let k = Math.ceil(-Math.log2(r));
+    if (k < 1) k = 1;
+    if (k > 30) break;
+    shifts.push(k);
+    r -= 2 ** -k;
+  }
+  const got = 1 - shifts.reduce((a, k) => a + 2 ** -k, 0);
+  return { shifts, beta: got };
+}
+
+interface Incoming {
+  syn: (Conv1dNode | DenseNode)[];
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i]);
+    if (x > m) m = x;
+  }
+  return m;
+}
+
+/**
+ * Worst-case input one neuron of `target` can receive in one step, positive and negative:
+ * every presynaptic neuron spikes (at most once per step); pooled inputs count maxLen times.
+ */
+function inputBounds(target: LifNode, syns: (Conv1dNode | DenseNode)[], maxLen: number): { pos: number; neg: number } {
+  const C = target.channels;
+  const pos = new Float64Array(C);
+  const neg = new Float64Array(C);
+  for (const s of syns) {
+    const w = s.weight.data;
+    const rows = s.kind === 'conv1d' ? s.width * s.inChannels : s.inFeatures;
+    const mult = s.kind === 'dense' && s.pool === 'mean-positions' ? maxLen : 1;
+    for (let r = 0; r < rows; r++) {
+      for (let f = 0; f < C; f++) {
+        const x = w[r * C + f];
+        if (x > 0) pos[f] += x * mult;
+        else neg[f] -= x * mult;
+      }
+    }
+  }
+  let p = 0;
+  let n = 0;
+  for (let f = 0; f < C; f++) {
+    if (pos[f] > p) p = pos[f];
+    if (neg[f] > n) n = neg[f];
+  }
+  return { pos: p, neg: n };
+}
+
+export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
+  if (input.stage !== 'float') fail('SNN_E_QUANT', 'the graph is already integer');
+  const weightBits = opts.weightBits ?? 8;
+  const qmax = 2 ** (weightBits - 1) - 1;
+  const graph = cloneGraph(input);
+  const warnings: string[] = [];
+  const details: Record<string, unknown> = { weightBits };
+  const tokens = graph.nodes.find((n) => n.kind === 'tokens');
+  const maxLen = tokens && tokens.kind === 'tokens' ? tokens.maxLen : 1;
+  const T = graph.timesteps;
+
+  const incoming = new Map<string, Incoming>();
+  for (const n of graph.nodes) {
+    if (n.kind === 'conv1d' || n.kind === 'dense') {
+      if (!incoming.has(n.to)) incoming.set(n.to, { syn: [] });
+      incoming.get(n.to)!.syn.push(n);
+    }
+  }
+
+  for (const node of graph.nodes) {
+    if (node.kind !== 'lif') continue;
+    const syns = incoming.get(node.id)?.syn ?? [];
+    for (const s of syns) if (s.weight.dtype !== 'f32') fail('SNN_E_QUANT', `synapse ${s.id} is not float`);
+    const m = Math.max(0, ...syns.map((s) => maxAbs(s.weight.data as Float32Array)));
+    if (m === 0) warnings.push(`population ${node.id}: every incoming weight is zero; it will stay silent`);
+    const scale = m > 0 ? m / qmax : 1;
+    const frac = Math.round(-Math.log2(scale));
+    for (const s of syns) {
+      const f = s.weight.data as Float32Array;
+      const q = new Int32Array(f.length);
+      let zeroed = 0;
+      for (let i = 0; i < f.length; i++) {
+        const v = roundSym(f[i] / scale);
+        q[i] = v > qmax ? qmax : v < -qmax ? -qmax : v;
+        if (q[i] === 0 && f[i] !== 0) zeroed++;
+      }
+      const t: IntTensor = { dtype: 'int', shape: [...s.weight.shape], data: q, fmt: { bits: weightBits, frac }, scale };
+      s.weight = t;
+      details[s.id] = { scale, frac, roundedToZero: zeroed };
+    }
+    const thetaF = node.threshold;
+    const theta = Math.max(1, roundSym(thetaF / scale));
+    const leak = leakShifts(node.beta, opts.maxLeakTerms ?? 3);
+    if (Math.abs(leak.beta - node.beta) > 1e-3) {
+      warnings.push(`population ${node.id}: beta ${node.beta} approximated as ${leak.beta} by shifts [${leak.shifts}]`);
+    }
+    const pooled = syns.some((s) => s.kind === 'dense' && s.pool === 'mean-positions');
+    const thetaEff = pooled ? theta * maxLen : theta;
+    const b = inputBounds(node, syns, maxLen);
+    const bound = thetaEff + (T + 1) * Math.max(b.pos, b.neg);
+    let stateBits: 16 | 32;
+    if (opts.stateBits === 16) {
+      if (bound > 32767) {
+        fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, 'use 32-bit state, fewer timesteps or a smaller maxLen');
+      }
+      stateBits = 16;
+    } else if (opts.stateBits === 32 || bound > 32767) stateBits = 32;
+    else stateBits = 16;
+    if (bound > 0x7fffffff) {
+      fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, 'reduce timesteps, maxLen or weight bits');
+    }
+    node.threshold = theta;
+    node.leakShifts = leak.shifts;
+    node.stateBits = stateBits;
+    node.integer = true;
+    details[node.id] = { thresholdFloat: thetaF, threshold: theta, scale, leakShifts: leak.shifts, betaInt: leak.beta, bound, stateBits };
+  }
+  for (const node of graph.nodes) if (node.kind === 'embedding') delete node.table;
+  graph.stage = 'integer';
+  graph.passes = [...graph.passes, 'quantize'];
+  validateGraph(graph);
+  return { graph, report: { pass: 'quantize', details, warnings } };
+}

@@ -1,0 +1,171 @@
+// Energy model (docs/energy.md): op counts from a runtime times per-op energies of a profile,
+// against the equivalent ANN's MAC count on the same sentence. Pure arithmetic and tables;
+// browser-safe, so the wasm host and the serial host share it.
+
+import type { OpCounts } from './reference.js';
+
+/** Shape of one synapse layer, enough to count the equivalent ANN's MACs for n positions. */
+export type SynapseShape =
+  | { kind: 'conv1d'; id: string; width: number; inChannels: number; outChannels: number }
+  | { kind: 'dense'; id: string; inFeatures: number; outFeatures: number; pool?: 'mean-positions'; perPosition: boolean; recurrent?: boolean };
+
+export interface EnergyProfile {
+  name: string;
+  description: string;
+  source: string;
+  /** pJ per synaptic operation of the SNN, by membrane width. */
+  synOp: (stateBits: 16 | 32) => number;
+  /** pJ per LIF neuron update (leak + compare); 0 where the source does not give one. */
+  neuronUpdate: (stateBits: 16 | 32) => number;
+  /** pJ per ANN multiply-accumulate (fp32 multiply + fp32 add). */
+  mac: number;
+  /** pJ per ANN addition outside MACs (pooling sums). */
+  annAdd: number;
+  /** pJ per byte read from a memory holding `totalBytes` of tables. */
+  memoryPerByte: (totalBytes: number) => number;
+}
+
+// Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014, 45 nm:
+// int add 8/16/32 bit 0.03/0.05/0.1 pJ; fp32 add 0.9 pJ; fp32 mult 3.7 pJ; int32 mult 3.1 pJ;
+// SRAM 64-bit read: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ; DRAM 1.3-2.6 nJ (we use 1.3 nJ).
+export const HOROWITZ = {
+  add8: 0.03,
+  add16: 0.05,
+  add32: 0.1,
+  fadd32: 0.9,
+  fmul32: 3.7,
+  mul32: 3.1,
+} as const;
+
+export function horowitzMemoryPerByte(totalBytes: number): number {
+  if (totalBytes <= 8 * 1024) return 10 / 8;
+  if (totalBytes <= 32 * 1024) return 20 / 8;
+  if (totalBytes <= 1024 * 1024) return 100 / 8;
+  return 1300 / 8;
+}
+
+const fpMac = HOROWITZ.fmul32 + HOROWITZ.fadd32;
+
+export const PROFILES: Record<string, EnergyProfile> = {
+  'horowitz45-int': {
+    name: 'horowitz45-int',
+    description: 'snnc integer adds at the membrane width vs fp32 MACs (45 nm)',
+    source: 'Horowitz, ISSCC 2014',
+    synOp: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
+    neuronUpdate: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
+    mac: fpMac,
+    annAdd: HOROWITZ.fadd32,
+    memoryPerByte: horowitzMemoryPerByte,
+  },
+  'horowitz45-fp32': {
+    name: 'horowitz45-fp32',
+    description: 'the spiking-TextCNN papers\' convention: one fp32 add (0.9 pJ) per synaptic op vs 4.6 pJ per MAC',
+    source: 'Horowitz, ISSCC 2014; as used by Lv et al., ICLR 2023',
+    synOp: () => HOROWITZ.fadd32,
+    neuronUpdate: () => 0,
+    mac: fpMac,
+    annAdd: HOROWITZ.fadd32,
+    memoryPerByte: horowitzMemoryPerByte,
+  },
+  loihi: {
+    name: 'loihi',
+    description: 'Intel Loihi synaptic op energy vs fp32 MACs at 45 nm',
+    source: 'Davies et al., IEEE Micro 2018 (23.6 pJ per synaptic op)',
+    synOp: () => 23.6,
+    neuronUpdate: () => 0,
+    mac: fpMac,
+    annAdd: HOROWITZ.fadd32,
+    memoryPerByte: () => 0,
+  },
+  truenorth: {
+    name: 'truenorth',
+    description: 'IBM TrueNorth synaptic event energy vs fp32 MACs at 45 nm',
+    source: 'Merolla et al., Science 2014 (26 pJ per synaptic event)',
+    synOp: () => 26,
+    neuronUpdate: () => 0,
+    mac: fpMac,
+    annAdd: HOROWITZ.fadd32,
+    memoryPerByte: () => 0,
+  },
+};
+
+export const DEFAULT_PROFILE = 'horowitz45-int';
+
+/** The equivalent ANN's work for one input of n positions. */
+export interface AnnCost {
+  macs: number;
+  adds: number;
+  /** fp32 bytes read: each weight once, plus the n embedding rows. */
+  bytesRead: number;
+}
+
+/**
+ * MACs of the equivalent ANN (same weights, ReLU instead of LIF, one pass instead of T
+ * steps). A 'same' conv counts only taps that land inside the sentence, as the SNN does.
+ */
+export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): AnnCost {
+  let macs = 0;
+  let adds = 0;
+  let weights = 0;
+  for (const l of layers) {
+    if (l.kind === 'conv1d') {
+      const left = (l.width - 1) >> 1;
+      let taps = 0;
+      for (let q = 0; q < n; q++) for (let j = 0; j < l.width; j++) {
+        const p = q - left + j;
+        if (p >= 0 && p < n) taps++;
+      }
+      macs += taps * l.inChannels * l.outChannels;
+      weights += l.width * l.inChannels * l.outChannels;
+    } else {
+      const positions = l.perPosition ? n : 1;
+      macs += positions * l.inFeatures * l.outFeatures;
+      if (l.pool === 'mean-positions') adds += n * l.inFeatures;
+      weights += l.inFeatures * l.outFeatures;
+    }
+  }
+  return { macs, adds, bytesRead: 4 * (weights + n * embeddingDim) };
+}
+
+export interface EnergyReport {
+  profile: string;
+  source: string;
+  /** SNN arithmetic: synaptic ops (+ neuron updates where the profile prices them), pJ. */
+  snnArithPj: number;
+  snnMemoryPj: number;
+  annArithPj: number;
+  annMemoryPj: number;
+  /** E_snn / E_ann counting arithmetic only, as the papers do. */
+  ratio: number;
+  /** The same with memory reads added on both sides. */
+  ratioWithMemory: number;
+}
+
+export interface EnergyInputs {
+  ops: OpCounts;
+  stateBits: 16 | 32;
+  ann: AnnCost;
+  /** Constant bytes of the SNN artifact (selects the memory tier). */
+  snnConstBytes: number;
+  /** fp32 bytes of the ANN's parameters (selects its memory tier). */
+  annParamBytes: number;
+}
+
+export function estimateEnergy(x: EnergyInputs, profileName = DEFAULT_PROFILE): EnergyReport {
+  const p = PROFILES[profileName];
+  if (!p) throw new Error(`unknown energy profile ${profileName}; known: ${Object.keys(PROFILES).join(', ')}`);
+  const snnArithPj = x.ops.sops * p.synOp(x.stateBits) + x.ops.updates * p.neuronUpdate(x.stateBits);
+  const snnMemoryPj = x.ops.bytesRead * p.memoryPerByte(x.snnConstBytes);
+  const annArithPj = x.ann.macs * p.mac + x.ann.adds * p.annAdd;
+  const annMemoryPj = x.ann.bytesRead * p.memoryPerByte(x.annParamBytes);
+  return {
+    profile: p.name,
+    source: p.source,
+    snnArithPj,
+    snnMemoryPj,
+    annArithPj,
+    annMemoryPj,
+    ratio: annArithPj > 0 ? snnArithPj / annArithPj : NaN,
+    ratioWithMemory: annArithPj + annMemoryPj > 0 ? (snnArithPj + snnMemoryPj) / (annArithPj + annMemoryPj) : NaN,
+  };
+}
