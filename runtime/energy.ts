@@ -3,6 +3,8 @@
 // browser-safe, so the wasm host and the serial host share it.
 
 import type { OpCounts } from './reference.js';
+import type { ArtifactInfo } from './wasm/artifact-format.js';
+import { fail } from './errors.js';
 
 /** Shape of one synapse layer, enough to count the equivalent ANN's MACs for n positions. */
 export type SynapseShape =
@@ -153,7 +155,7 @@ export interface EnergyInputs {
 
 export function estimateEnergy(x: EnergyInputs, profileName = DEFAULT_PROFILE): EnergyReport {
   const p = PROFILES[profileName];
-  if (!p) throw new Error(`unknown energy profile ${profileName}; known: ${Object.keys(PROFILES).join(', ')}`);
+  if (!p) fail('SNN_E_USAGE', `unknown energy profile "${profileName}"`, `known: ${Object.keys(PROFILES).join(', ')}`);
   const snnArithPj = x.ops.sops * p.synOp(x.stateBits) + x.ops.updates * p.neuronUpdate(x.stateBits);
   const snnMemoryPj = x.ops.bytesRead * p.memoryPerByte(x.snnConstBytes);
   const annArithPj = x.ann.macs * p.mac + x.ann.adds * p.annAdd;
@@ -168,4 +170,22 @@ export function estimateEnergy(x: EnergyInputs, profileName = DEFAULT_PROFILE): 
     ratio: annArithPj > 0 ? snnArithPj / annArithPj : NaN,
     ratioWithMemory: annArithPj + annMemoryPj > 0 ? (snnArithPj + snnMemoryPj) / (annArithPj + annMemoryPj) : NaN,
   };
+}
+
+/** Layer shapes from a compiled artifact's metadata (runtime/wasm/artifact-format.ts). */
+export function shapesFromArtifact(info: ArtifactInfo): SynapseShape[] {
+  return info.synapses.map((s) =>
+    s.kind === 'conv1d'
+      ? { kind: 'conv1d', id: s.id, width: s.width ?? 1, inChannels: s.inFeatures, outChannels: s.outFeatures }
+      : { kind: 'dense', id: s.id, inFeatures: s.inFeatures, outFeatures: s.outFeatures, pool: s.pool, perPosition: s.perPosition, recurrent: s.recurrent },
+  );
+}
+
+/** Energy of one inference of a compiled artifact on an input of n positions. */
+export function artifactEnergy(info: ArtifactInfo, ops: OpCounts, n: number, profileName = DEFAULT_PROFILE): EnergyReport & { annMacs: number } {
+  const dim = info.encoders.find((e) => e.perPosition)?.dim ?? 0;
+  const ann = annCost(shapesFromArtifact(info), n, dim);
+  const stateBits = info.populations.some((p) => p.stateBits === 32) ? 32 : 16;
+  const r = estimateEnergy({ ops, stateBits, ann, snnConstBytes: info.energy.integerBytes, annParamBytes: info.energy.float32Bytes }, profileName);
+  return { ...r, annMacs: ann.macs };
 }

@@ -157,6 +157,8 @@ export function validateGraph(g: Graph): Graph {
     before.add(n.id);
   }
   if (g.nodes.filter((n) => n.kind === 'readout').length !== 1) bad(undefined, 'a graph has exactly one readout');
+  // one PRNG stream per inference (docs/semantics.md "Encoders")
+  if (g.nodes.filter((n) => n.kind === 'encoder' && n.scheme === 'poisson').length > 1) bad(undefined, 'a graph has at most one poisson encoder');
   if (g.nodes.filter((n) => n.kind === 'tokens' || n.kind === 'vector').length !== 1) bad(undefined, 'a graph has exactly one input (tokens or vector)');
   for (const [id, l] of lifs) {
     if (!g.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.to === id)) bad(l, 'has no incoming synapses');

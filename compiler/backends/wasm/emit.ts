@@ -1,0 +1,755 @@
+// Wasm backend, phase 2: turns a Plan into a binaryen module specialised to one model.
+// One function per encoder / LIF step (so V8 tiers them up early), event-driven integration
+// over spike lists, SIMD row adds and fire loops, every size and address a constant.
+
+import binaryen from 'binaryen';
+import { WASM_ERRORS, WASM_EXPORTS } from '../../../runtime/wasm/artifact-format.js';
+import type { EncoderPlan, Plan, PopPlan, SynapsePlan, TablePlan } from './plan.js';
+import { seedState } from '../../../runtime/reference.js';
+
+type X = binaryen.ExpressionRef;
+type T = binaryen.Type;
+
+interface Local {
+  i: number;
+  t: T;
+}
+
+/** Rows with at most this many 16-entry chunks are unrolled completely. */
+const UNROLL_CHUNKS = 8;
+
+class Fn {
+  readonly vars: T[] = [];
+  constructor(readonly params: T[]) {}
+  local(t: T): Local {
+    this.vars.push(t);
+    return { i: this.params.length + this.vars.length - 1, t };
+  }
+  param(i: number): Local {
+    return { i, t: this.params[i] };
+  }
+}
+
+export class WasmGen {
+  private label = 0;
+  private readonly m: binaryen.Module;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly simd: boolean,
+  ) {
+    this.m = new binaryen.Module();
+  }
+
+  get module(): binaryen.Module {
+    return this.m;
+  }
+
+  // ------------------------------------------------------------------ small helpers
+  private c(v: number): X {
+    return this.m.i32.const(v | 0);
+  }
+  private c64(v: number): X {
+    return (this.m.i64.const as unknown as (v: bigint) => X)(BigInt(v));
+  }
+  private get(l: Local): X {
+    return this.m.local.get(l.i, l.t);
+  }
+  private set(l: Local, e: X): X {
+    return this.m.local.set(l.i, e);
+  }
+  private add(a: X, b: X): X {
+    return this.m.i32.add(a, b);
+  }
+  /** l += constant. (ExpressionRefs are numbers too, hence two helpers.) */
+  private inc(l: Local, by: number): X {
+    return this.set(l, this.add(this.get(l), this.c(by)));
+  }
+  /** l += expression. */
+  private incX(l: Local, by: X): X {
+    return this.set(l, this.add(this.get(l), by));
+  }
+  private lab(stem: string): string {
+    return `${stem}${this.label++}`;
+  }
+  private block(xs: X[]): X {
+    return xs.length === 1 ? xs[0] : this.m.block(null, xs, binaryen.none);
+  }
+  /** while (cond) { body } as if + do-while: one branch per iteration. */
+  private whileLoop(cond: () => X, body: X[]): X {
+    const l = this.lab('L');
+    return this.m.if(cond(), this.m.loop(l, this.block([...body, this.m.br(l, cond())])));
+  }
+  private ltU(a: X, b: X): X {
+    return this.m.i32.lt_u(a, b);
+  }
+  private gaddI64(name: string, v: X): X {
+    return this.m.global.set(name, this.m.i64.add(this.m.global.get(name, binaryen.i64), v));
+  }
+  private loadW(wb: number, off: number, ptr: X): X {
+    if (wb === 1) return this.m.i32.load8_s(off, 1, ptr);
+    if (wb === 2) return this.m.i32.load16_s(off, 2, ptr);
+    return this.m.i32.load(off, 4, ptr);
+  }
+
+  // ------------------------------------------------------------------ row adds
+  /** v[vPtr + 4k] += w[wPtr + k*wb] for every (padded) entry k of one dense row. */
+  private rowAddDense(f: Fn, tp: TablePlan, wPtr: Local, vPtr: Local): X[] {
+    const m = this.m;
+    const wb = tp.weightBits / 8;
+    const P = tp.paddedRow;
+    const out: X[] = [];
+    if (!this.simd) {
+      const one = (w: Local, v: Local, k: number): X =>
+        m.i32.store(4 * k, 4, this.get(v), this.add(m.i32.load(4 * k, 4, this.get(v)), this.loadW(wb, k * wb, this.get(w))));
+      if (P <= 32) {
+        for (let k = 0; k < P; k++) out.push(one(wPtr, vPtr, k));
+        return out;
+      }
+      const wp = f.local(binaryen.i32);
+      const vp = f.local(binaryen.i32);
+      const cnt = f.local(binaryen.i32);
+      const l = this.lab('R');
+      out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.get(vPtr)), this.set(cnt, this.c(P / 4)));
+      out.push(
+        m.loop(
+          l,
+          this.block([
+            one(wp, vp, 0),
+            one(wp, vp, 1),
+            one(wp, vp, 2),
+            one(wp, vp, 3),
+            this.inc(wp, 4 * wb),
+            this.inc(vp, 16),
+            this.set(cnt, m.i32.sub(this.get(cnt), this.c(1))),
+            m.br(l, this.get(cnt)),
+          ]),
+        ),
+      );
+      return out;
+    }
+    const wv = f.local(binaryen.v128);
+    const lo = f.local(binaryen.v128);
+    const hi = f.local(binaryen.v128);
+    const addV = (v: Local, off: number, w: X): X => m.v128.store(off, 4, this.get(v), m.i32x4.add(m.v128.load(off, 4, this.get(v)), w));
+    const chunk16 = (w: Local, ow: number, v: Local, ov: number): X[] => {
+      if (wb === 1)
+        return [
+          this.set(wv, m.v128.load(ow, 1, this.get(w))),
+          this.set(lo, m.i16x8.extend_low_i8x16_s(this.get(wv))),
+          this.set(hi, m.i16x8.extend_high_i8x16_s(this.get(wv))),
+          addV(v, ov, m.i32x4.extend_low_i16x8_s(this.get(lo))),
+          addV(v, ov + 16, m.i32x4.extend_high_i16x8_s(this.get(lo))),
+          addV(v, ov + 32, m.i32x4.extend_low_i16x8_s(this.get(hi))),
+          addV(v, ov + 48, m.i32x4.extend_high_i16x8_s(this.get(hi))),
+        ];
+      if (wb === 2)
+        return [
+          this.set(lo, m.v128.load(ow, 2, this.get(w))),
+          this.set(hi, m.v128.load(ow + 16, 2, this.get(w))),
+          addV(v, ov, m.i32x4.extend_low_i16x8_s(this.get(lo))),
+          addV(v, ov + 16, m.i32x4.extend_high_i16x8_s(this.get(lo))),
+          addV(v, ov + 32, m.i32x4.extend_low_i16x8_s(this.get(hi))),
+          addV(v, ov + 48, m.i32x4.extend_high_i16x8_s(this.get(hi))),
+        ];
+      return [0, 1, 2, 3].map((q) => addV(v, ov + 16 * q, m.v128.load(ow + 16 * q, 4, this.get(w))));
+    };
+    const chunk4 = (w: Local, ow: number, v: Local, ov: number): X => {
+      if (wb === 1) return addV(v, ov, m.i32x4.extend_low_i16x8_s(m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(ow, 1, this.get(w)))));
+      if (wb === 2) return addV(v, ov, m.v128.load16x4_s(ow, 2, this.get(w)));
+      return addV(v, ov, m.v128.load(ow, 4, this.get(w)));
+    };
+    const n16 = Math.floor(P / 16);
+    const n4 = (P - 16 * n16) / 4;
+    if (n16 <= UNROLL_CHUNKS) {
+      for (let k = 0; k < n16; k++) out.push(...chunk16(wPtr, 16 * k * wb, vPtr, 64 * k));
+      for (let k = 0; k < n4; k++) out.push(chunk4(wPtr, (16 * n16 + 4 * k) * wb, vPtr, 4 * (16 * n16 + 4 * k)));
+      return out;
+    }
+    const wp = f.local(binaryen.i32);
+    const vp = f.local(binaryen.i32);
+    const cnt = f.local(binaryen.i32);
+    const l = this.lab('R');
+    out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.get(vPtr)), this.set(cnt, this.c(n16)));
+    out.push(
+      m.loop(
+        l,
+        this.block([
+          ...chunk16(wp, 0, vp, 0),
+          this.inc(wp, 16 * wb),
+          this.inc(vp, 64),
+          this.set(cnt, m.i32.sub(this.get(cnt), this.c(1))),
+          m.br(l, this.get(cnt)),
+        ]),
+      ),
+    );
+    for (let k = 0; k < n4; k++) out.push(chunk4(wp, 4 * k * wb, vp, 16 * k));
+    return out;
+  }
+
+  /** Sparse row `row`: v[vPtr + 4*target[e]] += w[e]; nnz += entries. */
+  private rowAddSparse(f: Fn, tp: TablePlan, row: Local, vPtr: Local, nnz: Local): X[] {
+    const m = this.m;
+    const wb = tp.weightBits / 8;
+    const e = f.local(binaryen.i32);
+    const b = f.local(binaryen.i32);
+    const ta = f.local(binaryen.i32);
+    const wIndex = wb === 1 ? this.get(e) : m.i32.shl(this.get(e), this.c(wb === 2 ? 1 : 2));
+    return [
+      this.set(e, m.i32.load(tp.rowStartAddr, 4, m.i32.shl(this.get(row), this.c(2)))),
+      this.set(b, m.i32.load(tp.rowStartAddr + 4, 4, m.i32.shl(this.get(row), this.c(2)))),
+      this.set(nnz, m.i64.add(this.get(nnz), m.i64.extend_u(m.i32.sub(this.get(b), this.get(e))))),
+      this.whileLoop(
+        () => this.ltU(this.get(e), this.get(b)),
+        [
+          this.set(ta, this.add(this.get(vPtr), m.i32.shl(m.i32.load16_u(tp.targetAddr, 2, m.i32.shl(this.get(e), this.c(1))), this.c(2)))),
+          m.i32.store(0, 4, this.get(ta), this.add(m.i32.load(0, 4, this.get(ta)), this.loadW(wb, tp.weightsAddr, wIndex))),
+          this.inc(e, 1),
+        ],
+      ),
+    ];
+  }
+
+  // ------------------------------------------------------------------ integration
+  private integrate(f: Fn, s: SynapsePlan, n: Local, rows: Local, nnz: Local): X[] {
+    const m = this.m;
+    const tp = s.table;
+    const wb = tp.weightBits / 8;
+    const stride = tp.paddedRow * wb;
+    const Cin = s.srcChannels;
+    const Cout = s.target.node.channels;
+    const V0 = s.target.vAddr;
+    const lp = f.local(binaryen.i32);
+    const end = f.local(binaryen.i32);
+    const i = f.local(binaryen.i32);
+    const p = f.local(binaryen.i32);
+    const c = f.local(binaryen.i32);
+    const wPtr = f.local(binaryen.i32);
+    const vPtr = f.local(binaryen.i32);
+    const row = f.local(binaryen.i32);
+    const sparse = tp.layout === 'sparse';
+    const out: X[] = [
+      this.set(lp, this.c(s.srcList.dataAddr)),
+      this.set(end, this.add(this.c(s.srcList.dataAddr), m.i32.shl(m.i32.load(0, 4, this.c(s.srcList.cntAddr)), this.c(2)))),
+    ];
+    const decompose = (): X[] => [
+      this.set(i, m.i32.load(0, 4, this.get(lp))),
+      this.set(p, m.i32.div_u(this.get(i), this.c(Cin))),
+      this.set(c, m.i32.sub(this.get(i), m.i32.mul(this.get(p), this.c(Cin)))),
+    ];
+    const body: X[] = [];
+    const rowAdd = (): X[] => (sparse ? this.rowAddSparse(f, tp, row, vPtr, nnz) : this.rowAddDense(f, tp, wPtr, vPtr));
+    if (s.node.kind === 'conv1d') {
+      const W = s.node.width;
+      const left = (W - 1) >> 1;
+      const pl = f.local(binaryen.i32);
+      const jlo = f.local(binaryen.i32);
+      const taps = f.local(binaryen.i32);
+      const l = this.lab('T');
+      body.push(
+        ...decompose(),
+        this.set(pl, this.add(this.get(p), this.c(left))),
+        // jlo = max(0, pl - (n - 1)); jhi = min(W - 1, pl); there is always at least one tap
+        this.set(jlo, m.i32.sub(this.get(pl), m.i32.sub(this.get(n), this.c(1)))),
+        this.set(jlo, m.select(m.i32.gt_s(this.get(jlo), this.c(0)), this.get(jlo), this.c(0))),
+        this.set(
+          taps,
+          this.add(m.i32.sub(m.select(m.i32.lt_s(this.get(pl), this.c(W - 1)), this.get(pl), this.c(W - 1)), this.get(jlo)), this.c(1)),
+        ),
+        this.incX(rows, this.get(taps)),
+        sparse
+          ? this.set(row, this.add(m.i32.mul(this.get(jlo), this.c(Cin)), this.get(c)))
+          : this.set(wPtr, this.add(this.c(tp.weightsAddr), m.i32.mul(this.add(m.i32.mul(this.get(jlo), this.c(Cin)), this.get(c)), this.c(stride)))),
+        this.set(vPtr, this.add(this.c(V0), m.i32.mul(m.i32.sub(this.get(pl), this.get(jlo)), this.c(Cout * 4)))),
+        m.loop(
+          l,
+          this.block([
+            ...rowAdd(),
+            sparse ? this.inc(row, Cin) : this.inc(wPtr, Cin * stride),
+            this.set(vPtr, m.i32.sub(this.get(vPtr), this.c(Cout * 4))),
+            this.set(taps, m.i32.sub(this.get(taps), this.c(1))),
+            m.br(l, this.get(taps)),
+          ]),
+        ),
+      );
+    } else {
+      if (s.srcPerPosition) body.push(...decompose());
+      else body.push(this.set(c, m.i32.load(0, 4, this.get(lp))), this.set(p, this.c(0)));
+      body.push(
+        this.set(vPtr, s.target.node.perPosition ? this.add(this.c(V0), m.i32.mul(this.get(p), this.c(Cout * 4))) : this.c(V0)),
+        sparse ? this.set(row, this.get(c)) : this.set(wPtr, this.add(this.c(tp.weightsAddr), m.i32.mul(this.get(c), this.c(stride)))),
+        ...rowAdd(),
+        this.inc(rows, 1),
+      );
+    }
+    body.push(this.inc(lp, 4));
+    out.push(this.whileLoop(() => this.ltU(this.get(lp), this.get(end)), body));
+    return out;
+  }
+
+  // ------------------------------------------------------------------ fire + reset + next leak
+  /** Appends index `idx` to a spike list through write pointer `lw`. */
+  private append(lw: Local, idx: X): X[] {
+    return [this.m.i32.store(0, 4, this.get(lw), idx), this.inc(lw, 4)];
+  }
+
+  private fire(f: Fn, pop: PopPlan, n: Local): X[] {
+    const m = this.m;
+    const node = pop.node;
+    const C = node.channels;
+    const V0 = pop.vAddr;
+    const active = f.local(binaryen.i32);
+    const theta = f.local(binaryen.i32);
+    const o = f.local(binaryen.i32); // byte offset into v
+    const end = f.local(binaryen.i32);
+    const lw = f.local(binaryen.i32);
+    const x = f.local(binaryen.i32);
+    const shifts = pop.leakShifts;
+    const subtract = node.reset === 'subtract';
+    const counts = pop.countsAddr;
+    const out: X[] = [
+      this.set(active, node.perPosition ? m.i32.mul(this.get(n), this.c(C)) : this.c(C)),
+      this.set(theta, pop.pooled ? m.i32.mul(this.get(n), this.c(node.threshold)) : this.c(node.threshold)),
+      this.set(lw, this.c(pop.list.dataAddr)),
+      this.set(o, this.c(0)),
+    ];
+    const j = f.local(binaryen.i32);
+    const bump = (idx: X): X[] => {
+      if (counts === undefined) return this.append(lw, idx);
+      return [
+        this.set(j, idx),
+        ...this.append(lw, this.get(j)),
+        m.i32.store(counts, 4, m.i32.shl(this.get(j), this.c(2)), this.add(m.i32.load(counts, 4, m.i32.shl(this.get(j), this.c(2))), this.c(1))),
+      ];
+    };
+    if (this.simd) {
+      const thv = f.local(binaryen.v128);
+      const xv = f.local(binaryen.v128);
+      const mk = f.local(binaryen.v128);
+      const bits = f.local(binaryen.i32);
+      const lane = this.lab('B');
+      const leakV = (): X[] => {
+        if (!shifts.length) return [];
+        let e = this.get(xv);
+        for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+        return [this.set(xv, e), m.v128.store(V0, 4, this.get(o), this.get(xv))];
+      };
+      out.push(
+        this.set(thv, m.i32x4.splat(this.get(theta))),
+        this.set(end, m.i32.shl(m.i32.and(this.get(active), this.c(~3)), this.c(2))),
+        this.whileLoop(
+          () => this.ltU(this.get(o), this.get(end)),
+          [
+            this.set(xv, m.v128.load(V0, 4, this.get(o))),
+            this.set(mk, m.i32x4.ge_s(this.get(xv), this.get(thv))),
+            m.if(
+              m.v128.any_true(this.get(mk)),
+              this.block([
+                this.set(bits, m.i32x4.bitmask(this.get(mk))),
+                this.set(xv, subtract ? m.i32x4.sub(this.get(xv), m.v128.and(this.get(mk), this.get(thv))) : m.v128.andnot(this.get(xv), this.get(mk))),
+                m.loop(
+                  lane,
+                  this.block([
+                    ...bump(this.add(m.i32.shr_u(this.get(o), this.c(2)), m.i32.ctz(this.get(bits)))),
+                    this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
+                    m.br(lane, this.get(bits)),
+                  ]),
+                ),
+                ...(shifts.length ? [] : [m.v128.store(V0, 4, this.get(o), this.get(xv))]),
+              ]),
+            ),
+            ...leakV(),
+            this.inc(o, 16),
+          ],
+        ),
+      );
+    }
+    // scalar path (the whole population, or the SIMD tail)
+    const leakS = (): X[] => {
+      if (!shifts.length) return [];
+      let e = this.get(x);
+      for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+      return [m.i32.store(V0, 4, this.get(o), e)];
+    };
+    out.push(
+      this.set(end, m.i32.shl(this.get(active), this.c(2))),
+      this.whileLoop(
+        () => this.ltU(this.get(o), this.get(end)),
+        [
+          this.set(x, m.i32.load(V0, 4, this.get(o))),
+          m.if(
+            m.i32.ge_s(this.get(x), this.get(theta)),
+            this.block([
+              this.set(x, subtract ? m.i32.sub(this.get(x), this.get(theta)) : this.c(0)),
+              ...bump(m.i32.shr_u(this.get(o), this.c(2))),
+              ...(shifts.length ? [] : [m.i32.store(V0, 4, this.get(o), this.get(x))]),
+            ]),
+          ),
+          ...leakS(),
+          this.inc(o, 4),
+        ],
+      ),
+      m.i32.store(0, 4, this.c(pop.list.cntAddr), m.i32.shr_u(m.i32.sub(this.get(lw), this.c(pop.list.dataAddr)), this.c(2))),
+      this.gaddI64(`spikes${pop.index}`, m.i64.extend_u(m.i32.shr_u(m.i32.sub(this.get(lw), this.c(pop.list.dataAddr)), this.c(2)))),
+    );
+    return out;
+  }
+
+  private lifFunction(pop: PopPlan): void {
+    const m = this.m;
+    const f = new Fn([binaryen.i32]);
+    const n = f.param(0);
+    const body: X[] = [];
+    for (const s of pop.inputs) {
+      const rows = f.local(binaryen.i32);
+      const nnz = f.local(binaryen.i64);
+      body.push(this.set(rows, this.c(0)));
+      body.push(...this.integrate(f, s, n, rows, nnz));
+      body.push(this.gaddI64(`rows${s.index}`, s.table.layout === 'sparse' ? this.get(nnz) : m.i64.extend_u(this.get(rows))));
+    }
+    body.push(...this.fire(f, pop, n));
+    m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
+  }
+
+  // ------------------------------------------------------------------ encoders
+  private encoderFunction(e: EncoderPlan): void {
+    const m = this.m;
+    const f = new Fn([binaryen.i32]);
+    const n = f.param(0);
+    const size = f.local(binaryen.i32);
+    const o = f.local(binaryen.i32);
+    const end = f.local(binaryen.i32);
+    const lw = f.local(binaryen.i32);
+    const a = f.local(binaryen.i32);
+    const body: X[] = [
+      this.set(size, e.perPosition ? m.i32.mul(this.get(n), this.c(e.dim)) : this.c(e.dim)),
+      this.set(lw, this.c(e.list.dataAddr)),
+      this.set(o, this.c(0)),
+      this.set(end, m.i32.shl(this.get(size), this.c(2))),
+    ];
+    if (e.node.scheme === 'poisson') {
+      const r = f.local(binaryen.i32);
+      body.push(
+        this.set(r, m.global.get('rng', binaryen.i32)),
+        this.whileLoop(
+          () => this.ltU(this.get(o), this.get(end)),
+          [
+            this.set(r, m.i32.xor(this.get(r), m.i32.shl(this.get(r), this.c(13)))),
+            this.set(r, m.i32.xor(this.get(r), m.i32.shr_u(this.get(r), this.c(17)))),
+            this.set(r, m.i32.xor(this.get(r), m.i32.shl(this.get(r), this.c(5)))),
+            m.if(
+              this.ltU(m.i32.shr_u(this.get(r), this.c(16)), m.i32.load(e.cutsAddr, 4, m.i32.shl(m.i32.load(e.levelAddr, 4, this.get(o)), this.c(2)))),
+              this.block(this.append(lw, m.i32.shr_u(this.get(o), this.c(2)))),
+            ),
+            this.inc(o, 4),
+          ],
+        ),
+        m.global.set('rng', this.get(r)),
+      );
+    } else {
+      if (this.simd) {
+        const topv = f.local(binaryen.v128);
+        const av = f.local(binaryen.v128);
+        const mk = f.local(binaryen.v128);
+        const bits = f.local(binaryen.i32);
+        const end4 = f.local(binaryen.i32);
+        const lane = this.lab('B');
+        body.push(
+          this.set(topv, m.i32x4.splat(this.c(e.top))),
+          this.set(end4, m.i32.and(this.get(end), this.c(~15))),
+          this.whileLoop(
+            () => this.ltU(this.get(o), this.get(end4)),
+            [
+              this.set(av, m.i32x4.add(m.v128.load(e.accAddr, 4, this.get(o)), m.v128.load(e.levelAddr, 4, this.get(o)))),
+              this.set(mk, m.i32x4.ge_s(this.get(av), this.get(topv))),
+              m.v128.store(e.accAddr, 4, this.get(o), m.i32x4.sub(this.get(av), m.v128.and(this.get(mk), this.get(topv)))),
+              m.if(
+                m.v128.any_true(this.get(mk)),
+                this.block([
+                  this.set(bits, m.i32x4.bitmask(this.get(mk))),
+                  m.loop(
+                    lane,
+                    this.block([
+                      ...this.append(lw, this.add(m.i32.shr_u(this.get(o), this.c(2)), m.i32.ctz(this.get(bits)))),
+                      this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
+                      m.br(lane, this.get(bits)),
+                    ]),
+                  ),
+                ]),
+              ),
+              this.inc(o, 16),
+            ],
+          ),
+        );
+      }
+      body.push(
+        this.whileLoop(
+          () => this.ltU(this.get(o), this.get(end)),
+          [
+            this.set(a, this.add(m.i32.load(e.accAddr, 4, this.get(o)), m.i32.load(e.levelAddr, 4, this.get(o)))),
+            m.if(
+              m.i32.ge_s(this.get(a), this.c(e.top)),
+              this.block([this.set(a, m.i32.sub(this.get(a), this.c(e.top))), ...this.append(lw, m.i32.shr_u(this.get(o), this.c(2)))]),
+            ),
+            m.i32.store(e.accAddr, 4, this.get(o), this.get(a)),
+            this.inc(o, 4),
+          ],
+        ),
+      );
+    }
+    const cnt = m.i32.shr_u(m.i32.sub(this.get(lw), this.c(e.list.dataAddr)), this.c(2));
+    const cnt2 = m.i32.shr_u(m.i32.sub(this.get(lw), this.c(e.list.dataAddr)), this.c(2));
+    body.push(m.i32.store(0, 4, this.c(e.list.cntAddr), cnt), this.gaddI64('inSpikes', m.i64.extend_u(cnt2)));
+    m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
+  }
+
+  // ------------------------------------------------------------------ infer
+  private fail(code: number, pos: X, value: X): X[] {
+    const m = this.m;
+    const E = this.plan.errorAddr;
+    return [m.i32.store(E, 4, this.c(0), this.c(code)), m.i32.store(E + 4, 4, this.c(0), pos), m.i32.store(E + 8, 4, this.c(0), value), m.return(this.c(code))];
+  }
+
+  private fillLevels(f: Fn, e: EncoderPlan, n: Local): X[] {
+    const m = this.m;
+    const P = this.plan;
+    const p = f.local(binaryen.i32);
+    const d = f.local(binaryen.i32);
+    const id = f.local(binaryen.i32);
+    const bit = f.local(binaryen.i32);
+    const o = f.local(binaryen.i32);
+    if (e.source.kind === 'embedding') {
+      const vocab = e.source.vocab;
+      const mask = (1 << e.bits) - 1;
+      return [
+        this.set(p, this.c(0)),
+        this.set(o, this.c(0)),
+        this.whileLoop(
+          () => m.i32.lt_s(this.get(p), this.get(n)),
+          [
+            this.set(id, m.i32.load(P.inputAddr, 4, m.i32.shl(this.get(p), this.c(2)))),
+            m.if(m.i32.ge_u(this.get(id), this.c(vocab)), this.block(this.fail(WASM_ERRORS.badToken, this.get(p), this.get(id)))),
+            this.set(bit, m.i32.mul(this.get(id), this.c(e.embRowBytes * 8))),
+            this.set(d, this.c(0)),
+            this.whileLoop(
+              () => m.i32.lt_s(this.get(d), this.c(e.dim)),
+              [
+                m.i32.store(
+                  e.levelAddr,
+                  4,
+                  this.get(o),
+                  m.i32.and(
+                    m.i32.shr_u(m.i32.load16_u(e.levelsDataAddr, 1, m.i32.shr_u(this.get(bit), this.c(3))), m.i32.and(this.get(bit), this.c(7))),
+                    this.c(mask),
+                  ),
+                ),
+                this.inc(bit, e.bits),
+                this.inc(o, 4),
+                this.inc(d, 1),
+              ],
+            ),
+            this.inc(p, 1),
+          ],
+        ),
+      ];
+    }
+    const x = f.local(binaryen.f64);
+    return [
+      this.set(d, this.c(0)),
+      this.whileLoop(
+        () => m.i32.lt_s(this.get(d), this.c(e.dim)),
+        [
+          this.set(x, m.f64.load(P.inputAddr, 8, m.i32.shl(this.get(d), this.c(3)))),
+          m.if(m.f64.ne(this.get(x), this.get(x)), this.block(this.fail(WASM_ERRORS.nanInput, this.get(d), this.c(0)))),
+          m.i32.store(
+            e.levelAddr,
+            4,
+            m.i32.shl(this.get(d), this.c(2)),
+            m.i32.trunc_s.f64(
+              m.f64.floor(
+                m.f64.add(m.f64.mul(m.f64.min(m.f64.const(1), m.f64.max(m.f64.const(0), this.get(x))), m.f64.const(e.top)), m.f64.const(0.5)),
+              ),
+            ),
+          ),
+          this.inc(d, 1),
+        ],
+      ),
+    ];
+  }
+
+  private inferFunction(): void {
+    const m = this.m;
+    const P = this.plan;
+    const f = new Fn([binaryen.i32]);
+    const n = f.param(0);
+    const t = f.local(binaryen.i32);
+    const o = f.local(binaryen.i32);
+    const body: X[] = [m.i32.store(P.errorAddr, 4, this.c(0), this.c(0))];
+    if (P.tokens) {
+      body.push(
+        m.if(m.i32.lt_s(this.get(n), this.c(1)), this.block(this.fail(WASM_ERRORS.emptyInput, this.get(n), this.c(0)))),
+        m.if(m.i32.gt_s(this.get(n), this.c(P.maxLen)), this.set(n, this.c(P.maxLen))),
+      );
+    } else body.push(this.set(n, this.c(1)));
+    for (const e of P.encoders) body.push(...this.fillLevels(f, e, n));
+    for (const pop of P.pops) {
+      if (!pop.pooled) continue;
+      const th = m.i64.mul(m.i64.extend_u(this.get(n)), this.c64(pop.node.threshold));
+      body.push(
+        m.if(
+          m.i32.or(m.i64.gt_s(th, this.c64(0x7fffffff)), m.i64.lt_s(m.i64.mul(m.i64.extend_u(this.get(n)), this.c64(pop.node.threshold)), this.c64(-(2 ** 31)))),
+          this.block(this.fail(WASM_ERRORS.thresholdOverflow, this.c(pop.index), this.get(n))),
+        ),
+      );
+    }
+    // ---- reset all state
+    for (const pop of P.pops) {
+      const bytes = pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels * 4)) : this.c(pop.node.channels * 4);
+      body.push(m.memory.fill(this.c(pop.vAddr), this.c(0), bytes));
+      body.push(m.i32.store(0, 4, this.c(pop.list.cntAddr), this.c(0)));
+      if (pop.prev) body.push(m.i32.store(0, 4, this.c(pop.prev.cntAddr), this.c(0)));
+      body.push(m.global.set(`spikes${pop.index}`, this.c64(0)));
+    }
+    const rp = P.readoutPop;
+    body.push(m.memory.fill(this.c(rp.countsAddr!), this.c(0), this.c(rp.size * 4)));
+    for (const s of P.synapses) {
+      body.push(m.global.set(`rows${s.index}`, this.c64(0)));
+    }
+    body.push(m.global.set('inSpikes', this.c64(0)), m.global.set('rng', this.c(P.poissonSeed === undefined ? 0 : seedState(P.poissonSeed))));
+    for (const e of P.encoders) {
+      body.push(m.i32.store(0, 4, this.c(e.list.cntAddr), this.c(0)));
+      if (e.node.scheme === 'poisson') continue;
+      const half = e.top >> 1;
+      const end = m.i32.shl(e.perPosition ? m.i32.mul(this.get(n), this.c(e.dim)) : this.c(e.dim), this.c(2));
+      body.push(this.set(o, this.c(0)));
+      const endL = f.local(binaryen.i32);
+      body.push(this.set(endL, end));
+      if (half === 0) body.push(m.memory.fill(this.c(e.accAddr), this.c(0), this.get(endL)));
+      else if (this.simd)
+        body.push(this.whileLoop(() => this.ltU(this.get(o), this.get(endL)), [m.v128.store(e.accAddr, 4, this.get(o), m.i32x4.splat(this.c(half))), this.inc(o, 16)]));
+      else body.push(this.whileLoop(() => this.ltU(this.get(o), this.get(endL)), [m.i32.store(e.accAddr, 4, this.get(o), this.c(half)), this.inc(o, 4)]));
+    }
+    // ---- the T steps
+    const stepCalls: X[] = [];
+    for (const st of P.steps) stepCalls.push(m.call(st.kind === 'encoder' ? `enc${st.enc.index}` : `lif${st.pop.index}`, [this.get(n)], binaryen.none));
+    for (const pop of P.pops) {
+      if (!pop.prev) continue;
+      const cnt = m.i32.load(0, 4, this.c(pop.list.cntAddr));
+      stepCalls.push(
+        m.memory.copy(this.c(pop.prev.dataAddr), this.c(pop.list.dataAddr), m.i32.shl(cnt, this.c(2))),
+        m.i32.store(0, 4, this.c(pop.prev.cntAddr), m.i32.load(0, 4, this.c(pop.list.cntAddr))),
+      );
+    }
+    stepCalls.push(this.inc(t, 1));
+    body.push(this.set(t, this.c(0)), this.whileLoop(() => m.i32.lt_s(this.get(t), this.c(P.timesteps)), stepCalls));
+    body.push(...this.finalize(f, n));
+    m.addFunction('infer', binaryen.createType([binaryen.i32]), binaryen.i32, f.vars, this.block(body));
+  }
+
+  /** Counters to memory, scores, argmax; returns the label. */
+  private finalize(f: Fn, n: Local): X[] {
+    const m = this.m;
+    const P = this.plan;
+    const i64 = binaryen.i64;
+    const n64 = (): X => m.i64.extend_u(this.get(n));
+    let sops: X = this.c64(0);
+    let bytes: X = this.c64(0);
+    for (const s of P.synapses) {
+      const rows = m.global.get(`rows${s.index}`, i64);
+      const rows2 = m.global.get(`rows${s.index}`, i64);
+      const wb = s.table.weightBits / 8;
+      if (s.table.layout === 'dense') {
+        sops = m.i64.add(sops, m.i64.mul(rows, this.c64(s.table.rowLength)));
+        bytes = m.i64.add(bytes, m.i64.mul(rows2, this.c64(s.table.rowLength * wb)));
+      } else {
+        sops = m.i64.add(sops, rows);
+        bytes = m.i64.add(bytes, m.i64.mul(rows2, this.c64(2 + wb)));
+      }
+    }
+    for (const e of P.encoders) if (e.source.kind === 'embedding') bytes = m.i64.add(bytes, m.i64.mul(n64(), this.c64(e.embRowBytes)));
+    let spikes: X = this.c64(0);
+    let updates: X = this.c64(0);
+    const L = P.pops.length;
+    const C0 = P.countersAddr;
+    const out: X[] = [];
+    const active = (pop: PopPlan): X => (pop.node.perPosition ? m.i64.mul(n64(), this.c64(pop.node.channels * P.timesteps)) : this.c64(pop.node.channels * P.timesteps));
+    for (const pop of P.pops) {
+      spikes = m.i64.add(spikes, m.global.get(`spikes${pop.index}`, i64));
+      updates = m.i64.add(updates, active(pop));
+      out.push(m.i64.store(C0 + 8 * (5 + pop.index), 8, this.c(0), m.global.get(`spikes${pop.index}`, i64)));
+      out.push(m.i64.store(C0 + 8 * (5 + L + pop.index), 8, this.c(0), active(pop)));
+    }
+    out.push(
+      m.i64.store(C0, 8, this.c(0), sops),
+      m.i64.store(C0 + 8, 8, this.c(0), updates),
+      m.i64.store(C0 + 16, 8, this.c(0), spikes),
+      m.i64.store(C0 + 24, 8, this.c(0), m.global.get('inSpikes', i64)),
+      m.i64.store(C0 + 32, 8, this.c(0), bytes),
+    );
+    // scores and argmax (ties -> lowest class)
+    const r = P.readout;
+    const cls = f.local(binaryen.i32);
+    const k = f.local(binaryen.i32);
+    const sum = f.local(binaryen.i32);
+    const best = f.local(binaryen.i32);
+    const label = f.local(binaryen.i32);
+    const cp = f.local(binaryen.i32);
+    out.push(
+      this.set(cls, this.c(0)),
+      this.set(cp, this.c(P.readoutPop.countsAddr!)),
+      this.set(best, this.c(-1)),
+      this.set(label, this.c(0)),
+      this.whileLoop(
+        () => m.i32.lt_s(this.get(cls), this.c(r.classes)),
+        [
+          this.set(sum, this.c(0)),
+          this.set(k, this.c(0)),
+          this.whileLoop(
+            () => m.i32.lt_s(this.get(k), this.c(r.population)),
+            [this.incX(sum, m.i32.load(0, 4, this.get(cp))), this.inc(cp, 4), this.inc(k, 1)],
+          ),
+          m.i32.store(P.scoresAddr, 4, m.i32.shl(this.get(cls), this.c(2)), this.get(sum)),
+          m.if(m.i32.gt_s(this.get(sum), this.get(best)), this.block([this.set(best, this.get(sum)), this.set(label, this.get(cls))])),
+          this.inc(cls, 1),
+        ],
+      ),
+      m.return(this.get(label)),
+    );
+    return out;
+  }
+
+  // ------------------------------------------------------------------ module
+  build(): binaryen.Module {
+    const m = this.m;
+    const P = this.plan;
+    let features = binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
+    if ((binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt !== undefined)
+      features |= (binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt;
+    if (this.simd) features |= binaryen.Features.SIMD128;
+    m.setFeatures(features);
+    m.setMemory(
+      P.pages,
+      P.pages,
+      WASM_EXPORTS.memory,
+      P.segments.map((s) => ({ offset: this.c(s.addr), data: s.data, passive: false })),
+    );
+    for (const pop of P.pops) m.addGlobal(`spikes${pop.index}`, binaryen.i64, true, this.c64(0));
+    for (const s of P.synapses) m.addGlobal(`rows${s.index}`, binaryen.i64, true, this.c64(0));
+    m.addGlobal('inSpikes', binaryen.i64, true, this.c64(0));
+    m.addGlobal('rng', binaryen.i32, true, this.c(0));
+    for (const e of P.encoders) this.encoderFunction(e);
+    for (const pop of P.pops) this.lifFunction(pop);
+    this.inferFunction();
+    const constFn = (name: string, v: number): void => {
+      m.addFunction(name, binaryen.none, binaryen.i32, [], this.c(v));
+      m.addFunctionExport(name, name);
+    };
+    m.addFunctionExport('infer', WASM_EXPORTS.infer);
+    constFn(WASM_EXPORTS.inputPtr, P.inputAddr);
+    constFn(WASM_EXPORTS.scoresPtr, P.scoresAddr);
+    constFn(WASM_EXPORTS.countersPtr, P.countersAddr);
+    constFn(WASM_EXPORTS.errorPtr, P.errorAddr);
+    constFn(WASM_EXPORTS.maxLen, P.maxLen);
+    return m;
+  }
+}

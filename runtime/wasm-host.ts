@@ -1,0 +1,230 @@
+// Loads a compiled snnc wasm artifact and runs inferences on it, in Node or a browser (no
+// Node-only APIs here: no fs, no Buffer). Results have exactly the reference simulator's
+// shape and values (runtime/reference.ts); input checks mirror the reference's.
+
+import { fail, SnncError } from './errors.js';
+import type { InferenceResult, SimInput } from './reference.js';
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_SECTION,
+  ARTIFACT_VERSION,
+  WASM_ERRORS,
+  WASM_EXPORTS,
+  type ArtifactInfo,
+} from './wasm/artifact-format.js';
+
+export type { ArtifactInfo, ArtifactMeta } from './wasm/artifact-format.js';
+
+export interface WasmModel {
+  readonly meta: ArtifactInfo;
+  /** One inference; throws SnncError SNN_E_INPUT for unusable input. */
+  infer(input: SimInput): InferenceResult;
+  /** Many inferences on the same instance (state is reset for each). */
+  inferMany(inputs: Iterable<SimInput>): InferenceResult[];
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  infer: (n: number) => number;
+  input_ptr: () => number;
+  scores_ptr: () => number;
+  counters_ptr: () => number;
+  error_ptr: () => number;
+  max_len: () => number;
+}
+
+function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  fail('SNN_E_ARTIFACT', 'expected the artifact as a Uint8Array or ArrayBuffer');
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNat = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+/** Checks the parsed custom section; throws SNN_E_ARTIFACT naming the first bad field. */
+export function validateArtifactInfo(x: unknown): ArtifactInfo {
+  const bad = (what: string): never => fail('SNN_E_ARTIFACT', `artifact metadata: ${what}`, 'recompile the model with this snnc');
+  if (!isObj(x)) return bad('not a JSON object');
+  if (x.format !== ARTIFACT_FORMAT) bad(`format is ${JSON.stringify(x.format)}, expected "${ARTIFACT_FORMAT}"`);
+  if (x.version !== ARTIFACT_VERSION) bad(`format version ${JSON.stringify(x.version)} is not supported (this runtime reads version ${ARTIFACT_VERSION})`);
+  if (!Array.isArray(x.classes) || !x.classes.every((c) => typeof c === 'string')) bad('classes must be an array of strings');
+  if (!isNat(x.timesteps) || x.timesteps < 1) bad('timesteps must be a positive integer');
+  const input = x.input;
+  if (!isObj(input)) return bad('input is missing');
+  if (input.kind === 'tokens') {
+    if (!isNat(input.maxLen) || input.maxLen < 1) bad('input.maxLen must be a positive integer');
+    if (!isNat(input.vocabSize)) bad('input.vocabSize must be a non-negative integer');
+  } else if (input.kind === 'vector') {
+    if (!isNat(input.dim) || input.dim < 1) bad('input.dim must be a positive integer');
+  } else bad(`input.kind ${JSON.stringify(input.kind)} is unknown`);
+  if (!Array.isArray(x.populations) || !x.populations.every(isObj)) bad('populations must be an array');
+  const r = x.readout;
+  if (!isObj(r) || !isNat(r.classes) || r.classes !== (x.classes as unknown[]).length) bad('readout.classes must match classes');
+  if (!isObj(x.energy)) bad('energy block is missing');
+  if (x.vocab !== undefined && (!Array.isArray(x.vocab) || !x.vocab.every((w) => typeof w === 'string'))) bad('vocab must be an array of strings');
+  return x as unknown as ArtifactInfo;
+}
+
+/** Reads and validates the metadata of a compiled module. */
+export function artifactInfoOf(module: WebAssembly.Module): ArtifactInfo {
+  const sections = WebAssembly.Module.customSections(module, ARTIFACT_SECTION);
+  if (sections.length !== 1)
+    fail('SNN_E_ARTIFACT', sections.length ? `the module has ${sections.length} "${ARTIFACT_SECTION}" sections` : `the module has no "${ARTIFACT_SECTION}" section`, 'is this an snnc artifact?');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(sections[0]));
+  } catch {
+    fail('SNN_E_ARTIFACT', `the "${ARTIFACT_SECTION}" section is not valid UTF-8 JSON`);
+  }
+  return validateArtifactInfo(json);
+}
+
+/** Compiles, validates and instantiates an artifact. */
+export async function loadArtifact(bytes: Uint8Array | ArrayBuffer): Promise<WasmModel> {
+  const b = asBytes(bytes);
+  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d)
+    fail('SNN_E_ARTIFACT', 'not a WebAssembly module (bad magic bytes)', 'pass the .wasm file snnc compiled');
+  if (b[4] !== 1 || b[5] !== 0 || b[6] !== 0 || b[7] !== 0) fail('SNN_E_ARTIFACT', 'unsupported WebAssembly binary version');
+  let module: WebAssembly.Module;
+  try {
+    // copy: WebAssembly.compile wants a plain ArrayBuffer-backed view
+    module = await WebAssembly.compile(b.slice().buffer);
+  } catch (e) {
+    fail('SNN_E_ARTIFACT', `the module does not compile: ${(e as Error).message}`, 'the file is corrupt or needs WebAssembly SIMD');
+  }
+  const meta = artifactInfoOf(module);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (e) {
+    fail('SNN_E_ARTIFACT', `the module does not instantiate: ${(e as Error).message}`);
+  }
+  const ex = instance.exports as unknown as Exports;
+  for (const name of Object.values(WASM_EXPORTS)) {
+    const v = (ex as unknown as Record<string, unknown>)[name];
+    if (name === WASM_EXPORTS.memory ? !(v instanceof WebAssembly.Memory) : typeof v !== 'function') fail('SNN_E_ARTIFACT', `the module lacks the export "${name}"`);
+  }
+  return new Model(meta, ex);
+}
+
+class Model implements WasmModel {
+  private readonly maxLen: number;
+  private readonly inputPtr: number;
+  private readonly scoresPtr: number;
+  private readonly countersPtr: number;
+  private readonly errorPtr: number;
+  private buffer: ArrayBuffer | undefined;
+  private i32!: Int32Array;
+  private f64!: Float64Array;
+  private big!: BigInt64Array;
+
+  constructor(
+    readonly meta: ArtifactInfo,
+    private readonly ex: Exports,
+  ) {
+    this.maxLen = ex.max_len();
+    this.inputPtr = ex.input_ptr();
+    this.scoresPtr = ex.scores_ptr();
+    this.countersPtr = ex.counters_ptr();
+    this.errorPtr = ex.error_ptr();
+    if (meta.input.kind === 'tokens' && this.maxLen !== meta.input.maxLen) fail('SNN_E_ARTIFACT', 'max_len() disagrees with the metadata');
+  }
+
+  private views(): void {
+    const buf = this.ex.memory.buffer;
+    if (buf === this.buffer) return;
+    this.buffer = buf;
+    this.i32 = new Int32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.big = new BigInt64Array(buf);
+  }
+
+  infer(input: SimInput): InferenceResult {
+    this.views();
+    const meta = this.meta;
+    let n = 1;
+    if (meta.input.kind === 'tokens') {
+      if (!input || !('tokens' in input)) fail('SNN_E_INPUT', 'this model takes token ids');
+      const ids = Array.from(input.tokens).slice(0, this.maxLen);
+      n = ids.length;
+      if (n === 0) fail('SNN_E_INPUT', 'no tokens to classify', 'pass non-empty text');
+      const base = this.inputPtr >> 2;
+      for (let p = 0; p < n; p++) {
+        const id = ids[p];
+        if (!Number.isInteger(id) || id < -(2 ** 31) || id >= 2 ** 31)
+          fail('SNN_E_INPUT', `token id ${id} is outside the vocabulary (0..${meta.input.vocabSize - 1})`);
+        this.i32[base + p] = id;
+      }
+    } else {
+      if (!input || !('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
+      const v = input.vector;
+      const dim = meta.input.dim;
+      if (v.length !== dim) fail('SNN_E_INPUT', `expected a vector of ${dim} values, got ${v.length}`);
+      const base = this.inputPtr >> 3;
+      for (let i = 0; i < dim; i++) {
+        const x = Number(v[i]);
+        if (Number.isNaN(x)) fail('SNN_E_INPUT', 'the input vector holds NaN');
+        this.f64[base + i] = x;
+      }
+    }
+    let label: number;
+    try {
+      label = this.ex.infer(n);
+    } catch (e) {
+      throw new SnncError('SNN_E_RUNTIME', `the wasm module trapped: ${(e as Error).message}`);
+    }
+    if (label < 0) this.raise(label);
+    const classes = meta.readout.classes;
+    const scores = new Array<number>(classes);
+    const s0 = this.scoresPtr >> 2;
+    for (let c = 0; c < classes; c++) scores[c] = this.i32[s0 + c];
+    const c0 = this.countersPtr >> 3;
+    const big = this.big;
+    const L = meta.populations.length;
+    const layerSpikes = new Array<number>(L);
+    const layerUpdates = new Array<number>(L);
+    for (let l = 0; l < L; l++) {
+      layerSpikes[l] = Number(big[c0 + 5 + l]);
+      layerUpdates[l] = Number(big[c0 + 5 + L + l]);
+    }
+    return {
+      label,
+      scores,
+      ops: {
+        sops: Number(big[c0]),
+        updates: Number(big[c0 + 1]),
+        spikes: Number(big[c0 + 2]),
+        inputSpikes: Number(big[c0 + 3]),
+        bytesRead: Number(big[c0 + 4]),
+      },
+      layerSpikes,
+      layerUpdates,
+    };
+  }
+
+  inferMany(inputs: Iterable<SimInput>): InferenceResult[] {
+    const out: InferenceResult[] = [];
+    for (const x of inputs) out.push(this.infer(x));
+    return out;
+  }
+
+  private raise(code: number): never {
+    const e0 = this.errorPtr >> 2;
+    const pos = this.i32[e0 + 1];
+    const value = this.i32[e0 + 2];
+    const meta = this.meta;
+    switch (code) {
+      case WASM_ERRORS.badToken:
+        fail('SNN_E_INPUT', `token id ${value} is outside the vocabulary (0..${meta.input.kind === 'tokens' ? meta.input.vocabSize - 1 : 0})`, `at position ${pos}`);
+      case WASM_ERRORS.emptyInput:
+        fail('SNN_E_INPUT', 'no tokens to classify', 'pass non-empty text');
+      case WASM_ERRORS.thresholdOverflow:
+        fail('SNN_E_OVERFLOW', `effective threshold of population ${meta.populations[pos]?.id ?? pos} times ${value} tokens does not fit 32 bits`);
+      case WASM_ERRORS.nanInput:
+        fail('SNN_E_INPUT', 'the input vector holds NaN');
+      default:
+        fail('SNN_E_RUNTIME', `the wasm module returned the unknown error code ${code}`);
+    }
+  }
+}
