@@ -1,0 +1,184 @@
+// The `snnc` command line: a declarative table of commands and options over the programmatic
+// API (compiler/api.ts). Every command returns a result object: --json prints it as JSON,
+// otherwise the command's formatter prints it for people. Errors print their stable code.
+
+import { Command, Option } from 'commander';
+import { SnncError, isSnncError } from '../runtime/errors.js';
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: string | number | boolean;
+  choices?: string[];
+  parse?: 'int' | 'float';
+}
+
+export interface CommandSpec {
+  name: string;
+  args: string[];
+  summary: string;
+  options: OptionSpec[];
+  /** Loaded lazily so that `snnc --help` does not pull in TensorFlow.js or binaryen. */
+  run: (args: string[], opts: Record<string, unknown>) => Promise<unknown>;
+  format: (result: any) => string;
+}
+
+const json: OptionSpec = { flags: '--json', description: 'print the result as JSON on stdout' };
+const profile: OptionSpec = { flags: '--profile <name>', description: 'energy profile (see `snnc profiles`)', default: 'horowitz45-int' };
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'train',
+    args: [],
+    summary: 'train a tailored TextCNN (TF.js), convert it to a spiking TextCNN and save a .snn model',
+    options: [
+      { flags: '-o, --out <file>', description: 'model file to write', default: 'model.snn' },
+      { flags: '--dataset <name>', description: 'sst2 | sst5 | mr | subj | trec | cr | mpqa | imdb', default: 'sst2' },
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      { flags: '--epochs <n>', description: 'training epochs', parse: 'int' },
+      { flags: '--batch <n>', description: 'batch size', parse: 'int' },
+      { flags: '--lr <x>', description: 'Adam learning rate', parse: 'float' },
+      { flags: '--seed <n>', description: 'seed for init, shuffling and dropout', parse: 'int' },
+      { flags: '--timesteps <n>', description: 'SNN time steps T', parse: 'int' },
+      { flags: '--population <n>', description: 'output neurons per class', parse: 'int' },
+      { flags: '--encoder <scheme>', description: 'input spike encoder', choices: ['rate', 'binary', 'poisson'] },
+      { flags: '--bits <n>', description: 'embedding levels (bits) for the rate/poisson encoder', parse: 'int' },
+      { flags: '--max-len <n>', description: 'tokens per sentence (longer ones are truncated)', parse: 'int' },
+      { flags: '--train-embeddings', description: 'fine-tune the GloVe embeddings too' },
+      { flags: '--limit <n>', description: 'use only the first n training sentences (quick runs)', parse: 'int' },
+      { flags: '--checkpoint-dir <dir>', description: 'checkpoint folder (one checkpoint per epoch)' },
+      { flags: '--resume', description: 'continue from the checkpoint folder' },
+      { flags: '--backend <name>', description: 'TF.js backend', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto' },
+      json,
+    ],
+    run: async (_a, o) => (await import('./api.js')).train(o),
+    format: (r) => r.text,
+  },
+  {
+    name: 'compile',
+    args: ['<model>'],
+    summary: 'lower a .snn model to integers and emit a WebAssembly artifact (model.wasm + report.json)',
+    options: [
+      { flags: '-o, --out <dir>', description: 'output folder', default: 'out' },
+      { flags: '--target <name>', description: 'target description (targets/)', default: 'wasm' },
+      { flags: '--weight-bits <n>', description: 'integer weight width', choices: ['8', '16'], default: '8' },
+      { flags: '--state-bits <n>', description: 'force the membrane width (default: narrowest proven safe)', choices: ['16', '32'] },
+      { flags: '--prune <fraction>', description: 'magnitude-prune this share of each layer\'s weights', parse: 'float', default: 0 },
+      { flags: '--layout <kind>', description: 'synapse table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },
+      { flags: '--stop-after <pass>', description: 'stop after a pass and write the IR text: pack | quantize | sparsify | plan-memory' },
+      { flags: '--calibrate <dataset>', description: 'measure float-vs-int agreement on a data set, e.g. sst2:dev' },
+      { flags: '--calibrate-limit <n>', description: 'sentences used for calibration', parse: 'int', default: 200 },
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      { flags: '--no-simd', description: 'emit scalar code only' },
+      json,
+    ],
+    run: async (a, o) => (await import('./api.js')).compile(a[0], o),
+    format: (r) => r.text,
+  },
+  {
+    name: 'run',
+    args: ['<artifact>', '[text...]'],
+    summary: 'classify text with a compiled artifact: label, scores, op counts and energy',
+    options: [
+      { flags: '--file <path>', description: 'read the text from a file (strict UTF-8; - for stdin)' },
+      profile,
+      json,
+    ],
+    run: async (a, o) => (await import('./api.js')).run(a[0], a.slice(1), o),
+    format: (r) => r.text,
+  },
+  {
+    name: 'eval',
+    args: ['<model>'],
+    summary: 'accuracy, mean ops and energy on a data set; with a .snn model also ANN and float-SNN accuracy and agreement',
+    options: [
+      { flags: '--data <dataset>', description: 'data set and split, e.g. sst2:test', default: 'sst2:test' },
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      { flags: '--limit <n>', description: 'evaluate only the first n sentences', parse: 'int' },
+      { flags: '--model <file>', description: 'the float .snn model behind a .wasm artifact (adds float-vs-int agreement)' },
+      { flags: '--backend <name>', description: 'TF.js backend for the ANN and float SNN', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto' },
+      profile,
+      json,
+    ],
+    run: async (a, o) => (await import('./api.js')).evaluate(a[0], o),
+    format: (r) => r.text,
+  },
+  {
+    name: 'inspect',
+    args: ['<model>'],
+    summary: 'print a .snn model\'s graph as IR text, or a .wasm artifact\'s metadata',
+    options: [json],
+    run: async (a) => (await import('./api.js')).inspect(a[0]),
+    format: (r) => r.text,
+  },
+  {
+    name: 'profiles',
+    args: [],
+    summary: 'list the energy profiles and their sources',
+    options: [json],
+    run: async () => (await import('./api.js')).profiles(),
+    format: (r) => r.text,
+  },
+];
+
+function parseNumber(kind: 'int' | 'float', flags: string) {
+  return (v: string) => {
+    const x = kind === 'int' ? Number.parseInt(v, 10) : Number.parseFloat(v);
+    if (!Number.isFinite(x) || (kind === 'int' && String(x) !== v.trim())) throw new SnncError('SNN_E_USAGE', `${flags} expects ${kind === 'int' ? 'an integer' : 'a number'}, got "${v}"`);
+    return x;
+  };
+}
+
+/** Builds the commander program from the table. */
+export function buildProgram(onResult: (spec: CommandSpec, result: unknown, asJson: boolean) => void): Command {
+  const program = new Command('snnc')
+    .description('Compile spiking neural network text classifiers to addition-only integer runtimes (WebAssembly, microcontrollers).')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.summary).exitOverride();
+    for (const a of spec.args) cmd.argument(a);
+    for (const o of spec.options) {
+      const opt = new Option(o.flags, o.description);
+      if (o.default !== undefined) opt.default(o.default);
+      if (o.choices) opt.choices(o.choices);
+      if (o.parse) opt.argParser(parseNumber(o.parse, o.flags));
+      cmd.addOption(opt);
+    }
+    cmd.action(async (...xs: unknown[]) => {
+      const c = xs[xs.length - 1] as Command;
+      const opts = c.opts();
+      const args = (xs.slice(0, spec.args.length) as (string | string[] | undefined)[]).flatMap((x) => (x === undefined ? [] : Array.isArray(x) ? x : [x]));
+      const result = await spec.run(args, opts);
+      onResult(spec, result, Boolean(opts.json));
+    });
+  }
+  return program;
+}
+
+/** Entry point: returns the process exit code (0 ok, 1 failed, 2 usage). */
+export async function main(argv: string[]): Promise<number> {
+  let asJson = argv.includes('--json');
+  const program = buildProgram((spec, result, j) => {
+    asJson = j;
+    process.stdout.write(j ? JSON.stringify(result, null, 2) + '\n' : spec.format(result) + '\n');
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isSnncError(e)) {
+      if (asJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+      else process.stderr.write(`snnc: error ${e.message}\n`);
+      return e.code === 'SNN_E_USAGE' ? 2 : 1;
+    }
+    process.stderr.write(`snnc: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
