@@ -383,24 +383,36 @@ function addRow(
 ): void {
   if (integer && table) {
     if (table.layout === 'dense') {
-      const w = table.weights;
-      const o = row * rowLength;
-      for (let k = 0; k < rowLength; k++) v[base + k] += w[o + k];
+      addDenseInt(v as Int32Array, table.weights, row * rowLength, base, rowLength);
       ops.sops += rowLength;
     } else {
       const a = table.rowStart[row];
       const b = table.rowStart[row + 1];
-      for (let e = a; e < b; e++) v[base + table.target[e]] += table.weights[e];
+      addSparseInt(v as Int32Array, table.target, table.weights, a, b, base);
       ops.sops += b - a;
     }
     ops.bytesRead += rowBytes(table, row);
     return;
   }
   // float weights, or integer weights before sparsify read as a dense row of their width
-  const o = row * rowLength;
-  for (let k = 0; k < rowLength; k++) v[base + k] += weight[o + k];
+  if (integer) {
+    addDenseInt(v as Int32Array, weight as Int32Array, row * rowLength, base, rowLength);
+    ops.bytesRead += rowLength * (weightBytes ?? 4);
+  } else addDenseFloat(v as Float64Array, weight, row * rowLength, base, rowLength);
   ops.sops += rowLength;
-  if (integer) ops.bytesRead += rowLength * (weightBytes ?? 4);
+}
+
+// Monomorphic inner loops: one array type each, so the JIT keeps them tight.
+function addDenseInt(v: Int32Array, w: Int32Array, o: number, base: number, len: number): void {
+  for (let k = 0; k < len; k++) v[base + k] += w[o + k];
+}
+
+function addSparseInt(v: Int32Array, target: Uint16Array, w: Int32Array, a: number, b: number, base: number): void {
+  for (let e = a; e < b; e++) v[base + target[e]] += w[e];
+}
+
+function addDenseFloat(v: Float64Array, w: Float32Array | Int32Array, o: number, base: number, len: number): void {
+  for (let k = 0; k < len; k++) v[base + k] += w[o + k];
 }
 
 function tensorBytes(syn: Conv1dNode | DenseNode): number {
