@@ -471,6 +471,8 @@ export async function train(o: Record<string, unknown>): Promise<{ text: string;
   const r = await t.trainFromCli(o);
   const { writeModelFile } = await import('./frontend/model-format.js');
   mkdirSync(dirname(resolve(out)), { recursive: true });
-  writeModelFile(out, r.model);
+  // the embedding table holds values rounded to the encoder's levels: float16 keeps every
+  // level exact (bits <= 8) and halves the file
+  writeModelFile(out, r.model, { f16Above: 65536 });
   return { text: `${r.summary}\nmodel written to ${out}`, out, metrics: r.metrics };
 }

@@ -1,0 +1,133 @@
+// Training checkpoints: a directory with `checkpoint.json` (epoch, PRNG state, options,
+// vocabulary hash, tensor manifest, SHA-256 of the payload) and `checkpoint.bin` (the
+// float32 tensors back to back). Written atomically; anything off -> SNN_E_CHECKPOINT.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fail } from '../../runtime/errors.js';
+
+export const CHECKPOINT_FORMAT = 'snnc-train-checkpoint-v1';
+
+export interface CheckpointMeta {
+  /** Epochs completed. */
+  epoch: number;
+  rngState: number;
+  adamStep: number;
+  /** The options that shape the run; a resume must present the same. */
+  fingerprint: Record<string, unknown>;
+  vocabHash: string;
+  bestDev: number;
+  bestEpoch: number;
+  history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number }[];
+}
+
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  /** Named float32 tensors (weights, best weights, Adam moments). */
+  tensors: Map<string, Float32Array>;
+}
+
+interface Manifest extends CheckpointMeta {
+  format: string;
+  tensors: { name: string; length: number; offset: number }[];
+  bytes: number;
+  sha256: string;
+}
+
+const JSON_NAME = 'checkpoint.json';
+const BIN_NAME = 'checkpoint.bin';
+
+export function hashStrings(items: string[]): string {
+  return createHash('sha256').update(items.join('\n')).digest('hex');
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, JSON_NAME));
+}
+
+export function saveCheckpoint(dir: string, ck: Checkpoint): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const entries: Manifest['tensors'] = [];
+  let offset = 0;
+  for (const [name, t] of ck.tensors) {
+    entries.push({ name, length: t.length, offset });
+    offset += t.length * 4;
+  }
+  const bin = Buffer.alloc(offset);
+  for (const e of entries) {
+    const t = ck.tensors.get(e.name)!;
+    Buffer.from(t.buffer, t.byteOffset, t.byteLength).copy(bin, e.offset);
+  }
+  const manifest: Manifest = {
+    format: CHECKPOINT_FORMAT,
+    ...ck.meta,
+    tensors: entries,
+    bytes: offset,
+    sha256: createHash('sha256').update(bin).digest('hex'),
+  };
+  // payload first, manifest last: a run killed in between leaves the old manifest, whose
+  // checksum no longer matches the new payload, so the damage is detected, not trusted.
+  const tmpBin = path.join(dir, BIN_NAME + '.tmp');
+  const tmpJson = path.join(dir, JSON_NAME + '.tmp');
+  fs.writeFileSync(tmpBin, bin);
+  fs.renameSync(tmpBin, path.join(dir, BIN_NAME));
+  fs.writeFileSync(tmpJson, JSON.stringify(manifest, null, 1));
+  fs.renameSync(tmpJson, path.join(dir, JSON_NAME));
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const jp = path.join(dir, JSON_NAME);
+  const bp = path.join(dir, BIN_NAME);
+  if (!fs.existsSync(jp) || !fs.existsSync(bp)) fail('SNN_E_CHECKPOINT', `no checkpoint in ${dir}`, 'train without --resume first');
+  let m: Manifest;
+  try {
+    m = JSON.parse(fs.readFileSync(jp, 'utf8')) as Manifest;
+  } catch {
+    fail('SNN_E_CHECKPOINT', `${jp} is not valid JSON`, 'delete the checkpoint directory and train again');
+  }
+  const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    m.format !== CHECKPOINT_FORMAT ||
+    !num(m.epoch) ||
+    !num(m.rngState) ||
+    !num(m.adamStep) ||
+    !num(m.bytes) ||
+    typeof m.sha256 !== 'string' ||
+    typeof m.vocabHash !== 'string' ||
+    !Array.isArray(m.tensors) ||
+    !Array.isArray(m.history) ||
+    typeof m.fingerprint !== 'object'
+  )
+    fail('SNN_E_CHECKPOINT', `${jp} is not an snnc training checkpoint or misses fields`);
+  const bin = fs.readFileSync(bp);
+  if (bin.length !== m.bytes) fail('SNN_E_CHECKPOINT', `${bp} holds ${bin.length} bytes, the manifest says ${m.bytes}`);
+  if (createHash('sha256').update(bin).digest('hex') !== m.sha256) fail('SNN_E_CHECKPOINT', `${bp} is corrupt (checksum mismatch)`);
+  const tensors = new Map<string, Float32Array>();
+  for (const e of m.tensors) {
+    if (typeof e?.name !== 'string' || !num(e.length) || !num(e.offset) || e.offset % 4 || e.offset + e.length * 4 > bin.length)
+      fail('SNN_E_CHECKPOINT', `tensor entry ${JSON.stringify(e)} is inconsistent with the payload`);
+    const copy = new Uint8Array(e.length * 4);
+    bin.copy(copy, 0, e.offset, e.offset + e.length * 4);
+    tensors.set(e.name, new Float32Array(copy.buffer));
+  }
+  const { format: _f, tensors: _t, bytes: _b, sha256: _s, ...meta } = m;
+  return { meta, tensors };
+}
+
+/** Fails unless the checkpoint was made by a run with the same fingerprint and vocabulary. */
+export function checkCompatible(ck: Checkpoint, fingerprint: Record<string, unknown>, vocabHash: string): void {
+  if (ck.meta.vocabHash !== vocabHash) fail('SNN_E_CHECKPOINT', 'the checkpoint was made with another vocabulary', 'resume with the same data set and embeddings, or start afresh');
+  const a = JSON.stringify(ck.meta.fingerprint);
+  const b = JSON.stringify(fingerprint);
+  if (a !== b) fail('SNN_E_CHECKPOINT', `the checkpoint was made with other options: ${a} vs ${b}`, 'resume with the same options, or start afresh');
+}
+
+/** Fetches a tensor of an expected length or fails. */
+export function need(ck: Checkpoint, name: string, length: number): Float32Array {
+  const t = ck.tensors.get(name);
+  if (!t || t.length !== length) fail('SNN_E_CHECKPOINT', `tensor ${name} is missing or has the wrong size`);
+  return t;
+}

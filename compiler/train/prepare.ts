@@ -1,0 +1,53 @@
+// Maps a named data set to what the trainer consumes: token ids (runtime/tokenizer) over a
+// vocabulary built from the training split plus frequent GloVe words (compiler/data), and
+// the positive-shifted embedding table (pad row 0 zeros, <unk> = 1).
+
+import { buildVocabulary, loadDataset, positiveShift, type Example, type LoadDatasetOptions, type VocabularyOptions } from '../data/index.js';
+import { tokenize, type Vocab } from '../../runtime/tokenizer.js';
+import type { EncodedExample, PreparedData } from './trainer.js';
+
+export interface SubsetLimits {
+  train?: number;
+  dev?: number;
+  test?: number;
+}
+
+export interface PrepareOptions {
+  /** Keep only the first examples of each split (tests, quick runs). */
+  limits?: SubsetLimits;
+  data?: LoadDatasetOptions;
+  vocabulary?: VocabularyOptions;
+}
+
+/** Token ids of texts (all tokens; the model truncates to maxLen). */
+export function encodeTexts(vocab: Vocab, texts: readonly string[]): Int32Array[] {
+  return texts.map((t) => Int32Array.from(vocab.encode(tokenize(t))));
+}
+
+/** Loads `dataset`, builds the vocabulary from the full training split, encodes the splits. */
+export async function prepareData(dataset: string, o: PrepareOptions = {}): Promise<PreparedData & { vocabObj: Vocab }> {
+  const ds = loadDataset(dataset, o.data);
+  const lim = o.limits ?? {};
+  const cut = (xs: Example[], n?: number): Example[] => (n === undefined ? xs : xs.slice(0, n));
+  const built = buildVocabulary(
+    ds.train.map((x) => tokenize(x.text)),
+    o.vocabulary,
+  );
+  const { table } = positiveShift(built.table, built.dim);
+  const enc = (xs: Example[]): EncodedExample[] => {
+    const ids = encodeTexts(built.vocab, xs.map((x) => x.text));
+    // an example without tokens cannot be classified by a spiking model: keep it as <unk>
+    return xs.map((x, i) => ({ ids: ids[i].length ? ids[i] : Int32Array.of(1), label: x.label }));
+  };
+  return {
+    dataset: ds.name,
+    classes: ds.classes,
+    vocab: [...built.vocab.tokens],
+    vocabObj: built.vocab,
+    table,
+    dim: built.dim,
+    train: enc(cut(ds.train, lim.train)),
+    dev: enc(cut(ds.dev, lim.dev)),
+    test: enc(cut(ds.test, lim.test)),
+  };
+}
