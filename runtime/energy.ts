@@ -97,8 +97,10 @@ export const DEFAULT_PROFILE = 'horowitz45-int';
 export interface AnnCost {
   macs: number;
   adds: number;
-  /** fp32 bytes read: each weight once, plus the n embedding rows. */
-  bytesRead: number;
+  /** fp32 weight bytes, each read once per inference (perfect reuse: the ANN's best case). */
+  weightBytes: number;
+  /** fp32 bytes of the n embedding rows read. */
+  embeddingBytes: number;
 }
 
 /**
@@ -120,13 +122,14 @@ export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): An
       macs += taps * l.inChannels * l.outChannels;
       weights += l.width * l.inChannels * l.outChannels;
     } else {
-      const positions = l.perPosition ? n : 1;
+      // position-wise layers run at every position; a mean-pooled one is one product after the pooling sum
+      const positions = l.perPosition && l.pool !== 'mean-positions' ? n : 1;
       macs += positions * l.inFeatures * l.outFeatures;
       if (l.pool === 'mean-positions') adds += n * l.inFeatures;
       weights += l.inFeatures * l.outFeatures;
     }
   }
-  return { macs, adds, bytesRead: 4 * (weights + n * embeddingDim) };
+  return { macs, adds, weightBytes: 4 * weights, embeddingBytes: 4 * n * embeddingDim };
 }
 
 export interface EnergyReport {
@@ -143,23 +146,30 @@ export interface EnergyReport {
   ratioWithMemory: number;
 }
 
+/** Bytes read from one table; the table's own size picks its memory tier. */
+export interface MemoryRead {
+  bytesRead: number;
+  tableBytes: number;
+}
+
 export interface EnergyInputs {
   ops: OpCounts;
   stateBits: 16 | 32;
   ann: AnnCost;
-  /** Constant bytes of the SNN artifact (selects the memory tier). */
-  snnConstBytes: number;
-  /** fp32 bytes of the ANN's parameters (selects its memory tier). */
-  annParamBytes: number;
+  /** The SNN's reads, per table (synapse tables, embedding levels); they add up to ops.bytesRead. */
+  snnReads: MemoryRead[];
+  /** The ANN's reads, per table (fp32 weights, fp32 embeddings). */
+  annReads: MemoryRead[];
 }
 
 export function estimateEnergy(x: EnergyInputs, profileName = DEFAULT_PROFILE): EnergyReport {
   const p = PROFILES[profileName];
   if (!p) fail('SNN_E_USAGE', `unknown energy profile "${profileName}"`, `known: ${Object.keys(PROFILES).join(', ')}`);
   const snnArithPj = x.ops.sops * p.synOp(x.stateBits) + x.ops.updates * p.neuronUpdate(x.stateBits);
-  const snnMemoryPj = x.ops.bytesRead * p.memoryPerByte(x.snnConstBytes);
+  const mem = (reads: MemoryRead[]) => reads.reduce((a, r) => a + r.bytesRead * p.memoryPerByte(r.tableBytes), 0);
+  const snnMemoryPj = mem(x.snnReads);
   const annArithPj = x.ann.macs * p.mac + x.ann.adds * p.annAdd;
-  const annMemoryPj = x.ann.bytesRead * p.memoryPerByte(x.annParamBytes);
+  const annMemoryPj = mem(x.annReads);
   return {
     profile: p.name,
     source: p.source,
@@ -183,9 +193,23 @@ export function shapesFromArtifact(info: ArtifactInfo): SynapseShape[] {
 
 /** Energy of one inference of a compiled artifact on an input of n positions. */
 export function artifactEnergy(info: ArtifactInfo, ops: OpCounts, n: number, profileName = DEFAULT_PROFILE): EnergyReport & { annMacs: number } {
-  const dim = info.encoders.find((e) => e.perPosition)?.dim ?? 0;
+  const enc = info.encoders.find((e) => e.perPosition);
+  const dim = enc?.dim ?? 0;
   const ann = annCost(shapesFromArtifact(info), n, dim);
   const stateBits = info.populations.some((p) => p.stateBits === 32) ? 32 : 16;
-  const r = estimateEnergy({ ops, stateBits, ann, snnConstBytes: info.energy.integerBytes, annParamBytes: info.energy.float32Bytes }, profileName);
+  // split the SNN's reads into synapse rows and embedding rows: each table sits in the
+  // memory tier of its own size (docs/energy.md)
+  const synTableBytes = info.synapses.reduce((a, s) => a + s.tableBytes, 0);
+  const embTableBytes = info.energy.integerBytes - synTableBytes;
+  const embRead = enc ? n * Math.ceil((dim * enc.bits) / 8) : 0;
+  const snnReads: MemoryRead[] = [
+    { bytesRead: ops.bytesRead - embRead, tableBytes: synTableBytes },
+    { bytesRead: embRead, tableBytes: embTableBytes },
+  ];
+  const annReads: MemoryRead[] = [
+    { bytesRead: ann.weightBytes, tableBytes: ann.weightBytes },
+    { bytesRead: ann.embeddingBytes, tableBytes: info.energy.float32Bytes - ann.weightBytes },
+  ];
+  const r = estimateEnergy({ ops, stateBits, ann, snnReads, annReads }, profileName);
   return { ...r, annMacs: ann.macs };
 }
