@@ -166,7 +166,11 @@ export async function main(argv: string[]): Promise<number> {
   let asJson = argv.includes('--json');
   const program = buildProgram((spec, result, j) => {
     asJson = j;
-    process.stdout.write(j ? JSON.stringify(result, null, 2) + '\n' : spec.format(result) + '\n');
+    if (j) {
+      // the human-readable rendering stays out of machine output
+      const { text: _text, ...rest } = result as Record<string, unknown>;
+      process.stdout.write(JSON.stringify(rest, null, 2) + '\n');
+    } else process.stdout.write(spec.format(result) + '\n');
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
