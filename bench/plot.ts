@@ -36,7 +36,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const pts = [...s.points].sort((a, b) => a[0] - b[0]);
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${px(p[0])},${py(p[1])}`).join(' ')}"/>`);
     for (const p of pts) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3" fill="${s.color}"/>`);
-    out.push(`<text x="${x0 + 60}" y="${y0 + 34 + i * 14}" font-size="11" fill="${s.color}">${esc(s.name)}</text>`);
+    out.push(`<text x="${x0 + w - 170}" y="${y0 + h - 80 + i * 14}" font-size="11" fill="${s.color}">${esc(s.name)}</text>`);
   });
   return out.join('\n');
 }
