@@ -51,7 +51,7 @@ export function barChart(title: string, yLabel: string, groups: BarGroup[], x0: 
   const lo = log ? Math.floor(Math.log10(Math.min(...vals))) : 0;
   const hi = log ? Math.ceil(Math.log10(Math.max(...vals))) : Math.max(...vals) * 1.1;
   const f = (v: number) => (log ? (Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo || 1) : v / hi);
-  const plotH = h - 70;
+  const plotH = h - 115; // headroom above the bars for the legend
   const out: string[] = [`<text x="${x0 + w / 2}" y="${y0 + 16}" text-anchor="middle" font-size="14">${esc(title)}</text>`];
   const base = y0 + h - 40;
   if (log) {
