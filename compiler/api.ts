@@ -2,7 +2,7 @@
 // evaluate artifacts, inspect files, train. The CLI (cli.ts) only parses options and prints
 // what these functions return; tests and benchmarks call them directly.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from './ir/types.js';
@@ -19,32 +19,13 @@ import { loadArtifactFile } from '../runtime/wasm-node.js';
 import type { WasmModel } from '../runtime/wasm-host.js';
 import { loadSplit, type LabeledSplit } from './data/splits.js';
 import { progress } from './progress.js';
+import { loadTarget } from '../targets/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 
 // ------------------------------------------------------------------------------ targets
 
-export interface TargetDescription {
-  name: string;
-  description: string;
-  backend: string;
-  wordBits: number;
-  weightBits: number[];
-  stateBits: number[];
-  flashBytes: number | null;
-  ramBytes: number | null;
-  energyProfile: string;
-  simd?: boolean;
-}
-
-export function loadTarget(name: string): TargetDescription {
-  const path = join(PACKAGE_ROOT, 'targets', `${name}.json`);
-  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(path)) {
-    const known = ['wasm'];
-    fail('SNN_E_USAGE', `unknown target "${name}"`, `targets available in this version: ${known.join(', ')}`);
-  }
-  return JSON.parse(readFileSync(path, 'utf8')) as TargetDescription;
-}
+export { loadTarget, type TargetDescription } from '../targets/index.js';
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -148,7 +129,7 @@ export interface CompileOutcome {
 /** Compiles a model in memory: the pipeline and the wasm backend, nothing written. */
 export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: LabeledSplit }) {
   const target = loadTarget(o.target ?? 'wasm');
-  if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} uses the ${target.backend} backend, which this version does not have`);
+  if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
   const weightBits = Number(o.weightBits ?? 8) as 8 | 16;
   const stateBits = o.stateBits === undefined ? undefined : (Number(o.stateBits) as 16 | 32);
   if (o.stopAfter !== undefined && !isPassName(o.stopAfter)) fail('SNN_E_PASS', `unknown pass "${o.stopAfter}"`, `passes: ${PASS_ORDER.join(', ')}`);
@@ -262,6 +243,10 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
 export interface RunOptions {
   file?: string;
   profile?: string;
+  port?: string;
+  baud?: number;
+  timeout?: number;
+  weightBits?: string | number;
 }
 
 export interface RunOutcome {
@@ -292,6 +277,7 @@ function readTextInput(args: string[], file?: string): string {
 }
 
 export async function run(artifactPath: string, args: string[], o: RunOptions = {}): Promise<RunOutcome> {
+  if (o.port) return runOnBoard(artifactPath, args, o);
   const model = await loadArtifactFile(artifactPath);
   const text = readTextInput(args, o.file);
   return classify(model, text, o.profile);
@@ -315,6 +301,39 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
   return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+}
+
+/**
+ * Classifies on a board running snnc firmware (docs/firmware.md). The host tokenizes, and in
+ * spikes mode also encodes, with the integer graph compiled as the firmware was.
+ */
+async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Promise<RunOutcome> {
+  if (!modelPath.endsWith('.snn')) fail('SNN_E_USAGE', 'with --port, pass the .snn model the board was deployed from', 'snnc run model.snn --port /dev/ttyACM0 "text"');
+  const model = readModelFile(modelPath);
+  if (!model.vocab) fail('SNN_E_USAGE', 'this model takes vectors, not text');
+  const text = readTextInput(args, o.file);
+  const { pipe } = await compileModel(model, { weightBits: o.weightBits ?? 8 });
+  const ids = textToIds(text, vocabOf(model.vocab), maxLenOf(model.graph));
+  const { openSerialPort } = await import('../runtime/serial/transport.js');
+  const { SerialBoard } = await import('../runtime/serial/board.js');
+  const board = await SerialBoard.connect(await openSerialPort(o.port!, o.baud ?? 115200), { graph: pipe.graph, timeoutMs: o.timeout ?? 5000 });
+  try {
+    const r = await board.classify({ tokens: ids });
+    const { emitWasm } = await import('./backends/wasm/index.js');
+    const info = emitWasm(pipe.graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, float32Bytes: float32Bytes(model.graph) }).info;
+    const energy = artifactEnergy(info, r.ops, ids.length, o.profile);
+    const layerSpikes: Record<string, number> = {};
+    info.populations.forEach((p, i) => (layerSpikes[p.id] = r.layerSpikes[i]));
+    const cls = model.meta.classes[r.label];
+    const lines = [
+      `${cls}  (class ${r.label}; spike counts ${model.meta.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')}) on ${o.port}`,
+      `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes; board cycles ${r.cycles}; ${r.bytesSent + r.bytesReceived} bytes on the wire, ${r.attempts} attempt(s)`,
+      `energy (${energy.profile}): SNN/ANN ${energy.ratio.toFixed(3)} arithmetic, ${energy.ratioWithMemory.toFixed(3)} with memory reads`,
+    ];
+    return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  } finally {
+    await board.close();
+  }
 }
 
 // ------------------------------------------------------------------------------ eval

@@ -1,0 +1,140 @@
+// The C backend's entry point: integer Graph -> model.h + model.c for the generic firmware
+// kernel in firmware-stubs/, with the target's flash and RAM budget computed before any
+// compiler runs; a model that does not fit fails with SNN_E_TOO_BIG and what would fix it.
+
+import type { Graph } from '../../ir/types.js';
+import { fail } from '../../../runtime/errors.js';
+import type { TargetDescription } from '../../../targets/index.js';
+import { emitCSources } from './emit.js';
+import { constItems, frameBytes, planC, stateBytes, stateFields, type CAbi, type CMode, type CPlan } from './plan.js';
+
+export { planC, frameBytes, type CMode, type CPlan } from './plan.js';
+export { BANNER } from './emit.js';
+
+export interface CBudget {
+  target: string;
+  mode: CMode;
+  /** Exact bytes of the model's constant tables and descriptors. */
+  modelFlashBytes: number;
+  /** Upper bound of kernel + protocol + platform code (target description). */
+  codeBytes: number;
+  flashBytes: number;
+  flashLimit: number | null;
+  /** Exact sizeof(snn_state). */
+  stateBytes: number;
+  /** Exact receive buffer of the frame parser. */
+  rxBytes: number;
+  /** Firmware statics besides the above, plus the stack reserve. */
+  firmwareRamBytes: number;
+  ramBytes: number;
+  ramLimit: number | null;
+  fits: boolean;
+}
+
+export interface EmittedCModel {
+  files: { 'model.h': string; 'model.c': string };
+  hash: number;
+  plan: CPlan;
+  budget: CBudget;
+}
+
+export interface EmitCOptions {
+  mode?: CMode;
+  name?: string;
+  /** Skip the SNN_E_TOO_BIG check (the budget is still returned). */
+  noFitCheck?: boolean;
+}
+
+const DEFAULT_ABI: CAbi = { pointerBytes: 8, maxAlign: 4 };
+
+/** Receive buffer of the firmware's frame parser: SNN_RX_CAP in snn_firmware.c. */
+export function rxBytes(plan: CPlan): number {
+  let payload: number;
+  if (plan.mode === 'spikes') payload = 2 + frameBytes(plan, plan.maxLen);
+  else if (plan.vector) payload = plan.vector.dim;
+  else payload = 2 + 2 * plan.maxLen;
+  return 7 + Math.max(payload, 16);
+}
+
+export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
+  const abi = target.abi ?? DEFAULT_ABI;
+  const modelFlashBytes = constItems(plan, abi).reduce((a, x) => a + x.bytes, 0);
+  const fw = target.firmware ?? { codeBytes: 0, ramBytes: 0, stackBytes: 0 };
+  const state = stateBytes(plan, abi);
+  const rx = rxBytes(plan);
+  // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
+  const codeBytes = fw.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const flashBytes = modelFlashBytes + codeBytes;
+  // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
+  const ramBytes = state + rx + fw.ramBytes + fw.stackBytes;
+  const fits = (target.flashBytes === null || flashBytes <= target.flashBytes) && (target.ramBytes === null || ramBytes <= target.ramBytes);
+  return {
+    target: target.name,
+    mode: plan.mode,
+    modelFlashBytes,
+    codeBytes,
+    flashBytes,
+    flashLimit: target.flashBytes,
+    stateBytes: state,
+    rxBytes: rx,
+    firmwareRamBytes: fw.ramBytes + fw.stackBytes,
+    ramBytes,
+    ramLimit: target.ramBytes,
+    fits,
+  };
+}
+
+/** RAM bytes that scale with positions, per position (what a smaller maxLen saves). */
+function ramPerPosition(plan: CPlan, abi: CAbi): number {
+  if (plan.maxLen <= 1) return 0;
+  const shorter = planC({ ...plan.graph, nodes: plan.graph.nodes.map((n) => (n.kind === 'tokens' ? { ...n, maxLen: n.maxLen - 1 } : n)) }, plan.mode);
+  return stateBytes(plan, abi) + rxBytes(plan) - stateBytes(shorter, abi) - rxBytes(shorter);
+}
+
+function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
+  const abi = target.abi ?? DEFAULT_ABI;
+  const parts: string[] = [];
+  const hints: string[] = [];
+  if (b.ramLimit !== null && b.ramBytes > b.ramLimit) {
+    const over = b.ramBytes - b.ramLimit;
+    const big = stateFields(plan)
+      .map((f) => ({ f, bytes: f.count * (f.ctype.endsWith('32_t') ? 4 : f.ctype.endsWith('16_t') ? 2 : 1) }))
+      .sort((x, y) => y.bytes - x.bytes)
+      .slice(0, 3)
+      .map((x) => `${x.f.what} ${x.bytes} B`);
+    parts.push(`needs ${b.ramBytes} bytes of RAM, ${over} more than the ${b.ramLimit} of ${target.name} (state ${b.stateBytes}, receive buffer ${b.rxBytes}, firmware and stack ${b.firmwareRamBytes}; largest: ${big.join(', ')})`);
+    const perPos = ramPerPosition(plan, abi);
+    if (perPos > 0) {
+      const cut = Math.ceil(over / perPos);
+      if (cut < plan.maxLen) hints.push(`maxLen ${plan.maxLen - cut} or less (each position costs ${perPos} B)`);
+    }
+    hints.push('fewer feature maps per width');
+    if (plan.mode === 'tokens') {
+      const alt = budgetC(planC(plan.graph, 'spikes'), target);
+      hints.push(`spikes mode (${alt.ramBytes} B of RAM${alt.fits ? ', which fits' : ''})`);
+    }
+    if (plan.pops.some((p) => p.v32)) hints.push('16-bit membranes (quantize with stateBits 16, fewer timesteps or smaller weights)');
+  }
+  if (b.flashLimit !== null && b.flashBytes > b.flashLimit) {
+    const over = b.flashBytes - b.flashLimit;
+    parts.push(`needs ${b.flashBytes} bytes of flash, ${over} more than the ${b.flashLimit} of ${target.name} (model tables ${b.modelFlashBytes}, code up to ${b.codeBytes})`);
+    if (plan.mode === 'tokens' && plan.encoders.some((e) => e.source.kind === 'embedding')) hints.push('spikes mode (the host keeps the embedding table)');
+    hints.push('pruning (snnc compile --prune 0.5: sparse tables)', 'fewer feature maps', 'a smaller vocabulary');
+  }
+  fail('SNN_E_TOO_BIG', `the model ${parts.join('; and ')}`, `what would make it fit: ${hints.join('; ')}`);
+}
+
+/** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
+export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
+  if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
+  const mode = opts.mode ?? target.defaultMode ?? 'tokens';
+  const plan = planC(graph, mode);
+  for (const p of plan.pops) {
+    const bits = p.v32 ? 32 : 16;
+    if (!target.stateBits.includes(bits)) fail('SNN_E_BACKEND', `${p.node.id} has ${bits}-bit membranes; ${target.name} takes ${target.stateBits.join(' or ')}`);
+  }
+  const budget = budgetC(plan, target);
+  if (!budget.fits && !opts.noFitCheck) tooBig(plan, budget, target);
+  const src = emitCSources(plan, opts.name ?? 'model');
+  return { files: { 'model.h': src.header, 'model.c': src.source }, hash: src.hash, plan, budget };
+}

@@ -1,0 +1,83 @@
+/* snnc firmware kernel: the generic, addition-only integer LIF primitives that the C backend's
+ * generated model.c calls (docs/firmware.md). No heap, no libc, no multiplies in the event
+ * loops: the caller owns every byte of state. Semantics: docs/semantics.md, bit for bit. */
+#ifndef SNN_KERNEL_H
+#define SNN_KERNEL_H
+
+#include <stdint.h>
+
+#if defined(__AVR__)
+#include <avr/pgmspace.h>
+/* constant tables live in flash and are read with LPM */
+#define SNN_CONST const __attribute__((__progmem__))
+#define SNN_RD8(p) ((uint8_t)pgm_read_byte(p))
+#define SNN_RD16(p) ((uint16_t)pgm_read_word(p))
+#define SNN_RD32(p) ((uint32_t)pgm_read_dword(p))
+#define SNN_RDBLK(dst, src, n) memcpy_P((dst), (src), (n))
+#else
+#define SNN_CONST const __attribute__((aligned(4)))
+#define SNN_RD8(p) (*(const uint8_t *)(p))
+#define SNN_RD16(p) (*(const uint16_t *)(p))
+#define SNN_RD32(p) (*(const uint32_t *)(p))
+#define SNN_RDBLK(dst, src, n) snn_copy((dst), (src), (n))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Op counters of one inference (docs/semantics.md "Op counters"); 32 bits each. */
+typedef struct snn_ops {
+  uint32_t sops;
+  uint32_t updates;
+  uint32_t spikes;
+  uint32_t input_spikes;
+  uint32_t bytes_read;
+} snn_ops;
+
+/* One event-driven synapse table, indexed by presynaptic row. Dense: rows x row_len weights.
+ * Sparse: row r owns entries rs[r] .. rs[r+1]-1 of (tg, w). Weights are int8 or int16. */
+typedef struct snn_tab {
+  const void *w;
+  const uint16_t *rs;
+  const uint16_t *tg;
+  uint16_t rows;
+  uint16_t row_len;
+  uint8_t sparse;
+  uint8_t wbytes;
+} snn_tab;
+
+void snn_copy(void *dst, const void *src, uint32_t n);
+void snn_zero(void *p, uint32_t n);
+
+/* Unpacks n embedding rows (bit-packed q-bit levels, LSB first) into per-position levels. */
+void snn_unpack(const uint8_t *levels, uint16_t row_bytes, uint8_t bits, uint16_t dim,
+                const uint16_t *ids, uint16_t n, uint8_t *lev, snn_ops *ops);
+/* Deterministic rate encoder, one step: acc += level; spike and acc -= top when acc >= top. */
+void snn_enc_rate(const uint8_t *lev, uint8_t *acc, uint8_t *s, uint16_t size, uint8_t top, snn_ops *ops);
+/* Poisson encoder, one step: xorshift32 per value, spike iff (x >> 16) < cut[level]. */
+void snn_enc_poisson(const uint8_t *lev, uint8_t *s, uint16_t size, const uint32_t *cuts, uint32_t *rng, snn_ops *ops);
+/* Unpacks `size` spike bits starting at bit `bit0` of a host frame into flags; returns their count. */
+uint16_t snn_load_bits(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t size);
+
+/* Leak v -= sum(v >> k) over up to three shifts (count 0..3). */
+void snn_leak16(int16_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2);
+void snn_leak32(int32_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2);
+
+/* conv1d ('same' padding) from per-position spike flags [n x cin] into membranes [n x row_len]. */
+void snn_conv(const snn_tab *tab, const uint8_t *src, uint16_t n, uint16_t cin, uint8_t width,
+              void *v, uint8_t v32, snn_ops *ops);
+/* dense: `positions` groups of cin flags; target offset advances by vstride per position
+ * (0: pooled or global target, row_len: position-wise). */
+void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint16_t cin,
+               void *v, uint16_t vstride, uint8_t v32, snn_ops *ops);
+
+/* Fire and reset; counts (nullable) gets +1 per spike. Returns the number of spikes. */
+uint16_t snn_fire16(int16_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
+uint16_t snn_fire32(int32_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,98 @@
+// Host half of the spikes mode: runs the model's encoders (docs/semantics.md "Encoders") on
+// the host and packs each step's input spikes into the frame the board expects (all encoders
+// in graph order, LSB first). Also what the host adds to the board's counters.
+
+import type { EmbeddingNode, EncoderNode, Graph, VectorNode } from '../../compiler/ir/types.js';
+import { fail } from '../errors.js';
+import { embeddingRowBytes, poissonCuts, seedState, unpackLevel, xorshift32, type SimInput } from '../reference.js';
+
+export interface EncodedInput {
+  n: number;
+  /** One packed frame per step. */
+  frames: Uint8Array[];
+  /** Counted on the host: embedding rows read (the board never sees the table). */
+  hostBytesRead: number;
+  inputSpikes: number;
+}
+
+/** Token ids truncated to maxLen (as the reference does), or a clear SNN_E_INPUT. */
+export function truncateTokens(graph: Graph, tokens: ArrayLike<number>): number[] {
+  const t = graph.nodes.find((n) => n.kind === 'tokens');
+  const maxLen = t && t.kind === 'tokens' ? t.maxLen : 1;
+  const ids = Array.from(tokens).slice(0, maxLen);
+  if (ids.length === 0) fail('SNN_E_INPUT', 'no tokens to classify', 'pass non-empty text');
+  return ids;
+}
+
+export function vectorLevels(x: ArrayLike<number>, bits: number): number[] {
+  const top = (1 << bits) - 1;
+  return Array.from(x, (v) => {
+    const c = Math.min(1, Math.max(0, Number(v)));
+    if (!Number.isFinite(c)) fail('SNN_E_INPUT', 'the input vector holds NaN');
+    return Math.floor(c * top + 0.5);
+  });
+}
+
+export function encodeSpikeFrames(graph: Graph, input: SimInput): EncodedInput {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n] as const));
+  const hasTokens = graph.nodes.some((n) => n.kind === 'tokens');
+  let ids: number[] = [];
+  let n = 1;
+  if (hasTokens) {
+    if (!('tokens' in input)) fail('SNN_E_INPUT', 'this model takes token ids');
+    ids = truncateTokens(graph, input.tokens);
+    n = ids.length;
+  }
+  let hostBytesRead = 0;
+  const encs: { node: EncoderNode; level: number[]; acc: number[]; top: number; cuts: Uint32Array }[] = [];
+  let rng = 0;
+  for (const node of graph.nodes) {
+    if (node.kind !== 'encoder') continue;
+    const src = byId.get(node.from) as EmbeddingNode | VectorNode | undefined;
+    const bits = node.scheme === 'binary' ? 1 : node.bits;
+    const top = (1 << bits) - 1;
+    let level: number[];
+    if (src?.kind === 'embedding') {
+      if (!src.levels) fail('SNN_E_GRAPH', `embedding ${src.id} has no packed levels`);
+      const rowBits = embeddingRowBytes(src.dim, bits) * 8;
+      level = [];
+      for (const id of ids) {
+        if (!Number.isInteger(id) || id < 0 || id >= src.vocab) fail('SNN_E_INPUT', `token id ${id} is outside the vocabulary (0..${src.vocab - 1})`);
+        for (let d = 0; d < src.dim; d++) level.push(unpackLevel(src.levels.data, id * rowBits, d, bits));
+        hostBytesRead += embeddingRowBytes(src.dim, bits);
+      }
+    } else if (src?.kind === 'vector') {
+      if (!('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
+      if (input.vector.length !== src.dim) fail('SNN_E_INPUT', `expected a vector of ${src.dim} values, got ${input.vector.length}`);
+      level = vectorLevels(input.vector, bits);
+    } else fail('SNN_E_GRAPH', `encoder ${node.id} has no embedding or vector source`);
+    encs.push({ node, level, acc: level.map(() => top >> 1), top, cuts: poissonCuts(bits) });
+    if (node.scheme === 'poisson') rng = seedState(node.seed);
+  }
+  const total = encs.reduce((a, e) => a + e.level.length, 0);
+  const frames: Uint8Array[] = [];
+  let inputSpikes = 0;
+  for (let t = 0; t < graph.timesteps; t++) {
+    const f = new Uint8Array(Math.ceil(total / 8));
+    let bit = 0;
+    for (const e of encs) {
+      for (let i = 0; i < e.level.length; i++, bit++) {
+        let s: number;
+        if (e.node.scheme === 'poisson') {
+          rng = xorshift32(rng);
+          s = rng >>> 16 < e.cuts[e.level[i]] ? 1 : 0;
+        } else {
+          const a = e.acc[i] + e.level[i];
+          s = a >= e.top ? 1 : 0;
+          e.acc[i] = s ? a - e.top : a;
+        }
+        if (s) {
+          f[bit >> 3] |= 1 << (bit & 7);
+          inputSpikes++;
+        }
+      }
+    }
+    frames.push(f);
+  }
+  return { n, frames, hostBytesRead, inputSpikes };
+}

@@ -1,0 +1,149 @@
+// Helpers for the firmware tests: tool gates (fail in CI, skip visibly elsewhere), small
+// models with a real SST-2 vocabulary, real SST-2 sentences as token ids, firmware builds in
+// a temp dir, and SerialBoard sessions over a child process (host-c, simavr, QEMU).
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Graph, Model } from '../../compiler/ir/types.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { emitC, type EmittedCModel } from '../../compiler/backends/c/index.js';
+import type { CMode } from '../../compiler/backends/c/plan.js';
+import { buildFirmware, type BuiltFirmware } from '../../compiler/backends/c/build.js';
+import { loadTarget, repoRoot, type TargetDescription } from '../../targets/index.js';
+import { spawnSerialBoard } from '../../runtime/serial/child.js';
+import { Vocab, tokenize } from '../../runtime/tokenizer.js';
+import { tinyTextCnn, type TinyOptions } from '../helpers/tiny-model.js';
+
+export const IN_CI = Boolean(process.env.CI);
+
+export function which(cmd: string): boolean {
+  if (cmd.startsWith('/')) return existsSync(cmd);
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Gate {
+  skip: boolean;
+  reason: string;
+  /** Throws in CI when a tool is missing (call it in beforeAll). */
+  assert(): void;
+}
+
+/** Missing tools: skip with a visible reason on a developer machine, fail in CI. */
+export function toolGate(tools: string[]): Gate {
+  const missing = tools.filter((t) => !which(t));
+  const reason = missing.length ? `missing ${missing.join(', ')}: run bash .ci/install-emulators.sh` : '';
+  if (missing.length && !IN_CI) console.warn(`[test/firmware] skipping: ${reason}`);
+  return {
+    skip: missing.length > 0 && !IN_CI,
+    reason,
+    assert() {
+      if (missing.length) throw new Error(`CI is missing tools for the firmware tests: ${reason}`);
+    },
+  };
+}
+
+export function tempDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `snnc-${tag}-`));
+}
+
+/** SST-2 test sentences (label, text): the committed copy, else the shared data folder. */
+export function sst2Sentences(): { label: number; text: string }[] {
+  const candidates = [join(repoRoot(), 'examples', 'data', 'sst2', 'stsa.binary.test'), join(repoRoot(), '..', 'shared', 'data', 'sentence-classification', 'stsa.binary.test')];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`no SST-2 test file in ${candidates.join(' or ')}`);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => ({ label: Number(l[0]), text: l.slice(2) }));
+}
+
+/** The `size - 2` most frequent SST-2 test words, after <pad> and <unk>. */
+export function sst2Vocab(size: number): string[] {
+  const freq = new Map<string, number>();
+  for (const s of sst2Sentences()) for (const w of tokenize(s.text)) freq.set(w, (freq.get(w) ?? 0) + 1);
+  const words = [...freq.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((e) => e[0]);
+  return ['<pad>', '<unk>', ...words.slice(0, size - 2)];
+}
+
+/** Token ids of the first `count` SST-2 test sentences in a model's vocabulary. */
+export function sst2Inputs(model: Model, count: number): { tokens: number[] }[] {
+  const vocab = new Vocab(model.vocab!);
+  return sst2Sentences()
+    .slice(0, count)
+    .map((s) => ({ tokens: vocab.encode(tokenize(s.text)) }))
+    .filter((x) => x.tokens.length > 0);
+}
+
+/** A seeded random TextCNN with a real SST-2 vocabulary, lowered by the real pipeline. */
+export function integerModel(o: TinyOptions & { weightBits?: 8 | 16; stateBits?: 16 | 32; prune?: number; layout?: 'auto' | 'dense' | 'sparse' } = {}): { model: Model; graph: Graph } {
+  const vocabSize = o.vocab ?? 400;
+  const model = tinyTextCnn({ ...o, vocab: vocabSize });
+  model.vocab = sst2Vocab(vocabSize);
+  const { graph } = runPipeline(model.graph, { weightBits: o.weightBits, stateBits: o.stateBits, prune: o.prune, layout: o.layout });
+  return { model: { ...model, graph }, graph };
+}
+
+export function build(graph: Graph, targetName: string, mode?: CMode, tag = targetName): { emitted: EmittedCModel; fw: BuiltFirmware; target: TargetDescription } {
+  const target = loadTarget(targetName);
+  const emitted = emitC(graph, target, { mode, name: tag });
+  const fw = buildFirmware(emitted, target, tempDir(tag));
+  return { emitted, fw, target };
+}
+
+export type { ChildBoard } from '../../runtime/serial/child.js';
+
+/** Spawns a process whose stdio is the board's serial line and connects a SerialBoard to it. */
+export const spawnBoard = spawnSerialBoard;
+
+/** Compiles a C harness (cached by source hash in the temp dir); returns the binary path. */
+export function buildHarness(name: string, flags: string[]): string {
+  const src = join(repoRoot(), 'test', 'firmware', 'harness', `${name}.c`);
+  const text = readFileSync(src);
+  let h = 0;
+  for (const b of text) h = (Math.imul(h, 31) + b) >>> 0;
+  const out = join(tmpdir(), `snnc-${name}-${h.toString(16)}${flags.includes('-shared') ? '.so' : ''}`);
+  if (!existsSync(out)) execFileSync('gcc', ['-O2', '-o', out, src, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return out;
+}
+
+export const SIMAVR_FLAGS = ['-I/usr/include/simavr', '-I/usr/include/simavr/parts', '-lsimavr', '-lsimavrparts'];
+
+/** The Uno model shape from targets/arduino-uno.json, with random weights and an SST-2 vocabulary. */
+export function unoModel(seed = 11): { model: Model; graph: Graph } {
+  const cfg = loadTarget('arduino-uno').defaultModel!;
+  return integerModel({
+    dim: cfg.dim,
+    widths: cfg.widths,
+    maps: cfg.maps,
+    maxLen: cfg.maxLen,
+    timesteps: cfg.timesteps,
+    scheme: cfg.scheme,
+    population: cfg.population,
+    classes: cfg.classes,
+    weightBits: cfg.weightBits,
+    seed,
+  });
+}
+
+/** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared). */
+export function computeRanges(nmTool: string, elf: string): [number, number][] {
+  const out = execFileSync(nmTool, ['-S', '--defined-only', elf], { encoding: 'utf8' });
+  const re = /^(snn_model_\w+|snn_conv|snn_dense|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_os.*)$/;
+  const ranges: [number, number][] = [];
+  for (const line of out.split('\n')) {
+    const m = line.trim().split(/\s+/);
+    if (m.length !== 4 || !/^[tT]$/.test(m[2]) || !re.test(m[3])) continue;
+    const lo = parseInt(m[0], 16) & ~1;
+    ranges.push([lo, lo + parseInt(m[1], 16)]);
+  }
+  return ranges;
+}
+
+export const QEMU_CM3 = ['-M', 'mps2-an385', '-nographic', '-monitor', 'none', '-serial', 'stdio'];
