@@ -10,6 +10,7 @@ import { NUM, PAD, UNK } from '../../runtime/tokenizer.js';
 import { loadEmbeddings, loadGloveWordList, topGloveWords } from '../../compiler/data/glove.js';
 import { positiveShift } from '../../compiler/data/positive-shift.js';
 import { NUMBER_ROW_WORDS, buildVocabulary } from '../../compiler/data/vocabulary.js';
+import { codeOf } from '../helpers/code-of.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-glove-'));
 const WORDS = ['the', ',', '.', 'not', 'is', 'an', 'film', 'good', 'bad', 'writer', 'director', 'old', ...NUMBER_ROW_WORDS, 'rare'];
@@ -25,14 +26,6 @@ writeFileSync(
   }),
 );
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return isSnncError(e) ? e.code : `not an SnncError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('GloVe cache', () => {
   const cacheDir = join(dir, 'cache');

@@ -11,17 +11,10 @@ import { mulberry32, shuffled, stratifiedSplit } from '../../compiler/data/prng.
 import { dataRootCandidates, bundledSst2Dir } from '../../compiler/data/paths.js';
 import { DATASET_NAMES, loadDataset } from '../../compiler/data/registry.js';
 import { decodeFileBytes, readLabeledFile, splitLines } from '../../compiler/data/text-file.js';
+import { codeOf } from '../helpers/code-of.js';
 
 const DATA = dataRootCandidates()[0];
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return isSnncError(e) ? e.code : `not an SnncError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 // Line counts as `wc -l` gives them (shared/data/README.md).
 const COUNTS: [string, number, number, 'utf-8' | 'latin1'][] = [

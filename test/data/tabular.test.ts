@@ -7,20 +7,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSnncError } from '../../runtime/errors.js';
 import { assignClasses, loadTable, parseDelimited } from '../../compiler/data/tabular.js';
+import { codeOf } from '../helpers/code-of.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-table-'));
 function file(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return isSnncError(e) ? e.code : `not an SnncError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 describe('CSV', () => {

@@ -5,19 +5,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isSnncError } from '../../runtime/errors.js';
 import { NUM, PAD, UNK, UNK_ID, Vocab, decodeText, resolveToken, textToIds, tokenize } from '../../runtime/tokenizer.js';
+import { codeOf } from '../helpers/code-of.js';
 
 const SST = new URL('../../examples/data/sst2/', import.meta.url);
 const sstLines = (f: string): string[] =>
   readFileSync(new URL(f, SST), 'utf8').split('\n').filter((l) => l !== '').map((l) => l.slice(l.indexOf(' ') + 1));
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return isSnncError(e) ? e.code : `not an SnncError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 const t = (s: string): string => tokenize(s).join(' ');
 

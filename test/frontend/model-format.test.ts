@@ -8,15 +8,8 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { printGraph } from '../../compiler/ir/print.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import type { Model } from '../../compiler/ir/types.js';
+import { codeOf } from '../helpers/code-of.js';
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-  return 'no error';
-}
 
 /** Rewrites the header JSON of a valid file and fixes lengths and CRC, to craft bad files. */
 function craft(bytes: Uint8Array, edit: (h: any) => void): Uint8Array {
