@@ -38,9 +38,11 @@ export function float32Bytes(g: Graph): number {
   return 4 * n;
 }
 
-function readModelOrNir(path: string): Model {
+async function readModelOrNir(path: string): Promise<Model> {
   if (path.endsWith('.nir') || path.endsWith('.h5')) {
-    fail('SNN_E_USAGE', `${path}: NIR import is not in this version yet`, 'compile a .snn model from `snnc train`');
+    // NIR interchange (docs/nir.md): lowered with the default dt bridge; `snnc import` exposes the options
+    const { readNirModel } = await import('./frontend/nir/import.js');
+    return (await readNirModel(path)).model;
   }
   return readModelFile(path);
 }
@@ -162,7 +164,7 @@ function safeIds(text: string, v: Vocab, maxLen: number): number[] | undefined {
 }
 
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
-  const model = readModelOrNir(modelPath);
+  const model = await readModelOrNir(modelPath);
   const outDir = resolve(o.out ?? 'out');
   let calibration: { dataset: string; split: LabeledSplit } | undefined;
   if (o.calibrate) {
@@ -370,7 +372,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     host = await loadArtifactFile(path);
     if (o.model) model = readModelFile(o.model);
   } else {
-    model = readModelOrNir(path);
+    model = await readModelOrNir(path);
     const c = await compileModel(model);
     intGraph = c.pipe.graph;
     const { emitWasm } = await import('./backends/wasm/index.js');
@@ -470,7 +472,7 @@ export async function inspect(path: string): Promise<{ text: string; kind: strin
     const { vocab, ...rest } = m.meta;
     return { text: JSON.stringify({ ...rest, vocab: vocab ? `${vocab.length} words` : undefined }, null, 2), kind: 'wasm', info: m.meta };
   }
-  const model = readModelOrNir(path);
+  const model = await readModelOrNir(path);
   const ir = printGraph(model.graph);
   const head = `model ${model.meta.name} (${model.meta.family}), classes ${model.meta.classes.join(', ')}, vocabulary ${model.vocab?.length ?? 0} words`;
   const training = model.meta.training ? `\ntraining: ${JSON.stringify(model.meta.training)}` : '';

@@ -1,0 +1,86 @@
+// snnc float Model -> NIR graph (docs/nir.md "Export"): vector input, dense synapses, LIF/IF
+// populations and the readout map to Input, Linear, LIF/IF and Output; what NIR cannot say
+// (encoder, T, class names, subtractive resets) travels in the graph's `metadata/snnc` JSON.
+
+import type { Model } from '../../ir/types.js';
+import { fail } from '../../../runtime/errors.js';
+import { validateModel } from '../../ir/validate.js';
+import { arr, type NirFile, type NirNode } from './types.js';
+import type { DecayConvention } from './lower.js';
+
+export interface ExportOptions {
+  dt?: number;
+  decay?: DecayConvention;
+}
+
+/** The NIR layout version snnc writes (NIR >= 1.0: metadata groups, v_reset present). */
+export const NIR_WRITE_VERSION = '1.0.0';
+
+export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
+  validateModel(model);
+  const g = model.graph;
+  const dt = o.dt ?? 1e-4;
+  const decay = o.decay ?? 'exp';
+  if (!(dt > 0 && Number.isFinite(dt))) fail('SNN_E_USAGE', `--dt must be a positive number, got ${dt}`);
+  if (g.stage !== 'float') fail('SNN_E_USAGE', 'export a float model (.snn as trained), not a quantized graph');
+  const vec = g.nodes.find((n) => n.kind === 'vector');
+  if (!vec || vec.kind !== 'vector') {
+    fail('SNN_E_USAGE', `model ${model.meta.name} takes tokens: NIR has no embedding lookup or tokenizer, so text models are not exported`, 'export a vector-input (mlp or imported NIR) model');
+  }
+  const enc = g.nodes.find((n) => n.kind === 'encoder');
+  if (!enc || enc.kind !== 'encoder') return fail('SNN_E_GRAPH', 'the model has no encoder');
+  if (enc.scheme !== 'rate' && enc.scheme !== 'binary') {
+    fail('SNN_E_USAGE', `the ${enc.scheme} encoder cannot be expressed in NIR, and NIR import always rate-codes its input`, 'export a model with a rate or binary encoder');
+  }
+  const nodes: Record<string, NirNode> = {};
+  const edges: [string, string][] = [];
+  const resets: Record<string, string> = {};
+  const order = new Map(g.nodes.map((n, i) => [n.id, i]));
+  const name = (id: string) => (id === 'encoder' || id === vec.id ? 'input' : id);
+  nodes.input = { type: 'Input', params: { shape: arr([vec.dim]) }, metadata: {} };
+  for (const n of g.nodes) {
+    if (n.kind === 'dense') {
+      if (n.pool) fail('SNN_E_USAGE', `dense ${n.id} pools positions: not in a vector model`);
+      if (n.recurrent && order.get(n.from)! < order.get(n.to)!) {
+        fail('SNN_E_USAGE', `dense ${n.id} is recurrent on a forward edge (${n.from} -> ${n.to}): NIR would need a Delay node, which snnc does not import`);
+      }
+      const w = n.weight.data as Float32Array;
+      const t = new Float64Array(w.length);
+      // NIR (PyTorch) weights are [out, in]; the IR's dense is [in, out]
+      for (let i = 0; i < n.inFeatures; i++) for (let j = 0; j < n.outFeatures; j++) t[j * n.inFeatures + i] = w[i * n.outFeatures + j];
+      if (nodes[n.id]) fail('SNN_E_GRAPH', `node id ${n.id} is used twice`);
+      nodes[n.id] = { type: 'Linear', params: { weight: { shape: [n.outFeatures, n.inFeatures], data: t } }, metadata: {} };
+      edges.push([name(n.from), n.id], [n.id, n.to]);
+    } else if (n.kind === 'lif') {
+      if (n.perPosition) fail('SNN_E_USAGE', `population ${n.id} is per-position: not in a vector model`);
+      const c = n.channels;
+      const fill = (x: number) => arr(new Float64Array(c).fill(x));
+      if (n.reset === 'subtract') resets[n.id] = 'subtract';
+      if (n.beta === 1) {
+        // IF: dv/dt = r I; r = 1/dt makes one step add exactly the synaptic input
+        nodes[n.id] = { type: 'IF', params: { r: fill(1 / dt), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
+      } else {
+        // LIF: beta = exp(-dt/tau) (or 1 - dt/tau); r = tau/dt makes the input scale r dt / tau = 1
+        const tau = decay === 'exp' ? -dt / Math.log(n.beta) : dt / (1 - n.beta);
+        nodes[n.id] = { type: 'LIF', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
+      }
+    } else if (n.kind === 'readout') {
+      nodes.output = { type: 'Output', params: { shape: arr([n.classes * n.population]) }, metadata: {} };
+      edges.push([n.from, 'output']);
+    } else if (n.kind !== 'vector' && n.kind !== 'encoder') {
+      fail('SNN_E_USAGE', `${n.kind} node ${n.id} has no NIR counterpart snnc exports`);
+    }
+  }
+  const snnc = {
+    name: model.meta.name,
+    dt,
+    decay,
+    timesteps: g.timesteps,
+    encoder: enc.scheme,
+    bits: enc.scheme === 'binary' ? 1 : enc.bits,
+    classes: model.meta.classes,
+    population: (g.nodes.find((n) => n.kind === 'readout') as { population: number }).population,
+    resets,
+  };
+  return { version: NIR_WRITE_VERSION, graph: { type: 'NIRGraph', params: {}, metadata: { snnc: JSON.stringify(snnc) }, nodes, edges } };
+}

@@ -1,0 +1,84 @@
+// NIR export -> import round trip (identical integer outputs), export refusals, and the CLI rows
+// (`snnc import`, `snnc export`, `snnc compile model.nir`).
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { exportNir, readNirModel, randomVectors } from '../../compiler/frontend/nir/import.js';
+import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
+import { writeModelFile } from '../../compiler/frontend/model-format.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { simulate } from '../../runtime/reference.js';
+import { main } from '../../compiler/cli.js';
+import { compile } from '../../compiler/api.js';
+import type { Graph, Model, Node } from '../../compiler/ir/types.js';
+import { tinyTextCnn } from '../helpers/tiny-model.js';
+import { mlpGraph, randArray, tmp, writeFixture } from './fixtures.js';
+
+const dir = tmp();
+
+function vectorModel(): Model {
+  const w = (i: number, o: number, seed: number) => ({ dtype: 'f32' as const, shape: [i, o], data: Float32Array.from(randArray(i * o, seed, 0.8)) });
+  const nodes: Node[] = [
+    { kind: 'vector', id: 'x', dim: 8 },
+    { kind: 'encoder', id: 'encoder', from: 'x', scheme: 'rate', bits: 4, seed: 0 },
+    { kind: 'dense', id: 'd1', from: 'encoder', to: 'h', inFeatures: 8, outFeatures: 6, weight: w(8, 6, 1) },
+    { kind: 'dense', id: 'r1', from: 'h', to: 'h', inFeatures: 6, outFeatures: 6, weight: w(6, 6, 2), recurrent: true },
+    { kind: 'lif', id: 'h', channels: 6, perPosition: false, reset: 'subtract', beta: 0.875, threshold: 0.6 },
+    { kind: 'dense', id: 'd2', from: 'h', to: 'o', inFeatures: 6, outFeatures: 6, weight: w(6, 6, 3) },
+    { kind: 'lif', id: 'o', channels: 6, perPosition: false, reset: 'zero', beta: 1, threshold: 0.9 },
+    { kind: 'readout', id: 'readout', from: 'o', classes: 3, population: 2 },
+  ];
+  const graph: Graph = { timesteps: 12, nodes, stage: 'float', passes: [] };
+  return { meta: { name: 'vec', family: 'mlp', classes: ['a', 'b', 'c'] }, graph };
+}
+
+describe('NIR export', () => {
+  it('export -> import gives identical integer outputs', async () => {
+    const m = vectorModel();
+    for (const gzip of [0, 6]) {
+      const p = join(dir, `rt${gzip}.nir`);
+      await writeNirFile(p, exportNir(m), { gzip });
+      const back = (await readNirModel(p)).model;
+      expect(back.meta.classes).toEqual(['a', 'b', 'c']);
+      expect(back.graph.timesteps).toBe(12);
+      const a = runPipeline(m.graph).graph;
+      const b = runPipeline(back.graph).graph;
+      let fired = 0;
+      for (const x of randomVectors(8, 40, 7)) {
+        const ra = simulate(a, x, 'integer');
+        const rb = simulate(b, x, 'integer');
+        expect(rb.scores).toEqual(ra.scores);
+        expect(rb.label).toBe(ra.label);
+        expect(rb.ops).toEqual(ra.ops);
+        fired += ra.ops.spikes;
+      }
+      expect(fired).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses text models and poisson encoders with a clear message', () => {
+    expect(() => exportNir(tinyTextCnn())).toThrow(/SNN_E_USAGE.*tokens/);
+    const m = vectorModel();
+    m.graph.nodes[1] = { ...m.graph.nodes[1], scheme: 'poisson' } as Node;
+    expect(() => exportNir(m)).toThrow(/SNN_E_USAGE.*poisson/);
+  });
+});
+
+describe('NIR CLI', () => {
+  it('snnc import writes a .snn model; snnc export writes a .nir file; compile takes .nir', async () => {
+    const nir = await writeFixture(join(dir, 'cli.nir'), mlpGraph(5, 4, 2), { gzip: true });
+    const snn = join(dir, 'cli.snn');
+    expect(await main(['import', nir, '-o', snn, '--timesteps', '16', '--classes', 'neg,pos', '--calibrate', '16', '--json'])).toBe(0);
+    expect(existsSync(snn)).toBe(true);
+    const out = join(dir, 'back.nir');
+    expect(await main(['export', snn, '-o', out, '--json'])).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    expect(await main(['import', join(dir, 'nope.nir'), '-o', snn])).toBe(2);
+    const text = join(dir, 'text.snn');
+    writeModelFile(text, tinyTextCnn());
+    expect(await main(['export', text, '-o', join(dir, 'text.nir')])).toBe(2);
+    const c = await compile(nir, { out: join(dir, 'compiled') });
+    expect(c.report.model.family).toBe('nir');
+    expect(existsSync(c.wasmPath!)).toBe(true);
+  });
+});
