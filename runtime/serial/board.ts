@@ -59,7 +59,7 @@ export class SerialBoard {
     this.retries = opts.retries ?? 2;
     transport.onData((bytes) => this.onBytes(bytes));
     transport.onClose((err) => {
-      this.closedErr = new SnncError('SNN_E_RUNTIME', `the board disconnected${err ? `: ${err.message}` : ''}`, 'check the cable and that the board is powered');
+      this.closedErr = new SnncError('SNN_E_DEVICE', `the board disconnected${err ? `: ${err.message}` : ''}`, 'check the cable and that the board is powered');
       if (this.pending) this.settle((p) => p.reject(this.closedErr!));
     });
   }
@@ -137,7 +137,7 @@ export class SerialBoard {
         if (this.closedErr) throw this.closedErr;
       }
     }
-    fail('SNN_E_RUNTIME', `the board did not complete the request after ${this.retries + 1} attempts: ${last?.message}`, 'check the connection, the baud rate and that the board runs snnc firmware for this model');
+    fail('SNN_E_DEVICE', `the board did not complete the request after ${this.retries + 1} attempts: ${last?.message}`, 'check the connection, the baud rate and that the board runs snnc firmware for this model');
   }
 
   /** One inference; the result has the reference simulator's shape plus wire statistics. */

@@ -62,7 +62,7 @@ export async function openSerialPort(path: string, baudRate = 115200): Promise<B
   }
   const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new Error(`cannot open ${path}: ${e.message}`)) : resolve()))).catch((e: Error) =>
-    fail('SNN_E_RUNTIME', e.message, 'check the port path and that no other program holds it'),
+    fail('SNN_E_DEVICE', e.message, 'check the port path and that no other program holds it'),
   );
   const closers: ((err?: Error) => void)[] = [];
   let closed = false;

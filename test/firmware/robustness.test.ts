@@ -169,26 +169,26 @@ describe('SerialBoard: retries and clear errors, never a hang', () => {
     expect(c.attempts).toBe(2);
     t.drop = 100;
     const t0 = Date.now();
-    await expect(board.classify(x)).rejects.toThrow(/SNN_E_RUNTIME.*after 3 attempts/);
+    await expect(board.classify(x)).rejects.toThrow(/SNN_E_DEVICE.*after 3 attempts/);
     expect(Date.now() - t0).toBeLessThan(3000);
     await board.close();
   });
 
-  it.skipIf(gate.skip)('a board that disconnects mid-inference fails at once with SNN_E_RUNTIME', async () => {
+  it.skipIf(gate.skip)('a board that disconnects mid-inference fails at once with SNN_E_DEVICE', async () => {
     const b = await spawnBoard(elf, [], { graph: small.graph, timeoutMs: 5000 });
     const p = b.board.classify(inputs[2]);
     b.child.kill('SIGKILL');
     const t0 = Date.now();
-    await expect(p).rejects.toThrow(/SNN_E_RUNTIME: the board disconnected/);
+    await expect(p).rejects.toThrow(/SNN_E_DEVICE: the board disconnected/);
     expect(Date.now() - t0).toBeLessThan(2000);
     await expect(b.board.classify(inputs[2])).rejects.toThrow(/disconnected/);
   });
 
-  it.skipIf(!which('cat'))('a silent board fails to connect with SNN_E_RUNTIME after its retries', async () => {
+  it.skipIf(!which('cat'))('a silent board fails to connect with SNN_E_DEVICE after its retries', async () => {
     const child = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
     const { PassThrough } = await import('node:stream');
     const t0 = Date.now();
-    await expect(SerialBoard.connect(streamTransport(new PassThrough(), child.stdin!), { timeoutMs: 200, retries: 2 })).rejects.toThrow(/SNN_E_RUNTIME.*3 attempts.*no reply within 200 ms/);
+    await expect(SerialBoard.connect(streamTransport(new PassThrough(), child.stdin!), { timeoutMs: 200, retries: 2 })).rejects.toThrow(/SNN_E_DEVICE.*3 attempts.*no reply within 200 ms/);
     expect(Date.now() - t0).toBeLessThan(2000);
     child.kill('SIGKILL');
   });
