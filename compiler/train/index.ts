@@ -2,13 +2,18 @@
 // float SNN Model with measured accuracies), the CLI adapter, and TF.js predictions from a
 // saved Model (ANN equivalent and dense-tensor SNN) for `snnc eval` and the benchmarks.
 
-import type { Model } from '../ir/types.js';
+import { join } from 'node:path';
+import type { Graph, LifNode, Model } from '../ir/types.js';
 import { fail } from '../../runtime/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
-import { annForward, buildGraph, buildModel, measureScales, type ConvertOptions } from './convert.js';
+import { annForward, buildGraph, buildModel, measureScales, type ConvertOptions, type Scales } from './convert.js';
 import { prepareData, type SubsetLimits } from './prepare.js';
 import { predictSnn } from './snn-tfjs.js';
-import { makeParams, disposeParams } from './textcnn.js';
+import { makeParams, disposeParams, type TextCnnShape } from './textcnn.js';
+import { directInitGraph, finetuneTextCnn, randomTable, scaleThresholds, type FinetuneOptions } from './finetune.js';
+import { encoderView, trainMlpModel, MLP_DEFAULTS } from './mlp.js';
+import { predictFloatReference } from './evaluate.js';
+import { Prng } from './prng.js';
 import { accuracy, predictAnn, trainAnn, type PreparedData, type ProgressEvent } from './trainer.js';
 
 export { initBackend, type BackendPreference } from './backend.js';
@@ -16,6 +21,34 @@ export { annForward, buildGraph, buildModel, measureScales, viewTextCnn, DEFAULT
 export { predictSnn, simulateBatch, type SnnBatchResult } from './snn-tfjs.js';
 export { prepareData, encodeTexts, type SubsetLimits } from './prepare.js';
 export { trainAnn, predictAnn, accuracy, type PreparedData, type ProgressEvent, type AnnOptions, type AnnResult } from './trainer.js';
+export {
+  finetuneTextCnn,
+  directInitGraph,
+  randomTable,
+  scaleThresholds,
+  withWeights,
+  snnAccuracy,
+  encodeBatch,
+  FINETUNE_DEFAULTS,
+  type FinetuneOptions,
+  type FinetuneResult,
+} from './finetune.js';
+export { spikeFn, fastSigmoidGrad } from './surrogate.js';
+export {
+  trainMlpModel,
+  buildMlpGraph,
+  withEncoder,
+  sentenceVector,
+  sentenceVectorFromIds,
+  sentenceRuleOf,
+  fitSentenceVectorRule,
+  encoderView,
+  MLP_DEFAULTS,
+  type MlpOptions,
+  type MlpTrained,
+  type SentenceVectorRule,
+} from './mlp.js';
+export { evaluateInteger, predictFloatReference, agreement, accuracyOf, type IntegerEvaluation } from './evaluate.js';
 
 /** Options of `trainTextCnn`; every field has a default (TRAIN_DEFAULTS). */
 export interface TrainOptions {
@@ -71,9 +104,34 @@ export interface TrainOptions {
   onProgress?: (ev: ProgressEvent) => void;
   /** Already-prepared data (tests reuse one load); overrides dataset/limits. */
   data?: PreparedData;
+  /** 'textcnn' (spiking TextCNN) or 'mlp' (IF MLP over a rate-coded sentence vector). */
+  family: 'textcnn' | 'mlp';
+  /** Surrogate-gradient fine-tuning epochs after conversion (0 = stop at the converted SNN). */
+  finetuneEpochs: number;
+  /** Fine-tuning learning rate; default 1e-4 after conversion, 1e-3 for a directly trained SNN. */
+  ftLr?: number;
+  /** Fast-sigmoid surrogate slope. */
+  slope: number;
+  /** Loss logits = rateScale * class spike rate. */
+  rateScale: number;
+  ftLoss: 'cumulative' | 'per-step';
+  /** Multiplies every threshold before fine-tuning (or, for --direct, the initial threshold). */
+  thresholdScale: number;
+  /** BPTT steps (default: timesteps). */
+  trainTimesteps?: number;
+  /** Directly trained SNN: no ANN, no conversion; random init then `finetuneEpochs` (or `epochs`) of surrogate training. */
+  direct: boolean;
+  /** Threshold of every population of the directly trained SNN. */
+  threshold: number;
+  /** Input table: positive-shifted GloVe (default) or uniform random in [0, 1). */
+  embeddings: 'glove' | 'random';
+  /** Also evaluate the final float SNN with thresholds times each factor (accuracy, active neurons). */
+  thresholdSweep?: number[];
+  /** MLP hidden layer sizes. */
+  hidden: number[];
 }
 
-export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir'> = {
+export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir' | 'ftLr' | 'trainTimesteps' | 'thresholdSweep'> = {
   dataset: 'sst2',
   epochs: 4,
   batch: 50,
@@ -97,15 +155,42 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits'
   skipSnnEval: false,
   backend: 'auto',
   quiet: false,
+  family: 'textcnn',
+  finetuneEpochs: 0,
+  slope: 5,
+  rateScale: 10,
+  ftLoss: 'cumulative',
+  thresholdScale: 1,
+  direct: false,
+  threshold: 1,
+  embeddings: 'glove',
+  hidden: [256, 128],
 };
+
+export interface ThresholdSweepRow {
+  scale: number;
+  accuracy: number;
+  /** LIF spikes / (real neurons x T), all populations. */
+  firingRate: number;
+  /** Share of (real) LIF neurons that spiked at least once in an inference, all populations. */
+  activeShare: number;
+}
 
 export interface TrainMetrics {
   backend: string;
   dataset: string;
-  annDev: number;
-  annTest: number;
-  /** Converted float SNN (TF.js dense simulation) on the test split; null if skipped. */
+  family: 'textcnn' | 'mlp';
+  /** 'converted', 'finetuned' (conversion + surrogate fine-tuning) or 'direct' (surrogate training from scratch). */
+  stage: string;
+  /** Tailored ANN; null for a directly trained SNN. */
+  annDev: number | null;
+  annTest: number | null;
+  /** Converted float SNN on the test split (before fine-tuning); null if skipped or direct. */
+  convertedTest: number | null;
+  /** Final float SNN (TF.js dense simulation) on the test split; null if skipped. */
   snnTest: number | null;
+  finetune?: { initialDev: number; bestDev: number; bestEpoch: number; secondsPerEpoch: number; history: TrainMetrics['history'] };
+  thresholdSweep?: ThresholdSweepRow[];
   /** Share of test sentences where SNN and ANN agree. */
   snnAnnAgreement: number | null;
   bestEpoch: number;
@@ -115,19 +200,37 @@ export interface TrainMetrics {
   history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number }[];
 }
 
-/** Trains the tailored TextCNN, converts it to a float SNN Model and measures both. */
+/** Float-SNN test predictions plus activity totals (TF.js dense simulation). */
+function snnTestRun(graph: Graph, data: PreparedData): { acc: number; labels: number[]; firingRate: number; activeShare: number } {
+  const r = predictSnn(
+    graph,
+    data.test.map((x) => x.ids),
+  );
+  const spikes = r.layerSpikes.reduce((a, x) => a + x, 0);
+  const neurons = r.neurons.reduce((a, x) => a + x, 0);
+  const active = r.activeNeurons.reduce((a, x) => a + x, 0);
+  return { acc: accuracy(r.labels, data.test), labels: r.labels, firingRate: neurons ? spikes / (neurons * graph.timesteps) : 0, activeShare: neurons ? active / neurons : 0 };
+}
+
+/** Accuracy and activity of the float SNN with every threshold times each factor. */
+export function thresholdSweep(graph: Graph, data: PreparedData, factors: number[]): ThresholdSweepRow[] {
+  return factors.map((scale) => {
+    const r = snnTestRun(scaleThresholds(graph, scale), data);
+    return { scale, accuracy: r.acc, firingRate: r.firingRate, activeShare: r.activeShare };
+  });
+}
+
+/**
+ * Trains a spiking TextCNN: the tailored ANN, conversion, optionally surrogate-gradient
+ * fine-tuning (`finetuneEpochs`); or, with `direct`, surrogate training from a random init.
+ */
 export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ model: Model; metrics: TrainMetrics }> {
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...opts } as TrainOptions;
   const t0 = performance.now();
   const backend = await initBackend(o.backend);
-  const data = o.data ?? (await prepareData(o.dataset, { limits: o.limits, data: o.dataDir ? { dataDir: o.dataDir } : undefined }));
+  let data = o.data ?? (await prepareData(o.dataset, { limits: o.limits, data: o.dataDir ? { dataDir: o.dataDir } : undefined }));
   if (data.train.length === 0) fail('SNN_E_DATA', `data set ${data.dataset} has no training examples`);
-  const ann = await trainAnn(data, { ...o, initGain: 1 });
-
-  const params = makeParams(ann.shape, ann.weights, false);
-  const annPred = predictAnn(params, data.test, o.maxLen);
-  const annTest = accuracy(annPred, data.test);
-  disposeParams(params);
+  if (o.embeddings === 'random') data = { ...data, table: randomTable(data.vocab.length, data.dim, new Prng(o.seed ^ 0x7a11)) };
 
   const conv: ConvertOptions = {
     timesteps: o.timesteps,
@@ -138,37 +241,94 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     maxLen: o.maxLen,
     quantizeInput: true,
   };
-  const scales = measureScales(
-    ann.shape,
-    ann.weights,
-    data.train.slice(0, o.normSamples).map((x) => x.ids),
-    o.maxLen,
-    o.percentile,
-  );
-  const graph = buildGraph(ann.shape, ann.weights, scales, conv);
-  let snnTest: number | null = null;
-  let agreement: number | null = null;
-  if (!o.skipSnnEval && data.test.length) {
-    const r = predictSnn(
-      graph,
-      data.test.map((x) => x.ids),
+  let graph: Graph;
+  let annDev: number | null = null;
+  let annTest: number | null = null;
+  let annPred: number[] | undefined;
+  let scales: Scales | undefined;
+  let annInfo: { bestEpoch: number; secondsPerEpoch: number; history: TrainMetrics['history'] } = { bestEpoch: 0, secondsPerEpoch: 0, history: [] };
+  if (o.direct) {
+    const shape: TextCnnShape = { vocab: data.vocab.length, dim: data.dim, widths: o.widths, maps: o.maps, classes: data.classes.length, population: o.population };
+    graph = directInitGraph(shape, data.table, o.threshold * o.thresholdScale, conv, new Prng(o.seed));
+  } else {
+    const ann = await trainAnn(data, { ...o, initGain: 1 });
+    const params = makeParams(ann.shape, ann.weights, false);
+    annPred = predictAnn(params, data.test, o.maxLen);
+    annTest = accuracy(annPred, data.test);
+    annDev = ann.bestDev;
+    disposeParams(params);
+    annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
+    scales = measureScales(
+      ann.shape,
+      ann.weights,
+      data.train.slice(0, o.normSamples).map((x) => x.ids),
+      o.maxLen,
+      o.percentile,
     );
-    snnTest = accuracy(r.labels, data.test);
-    agreement = r.labels.filter((l, i) => l === annPred[i]).length / data.test.length;
+    graph = buildGraph(ann.shape, ann.weights, scales, conv);
   }
+  let convertedTest: number | null = null;
+  let agreement: number | null = null;
+  const evalTest = !o.skipSnnEval && data.test.length > 0;
+  if (evalTest && !o.direct) {
+    const r = snnTestRun(graph, data);
+    convertedTest = r.acc;
+    agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
+  }
+  let stage = 'converted';
+  let finetune: TrainMetrics['finetune'];
+  const ftEpochs = o.direct && o.finetuneEpochs === 0 ? o.epochs : o.finetuneEpochs;
+  if (ftEpochs > 0) {
+    const ft = await finetuneTextCnn(graph, data, {
+      epochs: ftEpochs,
+      batch: o.batch,
+      lr: o.ftLr ?? (o.direct ? 1e-3 : 1e-4),
+      seed: o.seed,
+      slope: o.slope,
+      rateScale: o.rateScale,
+      loss: o.ftLoss,
+      thresholdScale: o.direct ? 1 : o.thresholdScale,
+      trainTimesteps: o.trainTimesteps,
+      detachReset: true,
+      dropout: o.dropout,
+      checkpointDir: o.checkpointDir ? join(o.checkpointDir, o.direct ? 'direct' : 'finetune') : undefined,
+      resume: o.resume,
+      quiet: o.quiet,
+      onProgress: o.onProgress,
+    } satisfies Partial<FinetuneOptions>);
+    graph = ft.graph;
+    stage = o.direct ? 'direct' : 'finetuned';
+    finetune = { initialDev: ft.initialDev, bestDev: ft.bestDev, bestEpoch: ft.bestEpoch, secondsPerEpoch: ft.secondsPerEpoch, history: ft.history };
+  }
+  let snnTest = convertedTest;
+  if (evalTest && stage !== 'converted') {
+    const r = snnTestRun(graph, data);
+    snnTest = r.acc;
+    if (annPred) agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
+  }
+  const sweep = o.thresholdSweep?.length && data.test.length ? thresholdSweep(graph, data, o.thresholdSweep) : undefined;
   const seconds = (performance.now() - t0) / 1000;
+  const thresholds = {
+    conv: graph.nodes.filter((n): n is LifNode => n.kind === 'lif' && n.perPosition).map((n) => n.threshold),
+    out: graph.nodes.find((n): n is LifNode => n.kind === 'lif' && !n.perPosition)?.threshold ?? 0,
+  };
   const metrics: TrainMetrics = {
     backend,
     dataset: data.dataset,
-    annDev: ann.bestDev,
+    family: 'textcnn',
+    stage,
+    annDev,
     annTest,
+    convertedTest,
     snnTest,
     snnAnnAgreement: agreement,
-    bestEpoch: ann.bestEpoch,
-    secondsPerEpoch: ann.secondsPerEpoch,
+    bestEpoch: annInfo.bestEpoch,
+    secondsPerEpoch: annInfo.secondsPerEpoch,
     seconds,
-    thresholds: scales,
-    history: ann.history,
+    thresholds,
+    history: annInfo.history,
+    ...(finetune ? { finetune } : {}),
+    ...(sweep ? { thresholdSweep: sweep } : {}),
   };
   const { onProgress: _p, data: _d, ...recorded } = o;
   const model = buildModel(graph, {
@@ -176,18 +336,75 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     classes: data.classes,
     vocab: data.vocab,
     training: {
-      stage: 'converted',
+      stage,
       dataset: data.dataset,
       seed: o.seed,
       examples: { train: data.train.length, dev: data.dev.length, test: data.test.length },
-      accuracy: { annDev: ann.bestDev, annTest, snnTest, snnAnnAgreement: agreement },
-      thresholds: scales,
+      accuracy: { annDev, annTest, convertedTest, snnTest, snnAnnAgreement: agreement },
+      thresholds,
+      ...(scales ? { conversionScales: scales } : {}),
+      ...(finetune ? { finetune } : {}),
+      ...(sweep ? { thresholdSweep: sweep } : {}),
+      surrogate: stage === 'converted' ? undefined : { kind: 'fast-sigmoid', slope: o.slope, loss: o.ftLoss, rateScale: o.rateScale, detachReset: true },
       options: recorded,
       backend,
-      secondsPerEpoch: ann.secondsPerEpoch,
+      secondsPerEpoch: annInfo.secondsPerEpoch,
     },
   });
   return { model, metrics };
+}
+
+/** Trains an 'mlp' model (sentence vector -> IF MLP) and measures the ANN and float SNN. */
+export async function trainMlp(opts: Partial<TrainOptions> = {}): Promise<{ model: Model; metrics: TrainMetrics }> {
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...opts } as TrainOptions;
+  const t0 = performance.now();
+  const backend = await initBackend(o.backend);
+  const data = o.data ?? (await prepareData(o.dataset, { limits: o.limits, data: o.dataDir ? { dataDir: o.dataDir } : undefined }));
+  if (data.train.length === 0) fail('SNN_E_DATA', `data set ${data.dataset} has no training examples`);
+  const r = await trainMlpModel(data, {
+    hidden: o.hidden,
+    population: o.population,
+    epochs: opts.epochs ?? MLP_DEFAULTS.epochs,
+    batch: opts.batch ?? MLP_DEFAULTS.batch,
+    lr: o.lr,
+    seed: o.seed,
+    dropout: opts.dropout ?? MLP_DEFAULTS.dropout,
+    encoder: o.encoder,
+    bits: o.bits,
+    timesteps: opts.timesteps ?? MLP_DEFAULTS.timesteps,
+    percentile: o.percentile,
+    normSamples: o.normSamples,
+    quiet: o.quiet,
+  });
+  let snnTest: number | null = null;
+  if (!o.skipSnnEval && data.test.length) {
+    // the float SNN gets the encoder's view of the vector (q-bit levels or 0/1), as the integer network does
+    const pred = predictFloatReference(
+      r.model,
+      r.vectors.test.map((v) => ({ vector: encoderView(v, o.encoder, o.bits) })),
+    );
+    snnTest = accuracy(pred, data.test);
+  }
+  const tr = r.model.meta.training as Record<string, unknown>;
+  tr.accuracy = { annDev: r.ann.bestDev, annTest: r.annTest, snnTest };
+  tr.backend = backend;
+  const metrics: TrainMetrics = {
+    backend,
+    dataset: data.dataset,
+    family: 'mlp',
+    stage: 'converted',
+    annDev: r.ann.bestDev,
+    annTest: r.annTest,
+    convertedTest: snnTest,
+    snnTest,
+    snnAnnAgreement: null,
+    bestEpoch: r.ann.bestEpoch,
+    secondsPerEpoch: r.ann.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, r.ann.history.length),
+    seconds: (performance.now() - t0) / 1000,
+    thresholds: { conv: r.scales.slice(0, -1), out: r.scales[r.scales.length - 1] },
+    history: r.ann.history,
+  };
+  return { model: r.model, metrics };
 }
 
 function pct(x: number | null): string {
@@ -222,6 +439,36 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (c.resume) opts.resume = true;
   set('backend', c.backend as BackendPreference | undefined);
   if (c.json) opts.quiet = true;
+  set('family', c.family as TrainOptions['family'] | undefined);
+  set('finetuneEpochs', num('finetuneEpochs'));
+  set('ftLr', num('ftLr'));
+  set('slope', num('slope'));
+  set('rateScale', num('rateScale'));
+  set('ftLoss', c.ftLoss as TrainOptions['ftLoss'] | undefined);
+  set('thresholdScale', num('thresholdScale'));
+  set('trainTimesteps', num('trainTimesteps'));
+  set('threshold', num('threshold'));
+  set('embeddings', c.embeddings as TrainOptions['embeddings'] | undefined);
+  if (c.direct) opts.direct = true;
+  const list = (k: string, what: string): number[] | undefined => {
+    if (c[k] === undefined) return undefined;
+    const xs = String(c[k]).split(',').map((x) => Number(x.trim()));
+    if (!xs.length || xs.some((x) => !(x > 0))) fail('SNN_E_USAGE', `--${what} expects comma-separated positive numbers, got "${String(c[k])}"`);
+    return xs;
+  };
+  set('thresholdSweep', list('thresholdSweep', 'threshold-sweep'));
+  const hidden = list('hidden', 'hidden');
+  if (hidden && hidden.some((h) => !Number.isInteger(h))) fail('SNN_E_USAGE', `--hidden expects comma-separated positive integers, got "${String(c.hidden)}"`);
+  set('hidden', hidden);
+  for (const k of ['finetuneEpochs', 'trainTimesteps'] as const) {
+    const v = opts[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < (k === 'finetuneEpochs' ? 0 : 1))) fail('SNN_E_USAGE', `--${k === 'finetuneEpochs' ? 'finetune-epochs' : 'train-timesteps'} must be a ${k === 'finetuneEpochs' ? 'non-negative' : 'positive'} integer, got ${String(c[k])}`);
+  }
+  for (const k of ['ftLr', 'slope', 'rateScale', 'thresholdScale', 'threshold'] as const) {
+    const v = opts[k];
+    if (v !== undefined && !(v > 0)) fail('SNN_E_USAGE', `--${k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase())} must be positive, got ${String(c[k])}`);
+  }
+  if (opts.family === 'mlp' && (opts.direct || opts.finetuneEpochs)) fail('SNN_E_USAGE', 'the mlp family is trained as an ANN and converted; --direct and --finetune-epochs apply to textcnn');
   for (const k of ['epochs', 'batch', 'timesteps', 'population', 'bits', 'maxLen', 'seed', 'maps'] as const) {
     const v = opts[k];
     if (v !== undefined && (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))) fail('SNN_E_USAGE', `--${k} must be a positive integer, got ${String(c[k])}`);
@@ -230,12 +477,18 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (opts.dropout !== undefined && !(opts.dropout >= 0 && opts.dropout < 1)) fail('SNN_E_USAGE', `--dropout must be in [0, 1), got ${String(c.dropout)}`);
   if (opts.percentile !== undefined && !(opts.percentile > 0 && opts.percentile <= 100)) fail('SNN_E_USAGE', `--percentile must be in (0, 100], got ${String(c.percentile)}`);
   if (opts.resume && !opts.checkpointDir) fail('SNN_E_USAGE', '--resume needs --checkpoint-dir');
-  const { model, metrics: m } = await trainTextCnn(opts);
-  const summary = [
-    `trained ${model.meta.name} on ${m.dataset} (${m.backend}), best dev epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch, ${m.seconds.toFixed(0)} s total`,
-    `  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}`,
-    `  SNN  test ${pct(m.snnTest)} (T=${model.graph.timesteps}), agrees with the ANN on ${pct(m.snnAnnAgreement)}`,
-  ].join('\n');
+  const { model, metrics: m } = opts.family === 'mlp' ? await trainMlp(opts) : await trainTextCnn(opts);
+  const lines = [`trained ${model.meta.name} (${m.stage}) on ${m.dataset} (${m.backend}), ${m.seconds.toFixed(0)} s total`];
+  if (m.annDev !== null) lines.push(`  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}  (best epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch)`);
+  if (m.stage !== 'converted' && m.convertedTest !== null) lines.push(`  converted SNN  test ${pct(m.convertedTest)}`);
+  if (m.finetune)
+    lines.push(
+      `  ${m.stage === 'direct' ? 'direct surrogate training' : 'surrogate fine-tuning'}: dev ${pct(m.finetune.initialDev)} -> ${pct(m.finetune.bestDev)} (best epoch ${m.finetune.bestEpoch}, ${m.finetune.secondsPerEpoch.toFixed(1)} s/epoch)`,
+    );
+  lines.push(`  SNN  test ${pct(m.snnTest)} (T=${model.graph.timesteps})${m.snnAnnAgreement !== null ? `, agrees with the ANN on ${pct(m.snnAnnAgreement)}` : ''}`);
+  for (const r of m.thresholdSweep ?? [])
+    lines.push(`  thresholds x${r.scale}: test ${pct(r.accuracy)}, firing rate ${(100 * r.firingRate).toFixed(2)}%, active neurons ${pct(r.activeShare)}`);
+  const summary = lines.join('\n');
   return { model, summary, metrics: m };
 }
 

@@ -1,7 +1,8 @@
 // The converted float TextCNN SNN simulated as dense TF.js tensor ops over T steps, a batch
 // of sentences at a time: the same update order as runtime/reference.ts (encoder, then each
 // LIF in graph order: leak, integrate, fire, reset), in float32 instead of float64. It is the
-// "dense TF.js SNN" baseline of the benchmarks and the forward pass for BPTT fine-tuning.
+// "dense TF.js SNN" baseline of the benchmarks and the evaluator of fine-tuning (finetune.ts
+// holds the differentiable twin of this loop).
 
 import type { Graph } from '../ir/types.js';
 import { seedState, xorshift32 } from '../../runtime/reference.js';
@@ -18,6 +19,10 @@ export interface SnnBatchResult {
   layerSpikes: number[];
   /** Encoder spikes summed over the batch. */
   inputSpikes: number;
+  /** Per LIF population (graph order): neurons that spiked at least once, summed over the batch. */
+  activeNeurons: number[];
+  /** Per LIF population: neurons that exist (real positions only), summed over the batch. */
+  neurons: number[];
 }
 
 /** Simulates one batch (ids per sentence; each truncated to maxLen, must be non-empty). */
@@ -74,11 +79,13 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
   };
 
   // state
-  let acc: tf.Tensor3D = tf.mul(tf.onesLike(value), 0.5);
+  let acc: tf.Tensor3D = tf.tidy(() => tf.mul(tf.onesLike(value), 0.5));
   let vConv: tf.Tensor3D[] = v.branches.map((br) => tf.zeros([B, L, br.conv.outChannels]));
   let vOut: tf.Tensor2D = tf.zeros([B, K]);
   let counts: tf.Tensor2D = tf.zeros([B, K]);
   let layerCounts: tf.Tensor1D = tf.zeros([v.branches.length + 2]);
+  // neurons that have spiked so far (for the share of active neurons)
+  let ever: tf.Tensor[] = [...v.branches.map((br) => tf.zeros([B, L, br.conv.outChannels])), tf.zeros([B, K])];
 
   const lif = (vm: tf.Tensor, input: tf.Tensor, theta: number | tf.Tensor, beta: number, reset: 'subtract' | 'zero', m?: tf.Tensor): [tf.Tensor, tf.Tensor] => {
     const v1 = beta === 1 ? tf.add(vm, input) : tf.add(tf.mul(vm, beta), input);
@@ -101,6 +108,7 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
       }
       const [Bn, Ln] = [B, L];
       const vc: tf.Tensor3D[] = [];
+      const ev: tf.Tensor[] = [];
       const spikeSums: tf.Tensor[] = [tf.sum(sIn)];
       let iOut: tf.Tensor2D = tf.zeros([Bn, K]);
       v.branches.forEach((br, i) => {
@@ -108,13 +116,16 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
         const I = tf.reshape(tf.matMul(cols, convW[i]), [Bn, Ln, br.conv.outChannels]);
         const [v2, s] = lif(vConv[i], I, br.lif.threshold, br.lif.beta, br.lif.reset, posMask);
         vc.push(v2 as tf.Tensor3D);
+        ev.push(tf.maximum(ever[i], s));
         spikeSums.push(tf.sum(s));
         const pooled = tf.sum(s, 1) as tf.Tensor2D; // [B, C]: sum over positions
         iOut = tf.add(iOut, tf.matMul(pooled, denseW[i]));
       });
       const [vo, so] = lif(vOut, iOut, outTheta, v.output.beta, v.output.reset);
       spikeSums.push(tf.sum(so));
+      ev.push(tf.maximum(ever[ever.length - 1], so));
       return {
+        ev,
         acc: acc2 as tf.Tensor3D,
         vc,
         vo: vo as tf.Tensor2D,
@@ -128,6 +139,8 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
     vOut.dispose();
     counts.dispose();
     layerCounts.dispose();
+    ever.forEach((x) => x.dispose());
+    ever = next.ev;
     acc = next.acc;
     vConv = next.vc;
     vOut = next.vo;
@@ -137,6 +150,10 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
 
   const c = counts.dataSync();
   const lc = Array.from(layerCounts.dataSync());
+  const activeNeurons = ever.map((x) => tf.tidy(() => tf.sum(x).dataSync()[0]));
+  const realPositions = n.reduce((a, x) => a + x, 0);
+  const neurons = [...v.branches.map((br) => realPositions * br.conv.outChannels), B * K];
+  ever.forEach((x) => x.dispose());
   [table, idsT, value, posMask, outTheta, acc, vOut, counts, layerCounts, ...convW, ...denseW, ...vConv].forEach((x) => x.dispose());
   const scores: number[][] = [];
   const labels: number[] = [];
@@ -148,7 +165,7 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
     scores.push(sc);
     labels.push(best);
   }
-  return { labels, scores, layerSpikes: lc.slice(1), inputSpikes: lc[0] };
+  return { labels, scores, layerSpikes: lc.slice(1), inputSpikes: lc[0], activeNeurons, neurons };
 }
 
 /** Labels for many sentences: sorted by length into batches (less padding), original order kept. */
@@ -158,6 +175,8 @@ export function predictSnn(graph: Graph, ids: ArrayLike<number>[], batch = 64): 
   const scores = new Array<number[]>(ids.length);
   let layerSpikes: number[] = [];
   let inputSpikes = 0;
+  let activeNeurons: number[] = [];
+  let neurons: number[] = [];
   for (let i = 0; i < order.length; i += batch) {
     const part = order.slice(i, i + batch);
     const r = simulateBatch(
@@ -170,6 +189,8 @@ export function predictSnn(graph: Graph, ids: ArrayLike<number>[], batch = 64): 
     });
     layerSpikes = layerSpikes.length ? layerSpikes.map((x, k) => x + r.layerSpikes[k]) : r.layerSpikes;
     inputSpikes += r.inputSpikes;
+    activeNeurons = activeNeurons.length ? activeNeurons.map((x, k) => x + r.activeNeurons[k]) : r.activeNeurons;
+    neurons = neurons.length ? neurons.map((x, k) => x + r.neurons[k]) : r.neurons;
   }
-  return { labels, scores, layerSpikes, inputSpikes };
+  return { labels, scores, layerSpikes, inputSpikes, activeNeurons, neurons };
 }

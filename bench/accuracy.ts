@@ -1,0 +1,372 @@
+// Accuracy benchmark (`npm run bench:accuracy`): per data set, the spiking TextCNN at every stage
+// (tailored ANN, converted SNN, surrogate-fine-tuned float SNN, compiled integer SNN with its
+// agreement, ops and energy ratio) and the MLP family per encoder and T. Resumable: finished
+// units are cached in bench/results/accuracy.partial.json. Writes accuracy.json/.md/.svg.
+
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release, arch } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../compiler/api.js';
+import type { Model } from '../compiler/ir/types.js';
+import {
+  accuracyOf,
+  agreement,
+  evaluateInteger,
+  initBackend,
+  predictFloatReference,
+  prepareData,
+  predictSnn,
+  trainMlpModel,
+  trainTextCnn,
+  withEncoder,
+  encoderView,
+  type PreparedData,
+} from '../compiler/train/index.js';
+import { barChart, lineChart, svg } from './plot.js';
+
+export interface ResultRow {
+  dataset: string;
+  family: 'textcnn' | 'mlp';
+  /** ann | converted | finetuned | integer (textcnn); float | integer (mlp). */
+  stage: string;
+  accuracy: number;
+  /** integer rows: label agreement with the float SNN they were compiled from. */
+  agreement: number | null;
+  /** integer rows: mean synaptic additions per inference; ann row: mean MACs. */
+  ops: number | null;
+  /** integer rows: SNN / ANN arithmetic energy (runtime/energy.ts, horowitz45-int). */
+  energy_ratio: number | null;
+  encoder?: string;
+  timesteps?: number;
+  examples?: { train: number; test: number };
+  note?: string;
+}
+
+interface DatasetPlan {
+  name: string;
+  /** Threshold factors evaluated on the final float SNN (accuracy, active neurons). */
+  sweep?: number[];
+  maxLen: number;
+  epochs: number;
+  finetuneEpochs: number;
+  limits?: { train?: number; dev?: number; test?: number };
+  note?: string;
+}
+
+const PLANS: DatasetPlan[] = [
+  { name: 'sst2', maxLen: 64, epochs: 4, finetuneEpochs: 2, sweep: [0.5, 0.75, 1, 1.5, 2] },
+  { name: 'mr', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
+  { name: 'subj', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
+  { name: 'sst5', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
+  { name: 'trec', maxLen: 40, epochs: 6, finetuneEpochs: 2 },
+  {
+    name: 'imdb',
+    maxLen: 256,
+    epochs: 3,
+    finetuneEpochs: 0,
+    limits: { train: 5000, dev: 1000, test: 2000 },
+    note: 'IMDb subsampled for 2 cores: first 5000 train / 1000 dev / 2000 test reviews of the seeded split, maxLen 256 tokens, no surrogate fine-tuning',
+  },
+];
+
+const MLP_T = [100, 50, 25, 10];
+let SEED = 1;
+const ENCODERS = ['rate', 'poisson', 'binary'] as const;
+
+interface Partial {
+  done: Record<string, ResultRow[]>;
+  seconds: Record<string, number>;
+}
+
+function parseArgs(argv: string[]): { out: string; datasets: string[]; seed: number; fresh: boolean; smoke: number } {
+  const a = { out: join(PACKAGE_ROOT, 'bench', 'results'), datasets: PLANS.map((p) => p.name), seed: 1, fresh: false, smoke: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--out') a.out = resolve(argv[++i]);
+    else if (k === '--datasets') a.datasets = argv[++i].split(',');
+    else if (k === '--seed') a.seed = Number(argv[++i]);
+    else if (k === '--fresh') a.fresh = true;
+    else if (k === '--smoke') a.smoke = Number(argv[++i]);
+    else throw new Error(`unknown option ${k}; known: --out DIR --datasets a,b --seed N --fresh --smoke N (N sentences per split, 1 epoch: checks the script, not the models)`);
+  }
+  return a;
+}
+
+function savePartial(path: string, p: Partial): void {
+  writeFileSync(path + '.tmp', JSON.stringify(p, null, 1));
+  renameSync(path + '.tmp', path);
+}
+
+async function textcnnUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
+  const { model, metrics } = await trainTextCnn({
+    data,
+    dataset: plan.name,
+    seed,
+    epochs: plan.epochs,
+    maxLen: plan.maxLen,
+    finetuneEpochs: plan.finetuneEpochs,
+    thresholdSweep: plan.sweep,
+    quiet: true,
+  });
+  const ex = { train: data.train.length, test: data.test.length };
+  const rows: ResultRow[] = [
+    { dataset: plan.name, family: 'textcnn', stage: 'ann', accuracy: metrics.annTest ?? NaN, agreement: null, ops: null, energy_ratio: null, examples: ex, note: plan.note },
+    { dataset: plan.name, family: 'textcnn', stage: 'converted', accuracy: metrics.convertedTest ?? NaN, agreement: metrics.stage === 'converted' ? metrics.snnAnnAgreement : null, ops: null, energy_ratio: null, examples: ex },
+  ];
+  if (metrics.stage === 'finetuned')
+    rows.push({
+      dataset: plan.name,
+      family: 'textcnn',
+      stage: 'finetuned',
+      accuracy: metrics.snnTest ?? NaN,
+      agreement: null,
+      ops: null,
+      energy_ratio: null,
+      examples: ex,
+      note: `dev ${metrics.finetune!.initialDev.toFixed(4)} -> ${metrics.finetune!.bestDev.toFixed(4)}, best epoch ${metrics.finetune!.bestEpoch}, ${metrics.finetune!.secondsPerEpoch.toFixed(0)} s/epoch`,
+    });
+  for (const r of metrics.thresholdSweep ?? [])
+    rows.push({
+      dataset: plan.name,
+      family: 'textcnn',
+      stage: `thresholds x${r.scale}`,
+      accuracy: r.accuracy,
+      agreement: null,
+      ops: null,
+      energy_ratio: null,
+      examples: ex,
+      note: `float SNN (${metrics.stage}) with every threshold x${r.scale}: active neurons ${(100 * r.activeShare).toFixed(1)}%, firing rate ${(100 * r.firingRate).toFixed(2)}%`,
+    });
+  const floatLabels = predictSnn(
+    model.graph,
+    data.test.map((x) => x.ids),
+  ).labels;
+  const inputs = data.test.map((x) => ({ tokens: Array.from(x.ids.slice(0, plan.maxLen)) }));
+  const ie = await evaluateInteger(model, inputs, { bitexact: 20 });
+  const labels = data.test.map((x) => x.label);
+  rows.push({
+    dataset: plan.name,
+    family: 'textcnn',
+    stage: 'integer',
+    accuracy: accuracyOf(ie.labels, labels),
+    agreement: agreement(ie.labels, floatLabels),
+    ops: ie.ops.sops,
+    energy_ratio: ie.energyRatio,
+    examples: ex,
+    note: `from the ${metrics.stage} float SNN; wasm == reference on ${ie.bitexact.equal}/${ie.bitexact.checked}; ANN ${Math.round(ie.annMacs)} MACs/inference`,
+  });
+  return rows;
+}
+
+/** SST-2 ablations: the directly trained SNN (no ANN, no conversion) with GloVe or random inputs. */
+async function ablationUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  const ex = { train: data.train.length, test: data.test.length };
+  // fewer steps: conversion loses accuracy at T=4, surrogate fine-tuning recovers it
+  {
+    const T = 4;
+    const { model, metrics } = await trainTextCnn({ data, dataset: plan.name, seed, maxLen: plan.maxLen, epochs: plan.epochs, timesteps: T, finetuneEpochs: plan.epochs === 1 ? 1 : 2, ftLr: 3e-4, quiet: true });
+    rows.push({ dataset: plan.name, family: 'textcnn', stage: `converted T=${T}`, accuracy: metrics.convertedTest ?? NaN, agreement: null, ops: null, energy_ratio: null, examples: ex, note: `float SNN converted at T=${T}` });
+    const floatLabels = predictSnn(
+      model.graph,
+      data.test.map((x) => x.ids),
+    ).labels;
+    const ie = await evaluateInteger(
+      model,
+      data.test.map((x) => ({ tokens: Array.from(x.ids.slice(0, plan.maxLen)) })),
+      { bitexact: 20 },
+    );
+    rows.push({
+      dataset: plan.name,
+      family: 'textcnn',
+      stage: `finetuned T=${T}`,
+      accuracy: metrics.snnTest ?? NaN,
+      agreement: null,
+      ops: null,
+      energy_ratio: null,
+      examples: ex,
+      note: `float SNN after BPTT at T=${T} (lr 3e-4): dev ${metrics.finetune!.initialDev.toFixed(4)} -> ${metrics.finetune!.bestDev.toFixed(4)}, ${metrics.finetune!.secondsPerEpoch.toFixed(0)} s/epoch`,
+    });
+    rows.push({
+      dataset: plan.name,
+      family: 'textcnn',
+      stage: `integer T=${T}`,
+      accuracy: accuracyOf(
+        ie.labels,
+        data.test.map((x) => x.label),
+      ),
+      agreement: agreement(ie.labels, floatLabels),
+      ops: ie.ops.sops,
+      energy_ratio: ie.energyRatio,
+      examples: ex,
+      note: `integer SNN of the T=${T} fine-tuned model: agreement with its float SNN ${(100 * agreement(ie.labels, floatLabels)).toFixed(2)}%, ${Math.round(ie.ops.sops)} synaptic ops, energy ratio ${ie.energyRatio.toFixed(3)}; wasm == reference on ${ie.bitexact.equal}/${ie.bitexact.checked}`,
+    });
+  }
+  for (const embeddings of ['glove', 'random'] as const) {
+    const { metrics } = await trainTextCnn({ data, dataset: plan.name, seed, maxLen: plan.maxLen, direct: true, embeddings, finetuneEpochs: plan.epochs === 1 ? 1 : 3, quiet: true });
+    rows.push({
+      dataset: plan.name,
+      family: 'textcnn',
+      stage: `direct-${embeddings}`,
+      accuracy: metrics.snnTest ?? NaN,
+      agreement: null,
+      ops: null,
+      energy_ratio: null,
+      examples: { train: data.train.length, test: data.test.length },
+      note: `directly trained float SNN (random init, threshold 1, surrogate BPTT, ${embeddings === 'glove' ? 'positive-shifted GloVe' : 'uniform random'} input table kept fixed): dev ${metrics.finetune!.history.map((h) => h.devAcc.toFixed(3)).join(' ')}, ${metrics.finetune!.secondsPerEpoch.toFixed(0)} s/epoch`,
+    });
+  }
+  return rows;
+}
+
+async function mlpUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  const labels = data.test.map((x) => x.label);
+  const ex = { train: data.train.length, test: data.test.length };
+  // rate and poisson represent the same 4-bit levels: one ANN; binary sees 0/1 inputs: its own
+  const trained = new Map<string, Awaited<ReturnType<typeof trainMlpModel>>>();
+  for (const enc of ENCODERS) {
+    const key = enc === 'binary' ? 'binary' : 'levels';
+    if (!trained.has(key)) trained.set(key, await trainMlpModel(data, { encoder: enc, seed, quiet: true, ...(plan.epochs === 1 ? { epochs: 2 } : {}) }));
+    const r = trained.get(key)!;
+    if (enc !== 'poisson')
+      rows.push({ dataset: plan.name, family: 'mlp', stage: 'ann', encoder: enc === 'binary' ? 'binary' : 'rate/poisson', accuracy: r.annTest, agreement: null, ops: null, energy_ratio: null, examples: ex });
+    // the float SNN sees what the integer encoder represents (q-bit levels, or 0/1 for binary);
+    // the integer network rounds x itself, so for it the two inputs are the same
+    const inputs = r.vectors.test.map((v) => ({ vector: encoderView(v, enc, 4) }));
+    for (const T of MLP_T) {
+      const model: Model = { ...r.model, graph: withEncoder(r.model.graph, enc, 4, T) };
+      const f = predictFloatReference(model, inputs);
+      const ie = await evaluateInteger(model, inputs, { bitexact: 20 });
+      rows.push({ dataset: plan.name, family: 'mlp', stage: 'float', encoder: enc, timesteps: T, accuracy: accuracyOf(f, labels), agreement: null, ops: null, energy_ratio: null, examples: ex });
+      rows.push({
+        dataset: plan.name,
+        family: 'mlp',
+        stage: 'integer',
+        encoder: enc,
+        timesteps: T,
+        accuracy: accuracyOf(ie.labels, labels),
+        agreement: agreement(ie.labels, f),
+        ops: ie.ops.sops,
+        energy_ratio: ie.energyRatio,
+        examples: ex,
+        note: `wasm == reference on ${ie.bitexact.equal}/${ie.bitexact.checked}`,
+      });
+    }
+  }
+  return rows;
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : (100 * x).toFixed(2));
+
+function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: number, missing: string[]): string {
+  const out: string[] = ['# Accuracy benchmark', '', `Machine: ${machine.cpu} x${machine.cores}, ${machine.memGB} GB, ${machine.os}, Node ${machine.node}, TF.js backend ${machine.backend}. Wall time of the units in this file: ${(wall / 60).toFixed(1)} min.`, ''];
+  if (missing.length) out.push(`Not finished yet: ${missing.join(', ')} (rerun \`npm run bench:accuracy\` to continue).`, '');
+  out.push('## Spiking TextCNN (test accuracy, %)', '', '| dataset | ANN | converted SNN | fine-tuned float SNN | integer SNN | int vs float agreement | synaptic ops / inference | energy SNN/ANN |', '|---|---|---|---|---|---|---|---|');
+  const ds = [...new Set(rows.map((r) => r.dataset))];
+  for (const d of ds) {
+    const get = (stage: string) => rows.find((r) => r.dataset === d && r.family === 'textcnn' && r.stage === stage);
+    const i = get('integer');
+    if (!get('ann')) continue;
+    out.push(`| ${d} | ${pct(get('ann')?.accuracy)} | ${pct(get('converted')?.accuracy)} | ${pct(get('finetuned')?.accuracy)} | ${pct(i?.accuracy)} | ${pct(i?.agreement)} | ${i?.ops ? Math.round(i.ops) : '—'} | ${i?.energy_ratio?.toFixed(3) ?? '—'} |`);
+  }
+  const extra = rows.filter((r) => r.family === 'textcnn' && (r.stage.startsWith('thresholds') || r.stage.startsWith('direct') || r.stage.includes(' T=')));
+  if (extra.length) {
+    out.push('', '## Spiking TextCNN ablations (float SNN, test accuracy %)', '', '| dataset | variant | accuracy | details |', '|---|---|---|---|');
+    for (const r of extra) out.push(`| ${r.dataset} | ${r.stage} | ${pct(r.accuracy)} | ${r.note ?? ''} |`);
+  }
+  out.push('', '## MLP over sentence vectors: integer SNN test accuracy % (agreement with float %) per encoder and T', '', `| dataset | encoder | ANN | ${MLP_T.map((t) => `T=${t}`).join(' | ')} | ops @T=${MLP_T[0]} | energy @T=${MLP_T[0]} |`, `|---|---|---|${MLP_T.map(() => '---').join('|')}|---|---|`);
+  for (const d of ds)
+    for (const e of ENCODERS) {
+      const ints = MLP_T.map((t) => rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === e && r.timesteps === t));
+      if (!ints[0]) continue;
+      const ann = rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'ann' && (r.encoder === e || (e !== 'binary' && r.encoder === 'rate/poisson')));
+      out.push(`| ${d} | ${e} | ${pct(ann?.accuracy)} | ${ints.map((r) => `${pct(r?.accuracy)} (${pct(r?.agreement)})`).join(' | ')} | ${ints[0]?.ops ? Math.round(ints[0].ops) : '—'} | ${ints[0]?.energy_ratio?.toFixed(3) ?? '—'} |`);
+    }
+  const notes = rows.filter((r) => r.note && r.family === 'textcnn' && !extra.includes(r)).map((r) => `- ${r.dataset} ${r.family} ${r.stage}: ${r.note}`);
+  for (const d of ds) {
+    const m = rows.filter((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.note);
+    const eq = m.map((r) => /on (\d+)\/(\d+)/.exec(r.note!)).filter((x): x is RegExpExecArray => x !== null);
+    if (eq.length) notes.push(`- ${d} mlp integer: wasm == reference on ${eq.reduce((a, x) => a + Number(x[1]), 0)}/${eq.reduce((a, x) => a + Number(x[2]), 0)} checked inferences (all encoders and T)`);
+  }
+  out.push('', '## Notes', '', ...notes, '');
+  return out.join('\n');
+}
+
+function chart(rows: ResultRow[]): string {
+  const colors: Record<string, string> = { rate: '#1f77b4', poisson: '#d62728', binary: '#2ca02c' };
+  const parts: string[] = [];
+  const ds = [...new Set(rows.filter((r) => r.family === 'mlp').map((r) => r.dataset))];
+  ds.forEach((d, i) => {
+    const series = ENCODERS.map((e) => ({
+      name: e,
+      color: colors[e],
+      points: rows.filter((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === e).map((r) => [r.timesteps!, 100 * r.accuracy] as [number, number]),
+    })).filter((s) => s.points.length);
+    if (series.length) parts.push(lineChart(`MLP ${d}: integer accuracy vs T`, 'T (steps)', 'test accuracy %', series, (i % 3) * 400, Math.floor(i / 3) * 300, 400, 300));
+  });
+  const y0 = Math.ceil(ds.length / 3) * 300;
+  const groups = [...new Set(rows.map((r) => r.dataset))]
+    .map((d) => {
+      const t = rows.find((r) => r.dataset === d && r.family === 'textcnn' && r.stage === 'integer');
+      const m = rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === 'rate' && r.timesteps === 50);
+      return {
+        label: d,
+        values: [
+          ...(t?.energy_ratio ? [{ name: 'TextCNN SNN/ANN', value: t.energy_ratio, color: '#9467bd' }] : []),
+          ...(m?.energy_ratio ? [{ name: 'MLP rate T=50 SNN/ANN', value: m.energy_ratio, color: '#1f77b4' }] : []),
+        ],
+      };
+    })
+    .filter((g) => g.values.length === 2);
+  if (groups.length) parts.push(barChart('Energy per inference, SNN / ANN (horowitz45-int)', 'ratio', groups, 0, y0, 1200, 300, true));
+  return svg(1200, y0 + (groups.length ? 320 : 20), parts, 'snnc bench:accuracy — numbers in accuracy.json');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  SEED = args.seed;
+  mkdirSync(args.out, { recursive: true });
+  const partialPath = join(args.out, 'accuracy.partial.json');
+  const partial: Partial = !args.fresh && existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Partial) : { done: {}, seconds: {} };
+  const backend = await initBackend();
+  // main rows first (per data set: textcnn, mlp), the SST-2 ablations last
+  const todo = [...args.datasets.flatMap((d) => [`${d}:textcnn`, `${d}:mlp`]), ...(args.datasets.includes('sst2') ? ['sst2:ablations'] : [])].filter((u) => !partial.done[u]);
+  let loaded: { name: string; data: PreparedData } | undefined;
+  for (const unit of todo) {
+    const name = unit.split(':')[0];
+    const found = PLANS.find((p) => p.name === name);
+    if (!found) throw new Error(`unknown data set ${name}`);
+    const plan: DatasetPlan = args.smoke ? { ...found, epochs: 1, finetuneEpochs: Math.min(1, found.finetuneEpochs), limits: { train: args.smoke, dev: args.smoke, test: args.smoke } } : found;
+    if (loaded?.name !== name) loaded = { name, data: await prepareData(name, { limits: plan.limits }) };
+    const data = loaded.data;
+    const t0 = performance.now();
+    process.stderr.write(`bench:accuracy ${unit} (${data.train.length} train, ${data.test.length} test) ...\n`);
+    const rows = unit.endsWith(':textcnn') ? await textcnnUnit(plan, data, args.seed) : unit.endsWith(':mlp') ? await mlpUnit(plan, data, args.seed) : await ablationUnit(plan, data, args.seed);
+    partial.done[unit] = rows;
+    partial.seconds[unit] = (performance.now() - t0) / 1000;
+    savePartial(partialPath, partial);
+    process.stderr.write(`bench:accuracy ${unit} done in ${partial.seconds[unit].toFixed(0)} s\n`);
+    writeOutputs(args.out, partial, backend);
+  }
+  writeOutputs(args.out, partial, backend);
+}
+
+/** accuracy.json / .md / .svg from every finished unit (called after each unit, so a killed run leaves current files). */
+function writeOutputs(out: string, partial: Partial, backend: string): void {
+  const order = PLANS.flatMap((p) => [`${p.name}:textcnn`, `${p.name}:mlp`, ...(p.name === 'sst2' ? [`${p.name}:ablations`] : [])]);
+  const results = order.flatMap((u) => partial.done[u] ?? []);
+  const missing = order.filter((u) => !partial.done[u]);
+  const wall = Object.values(partial.seconds).reduce((a, b) => a + b, 0);
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()} ${arch()}`, node: process.version, backend };
+  const json = { results, machine, wall_s: wall, unit_seconds: partial.seconds, missing, seed: SEED, plans: PLANS, date: new Date().toISOString() };
+  writeFileSync(join(out, 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(join(out, 'accuracy.md'), markdown(results, machine, wall, missing));
+  writeFileSync(join(out, 'accuracy.svg'), chart(results));
+  process.stderr.write(`bench:accuracy: ${results.length} rows, ${missing.length} units missing; results in ${out}/accuracy.{json,md,svg}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});
