@@ -9,7 +9,7 @@ import { fail } from './errors.js';
 /** Shape of one synapse layer, enough to count the equivalent ANN's MACs for n positions. */
 export type SynapseShape =
   | { kind: 'conv1d'; id: string; width: number; inChannels: number; outChannels: number }
-  | { kind: 'dense'; id: string; inFeatures: number; outFeatures: number; pool?: 'mean-positions'; perPosition: boolean; recurrent?: boolean };
+  | { kind: 'dense'; id: string; inFeatures: number; outFeatures: number; pool?: 'mean-positions' | 'max-positions'; perPosition: boolean; recurrent?: boolean };
 
 export interface EnergyProfile {
   name: string;
@@ -123,9 +123,11 @@ export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): An
       weights += l.width * l.inChannels * l.outChannels;
     } else {
       // position-wise layers run at every position; a mean-pooled one is one product after the pooling sum
-      const positions = l.perPosition && l.pool !== 'mean-positions' ? n : 1;
+      // (an RNN's input and recurrent products run at every position too; max pooling is
+      // n comparisons per channel, counted as adds)
+      const positions = l.perPosition && l.pool === undefined ? n : 1;
       macs += positions * l.inFeatures * l.outFeatures;
-      if (l.pool === 'mean-positions') adds += n * l.inFeatures;
+      if (l.pool !== undefined) adds += n * l.inFeatures;
       weights += l.inFeatures * l.outFeatures;
     }
   }

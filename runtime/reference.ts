@@ -122,10 +122,12 @@ function prepare(graph: Graph, mode: SimMode): Prepared {
   for (const n of graph.nodes) {
     if (n.kind !== 'lif') continue;
     const size = (n.perPosition ? maxLen : 1) * n.channels;
+    // a scan population carries one membrane vector from position to position
+    const vSize = n.scan ? n.channels : size;
     const p: Pop = {
       node: n,
       index: pops.length,
-      v: mode === 'integer' ? new Int32Array(size) : new Float64Array(size),
+      v: mode === 'integer' ? new Int32Array(vSize) : new Float64Array(vSize),
       spikes: new Uint8Array(size),
       prev: new Uint8Array(size),
       counts: new Uint32Array(size),
@@ -271,7 +273,8 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
         }
       } else if (node.kind === 'lif') {
         const p = P.popById.get(node.id)!;
-        stepLif(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
+        if (node.scan) stepScan(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
+        else stepLif(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
       }
     }
     for (const p of P.pops) p.prev.set(p.spikes);
@@ -282,7 +285,8 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
   const out = P.popById.get(r.from);
   if (!out) fail('SNN_E_GRAPH', `readout reads ${r.from}, which is not a LIF population`);
   const scores = new Array<number>(r.classes).fill(0);
-  for (let c = 0; c < r.classes; c++) for (let i = 0; i < r.population; i++) scores[c] += out.counts[c * r.population + i];
+  const perClass = r.measure === 'membrane' ? out.v : out.counts;
+  for (let c = 0; c < r.classes; c++) for (let i = 0; i < r.population; i++) scores[c] += perClass[c * r.population + i];
   let label = 0;
   for (let c = 1; c < r.classes; c++) if (scores[c] > scores[label]) label = c;
   return { label, scores, ops, layerSpikes, layerUpdates };
@@ -330,20 +334,7 @@ function stepLif(
   const active = (node.perPosition ? n : 1) * C;
   const v = p.v;
   // 1. leak
-  if (integer) {
-    const shifts = node.leakShifts ?? [];
-    if (shifts.length) {
-      const vi = v as Int32Array;
-      for (let i = 0; i < active; i++) {
-        let x = vi[i];
-        let d = 0;
-        for (const k of shifts) d += x >> k;
-        vi[i] = x - d;
-      }
-    }
-  } else if (node.beta !== 1) {
-    for (let i = 0; i < active; i++) v[i] *= node.beta;
-  }
+  leak(node, v, active, integer);
   // 2. integrate
   for (const syn of p.inputs) {
     const src = sources.get(syn.from);
@@ -354,19 +345,97 @@ function stepLif(
     else integrateDense(syn, spikes, src, node, v, n, integer, ops);
   }
   // 3. fire and 4. reset
-  let count = 0;
-  for (let i = 0; i < active; i++) {
-    if (v[i] >= theta) {
-      p.spikes[i] = 1;
-      p.counts[i]++;
-      count++;
-      v[i] = node.reset === 'subtract' ? v[i] - theta : 0;
-    } else p.spikes[i] = 0;
-  }
+  const count = fire(p, v, 0, 0, active, theta);
   ops.updates += active;
   ops.spikes += count;
   layerSpikes[p.index] += count;
   layerUpdates[p.index] += active;
+}
+
+/** Step 1, leak: v -= sum(v >> k) (integer) or v *= beta (float), on v[0 .. count). */
+function leak(node: LifNode, v: Float64Array | Int32Array, count: number, integer: boolean): void {
+  if (integer) {
+    const shifts = node.leakShifts ?? [];
+    if (!shifts.length) return;
+    const vi = v as Int32Array;
+    for (let i = 0; i < count; i++) {
+      const x = vi[i];
+      let d = 0;
+      for (const k of shifts) d += x >> k;
+      vi[i] = x - d;
+    }
+  } else if (node.beta !== 1) {
+    for (let i = 0; i < count; i++) v[i] *= node.beta;
+  }
+}
+
+/**
+ * Steps 3 and 4, fire and reset, for `count` membranes v[vBase ..] whose spike flags are
+ * p.spikes[sBase ..]. A non-spiking population (spiking: false) neither fires nor resets.
+ * Returns the number of spikes.
+ */
+function fire(p: Pop, v: Float64Array | Int32Array, vBase: number, sBase: number, count: number, theta: number): number {
+  if (p.node.spiking === false) return 0;
+  const zero = p.node.reset !== 'subtract';
+  let spikes = 0;
+  for (let i = 0; i < count; i++) {
+    const x = v[vBase + i];
+    if (x >= theta) {
+      p.spikes[sBase + i] = 1;
+      p.counts[sBase + i]++;
+      spikes++;
+      v[vBase + i] = zero ? 0 : x - theta;
+    } else p.spikes[sBase + i] = 0;
+  }
+  return spikes;
+}
+
+/**
+ * One step of a scan population (docs/semantics.md "Scans"): the membrane vector starts at
+ * zero; positions are visited in scan order, each doing leak, integrate (position-wise
+ * inputs at this position, then self-recurrent input from the previous visited position),
+ * fire, reset. Its spikes land at their position; updates count n x channels.
+ */
+function stepScan(
+  p: Pop,
+  P: Prepared,
+  sources: Map<string, Source>,
+  n: number,
+  theta: number,
+  integer: boolean,
+  ops: OpCounts,
+  layerSpikes: number[],
+  layerUpdates: number[],
+): void {
+  const node = p.node;
+  const C = node.channels;
+  const v = p.v;
+  v.fill(0);
+  let count = 0;
+  let prevPos = -1;
+  for (let k = 0; k < n; k++) {
+    const pos = node.scan === 'backward' ? n - 1 - k : k;
+    leak(node, v, C, integer);
+    for (const syn of p.inputs) {
+      if (syn.kind !== 'dense') fail('SNN_E_GRAPH', `scan population ${node.id} takes dense synapses only`);
+      const w = syn.weight.data;
+      const Cin = syn.inFeatures;
+      if (syn.recurrent) {
+        if (prevPos < 0) continue;
+        for (let c = 0; c < Cin; c++) if (p.spikes[prevPos * C + c]) addRow(syn.table, w, c, C, v, 0, integer, ops, tensorBytes(syn));
+      } else {
+        const src = sources.get(syn.from);
+        if (!src) fail('SNN_E_GRAPH', `synapse ${syn.id} reads ${syn.from}, which emits no spikes`);
+        for (let c = 0; c < Cin; c++) if (src.spikes[pos * Cin + c]) addRow(syn.table, w, c, C, v, 0, integer, ops, tensorBytes(syn));
+      }
+    }
+    count += fire(p, v, 0, pos * C, C, theta);
+    prevPos = pos;
+  }
+  ops.updates += n * C;
+  ops.spikes += count;
+  layerSpikes[p.index] += count;
+  layerUpdates[p.index] += n * C;
 }
 
 /** Adds one table row into v at offset `base` (integer) or the float row (float). */
@@ -457,6 +526,18 @@ function integrateDense(
 ): void {
   const Cin = syn.inFeatures;
   const Cout = syn.outFeatures;
+  if (syn.pool === 'max-positions') {
+    // the max over positions of 0/1 spikes: channel c adds its row once if it spiked anywhere
+    for (let c = 0; c < Cin; c++) {
+      for (let p = 0; p < n; p++) {
+        if (spikes[p * Cin + c]) {
+          addRow(syn.table, syn.weight.data, c, Cout, v, 0, integer, ops, tensorBytes(syn));
+          break;
+        }
+      }
+    }
+    return;
+  }
   const positions = src.perPosition ? n : 1;
   for (let p = 0; p < positions; p++) {
     const base = target.perPosition ? p * Cout : 0;

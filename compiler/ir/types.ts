@@ -112,7 +112,10 @@ export interface Conv1dNode {
  * Fully connected synapses, weight shape [inFeatures, outFeatures] (presynaptic-major).
  * `pool: 'mean-positions'`: the source is per-position and the target is not; the input
  * is the mean over positions (integer semantics: sum, with the target threshold times n).
- * `recurrent: true`: uses the source's spikes of the previous step.
+ * `pool: 'max-positions'`: the same shapes; the input is the max over positions of the
+ * source's spikes (channel c counts once per step if it spiked at any position).
+ * `recurrent: true`: uses the source's spikes of the previous step; into a `scan`
+ * population (self-recurrence only) the spikes of the previous position in scan order.
  */
 export interface DenseNode {
   kind: 'dense';
@@ -122,7 +125,7 @@ export interface DenseNode {
   inFeatures: number;
   outFeatures: number;
   weight: Tensor;
-  pool?: 'mean-positions';
+  pool?: 'mean-positions' | 'max-positions';
   recurrent?: boolean;
   table?: SynapseTable;
 }
@@ -138,6 +141,15 @@ export interface LifNode {
   channels: number;
   /** true: one neuron per (position, channel); false: `channels` neurons. */
   perPosition: boolean;
+  /**
+   * Recurrent scan over positions (per-position populations only): within each step the
+   * population visits positions one at a time, `forward` 0..n-1 or `backward` n-1..0, with
+   * one membrane vector of `channels` carried from position to position (zero at the start
+   * of every step). Its spikes are per position. See docs/semantics.md "Scans".
+   */
+  scan?: 'forward' | 'backward';
+  /** false: a leaky integrator that never fires or resets (read by a membrane readout). */
+  spiking?: boolean;
   reset: 'subtract' | 'zero';
   /** Float model: the decay factor; 1 means integrate-and-fire. */
   beta: number;
@@ -151,13 +163,18 @@ export interface LifNode {
   integer?: boolean;
 }
 
-/** Class readout: spike counts summed over `population` neurons per class, class-major. */
+/**
+ * Class readout over `population` neurons per class, class-major. `measure: 'spikes'`
+ * (default): a class scores the spike count of its neurons over all steps. `membrane`: the
+ * sum of their final membrane values (the population must be `spiking: false`).
+ */
 export interface ReadoutNode {
   kind: 'readout';
   id: string;
   from: string;
   classes: number;
   population: number;
+  measure?: 'spikes' | 'membrane';
 }
 
 export type Node =

@@ -57,6 +57,7 @@ export function validateGraph(g: Graph): Graph {
         return bad(s, 'encoder input must be an embedding or a vector');
       }
       case 'lif':
+        if (s!.spiking === false) bad(user, `reads "${id}", which never spikes (spiking: false)`);
         return { channels: s!.channels, perPosition: s!.perPosition };
       default:
         return bad(user, `reads "${id}", a ${s!.kind} node, which emits no spikes`);
@@ -110,6 +111,7 @@ export function validateGraph(g: Graph): Graph {
         const t = lifs.get(n.to);
         if (!t) bad(n, `target "${n.to}" is not a LIF population`);
         if (!t!.perPosition) bad(n, 'conv1d target must be per-position');
+        if (t!.scan) bad(n, `scan population "${n.to}" takes position-wise dense synapses only, not conv1d`);
         if (!isPosInt(n.width, 64)) bad(n, 'width must be 1..64');
         if (n.inChannels !== s.channels) bad(n, `inChannels ${n.inChannels} != source channels ${s.channels}`);
         if (n.outChannels !== t!.channels) bad(n, `outChannels ${n.outChannels} != target channels ${t!.channels}`);
@@ -125,10 +127,16 @@ export function validateGraph(g: Graph): Graph {
         if (!t) bad(n, `target "${n.to}" is not a LIF population`);
         if (n.inFeatures !== s.channels) bad(n, `inFeatures ${n.inFeatures} != source channels ${s.channels}`);
         if (n.outFeatures !== t!.channels) bad(n, `outFeatures ${n.outFeatures} != target channels ${t!.channels}`);
-        if (n.pool === 'mean-positions') {
-          if (!s.perPosition || t!.perPosition) bad(n, 'mean-positions pooling maps a per-position source to a global target');
+        if (n.pool === 'mean-positions' || n.pool === 'max-positions') {
+          if (!s.perPosition || t!.perPosition) bad(n, `${n.pool} pooling maps a per-position source to a global target`);
+          if (n.recurrent) bad(n, 'a pooled synapse cannot be recurrent');
         } else if (n.pool !== undefined) bad(n, `unknown pool ${n.pool}`);
         else if (s.perPosition !== t!.perPosition) bad(n, 'source and target must both be per-position or both global');
+        {
+          const src = lifs.get(n.from);
+          if (t!.scan && n.recurrent && n.from !== n.to) bad(n, `a recurrent synapse into scan population "${n.to}" must come from that population itself`);
+          if (src?.scan && n.recurrent && n.from !== n.to) bad(n, `scan population "${n.from}" can feed back only into itself`);
+        }
         checkTensor(n, 'weight', n.weight, [n.inFeatures, n.outFeatures]);
         if (integer && n.weight.dtype !== 'int') bad(n, 'integer graph has float weights');
         markPool(n.to, n.pool === 'mean-positions');
@@ -138,6 +146,11 @@ export function validateGraph(g: Graph): Graph {
         if (!isPosInt(n.channels, 1 << 20)) bad(n, 'channels must be a positive integer');
         if (n.reset !== 'subtract' && n.reset !== 'zero') bad(n, `unknown reset ${n.reset}`);
         if (!(n.beta > 0 && n.beta <= 1)) bad(n, `beta must be in (0, 1], got ${n.beta}`);
+        if (n.scan !== undefined) {
+          if (n.scan !== 'forward' && n.scan !== 'backward') bad(n, `unknown scan ${n.scan}`);
+          if (!n.perPosition) bad(n, 'a scan population must be per-position');
+        }
+        if (n.spiking !== undefined && typeof n.spiking !== 'boolean') bad(n, 'spiking must be a boolean');
         if (!(Number.isFinite(n.threshold) && n.threshold > 0)) bad(n, `threshold must be positive and finite, got ${n.threshold}`);
         if (integer) {
           if (!Number.isSafeInteger(n.threshold) || n.threshold > 0x7fffffff) bad(n, `integer threshold must be an int32, got ${n.threshold}`);
@@ -149,6 +162,9 @@ export function validateGraph(g: Graph): Graph {
         const t = lifs.get(n.from);
         if (!t || !before.has(n.from)) bad(n, 'must read a preceding LIF population');
         if (t!.perPosition) bad(n, 'must read a global (not per-position) population');
+        if (n.measure !== undefined && n.measure !== 'spikes' && n.measure !== 'membrane') bad(n, `unknown measure ${n.measure}`);
+        if (n.measure === 'membrane' && t!.spiking !== false) bad(n, 'a membrane readout reads a non-spiking population (spiking: false)');
+        if (n.measure !== 'membrane' && t!.spiking === false) bad(n, `population "${n.from}" never spikes; read it with measure: 'membrane'`);
         if (!isPosInt(n.classes, 65535) || n.classes < 2 || !isPosInt(n.population, 65535)) bad(n, 'classes >= 2 and population >= 1');
         if (n.classes * n.population !== t!.channels) bad(n, `classes x population = ${n.classes * n.population} != ${t!.channels} channels`);
         break;

@@ -46,14 +46,18 @@ export function planMemory(g: Graph): MemoryPlan {
       case 'lif': {
         if (!n.stateBits) fail('SNN_E_PASS', 'plan-memory runs after quantize');
         const size = (n.perPosition ? maxLen : 1) * n.channels;
-        const recurrent = g.nodes.some((x) => x.kind === 'dense' && x.recurrent && x.from === n.id);
-        items.push({ node: n.id, what: `membranes i${n.stateBits}`, bytes: size * (n.stateBits / 8), region: 'state' });
-        items.push({ node: n.id, what: recurrent ? 'spike flags, this and previous step (u8)' : 'spike flags (u8)', bytes: size * (recurrent ? 2 : 1), region: 'state' });
+        // a scan's self-recurrence reads the previous position's flags: no second buffer
+        const recurrent = !n.scan && g.nodes.some((x) => x.kind === 'dense' && x.recurrent && x.from === n.id);
+        const membranes = n.scan ? n.channels : size;
+        items.push({ node: n.id, what: n.scan ? `membranes i${n.stateBits} (one vector, carried along the scan)` : `membranes i${n.stateBits}`, bytes: membranes * (n.stateBits / 8), region: 'state' });
+        if (n.spiking !== false) {
+          items.push({ node: n.id, what: recurrent ? 'spike flags, this and previous step (u8)' : 'spike flags (u8)', bytes: size * (recurrent ? 2 : 1), region: 'state' });
+        }
         items.push({ node: n.id, what: 'threshold + leak shifts', bytes: 4 + (n.leakShifts?.length ?? 0), region: 'const' });
         break;
       }
       case 'readout':
-        items.push({ node: n.id, what: 'spike counts per output neuron (u16)', bytes: 2 * n.classes * n.population, region: 'state' });
+        if (n.measure !== 'membrane') items.push({ node: n.id, what: 'spike counts per output neuron (u16)', bytes: 2 * n.classes * n.population, region: 'state' });
         break;
     }
   }

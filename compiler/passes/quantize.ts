@@ -51,7 +51,8 @@ function maxAbs(a: Float32Array): number {
 
 /**
  * Worst-case input one neuron of `target` can receive in one step, positive and negative:
- * every presynaptic neuron spikes (at most once per step); pooled inputs count maxLen times.
+ * every presynaptic neuron spikes (at most once per step); mean-pooled inputs count maxLen
+ * times, max-pooled ones once.
  */
 function inputBounds(target: LifNode, syns: (Conv1dNode | DenseNode)[], maxLen: number): { pos: number; neg: number } {
   const C = target.channels;
@@ -127,7 +128,10 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     const pooled = syns.some((s) => s.kind === 'dense' && s.pool === 'mean-positions');
     const thetaEff = pooled ? theta * maxLen : theta;
     const b = inputBounds(node, syns, maxLen);
-    const bound = thetaEff + (T + 1) * Math.max(b.pos, b.neg);
+    // a scan population's membrane restarts at zero every step and is updated once per
+    // position; every other membrane is updated once per step over the whole inference
+    const updatesPerRun = node.scan ? maxLen : T;
+    const bound = thetaEff + (updatesPerRun + 1) * Math.max(b.pos, b.neg);
     let stateBits: 16 | 32;
     if (opts.stateBits === 16) {
       if (bound > 32767) {

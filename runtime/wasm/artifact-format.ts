@@ -70,7 +70,7 @@ export interface ArtifactSynapse {
   outFeatures: number;
   /** True when the source is per position (MACs scale with the sentence length n). */
   perPosition: boolean;
-  pool?: 'mean-positions';
+  pool?: 'mean-positions' | 'max-positions';
   recurrent?: boolean;
   layout: 'dense' | 'sparse';
   weightBits: 8 | 16 | 32;

@@ -2,6 +2,7 @@
 // kernel in firmware-stubs/, with the target's flash and RAM budget computed before any
 // compiler runs; a model that does not fit fails with SNN_E_TOO_BIG and what would fix it.
 
+import { requireFeatures } from '../../ir/features.js';
 import type { Graph } from '../../ir/types.js';
 import { fail } from '../../../runtime/errors.js';
 import type { TargetDescription } from '../../../targets/index.js';
@@ -127,6 +128,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
+  requireFeatures(graph, 'C', []);
   const mode = opts.mode ?? target.defaultMode ?? 'tokens';
   const plan = planC(graph, mode);
   for (const p of plan.pops) {

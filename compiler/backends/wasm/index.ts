@@ -9,6 +9,7 @@ import { ARTIFACT_SECTION, type ArtifactInfo, type ArtifactMeta } from '../../..
 import { WasmGen } from './emit.js';
 import { artifactInfo } from './meta.js';
 import { planGraph, tableLayout } from './plan.js';
+import { requireFeatures } from '../../ir/features.js';
 
 export type { ArtifactInfo, ArtifactMeta } from '../../../runtime/wasm/artifact-format.js';
 
@@ -46,6 +47,7 @@ export interface EmittedWasm {
 export function emitWasm(graph: Graph, meta: ArtifactMeta, opts: EmitWasmOptions = {}): EmittedWasm {
   const simd = opts.simd ?? true;
   const optimize = opts.optimize ?? true;
+  requireFeatures(graph, 'wasm', []);
   const plan = planGraph(graph);
   const info = artifactInfo(plan, meta, simd);
   const gen = new WasmGen(plan, simd);

@@ -1,0 +1,26 @@
+// Which execution features a graph uses, so a backend that lacks one refuses the graph
+// with a clear error instead of computing something else.
+
+import type { Graph } from './types.js';
+import { fail } from '../../runtime/errors.js';
+
+export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking';
+
+export function graphFeatures(g: Graph): Set<GraphFeature> {
+  const f = new Set<GraphFeature>();
+  for (const n of g.nodes) {
+    if (n.kind === 'lif' && n.scan) f.add('scan');
+    if (n.kind === 'lif' && n.spiking === false) f.add('non-spiking');
+    if (n.kind === 'dense' && n.pool === 'max-positions') f.add('max-positions');
+    if (n.kind === 'readout' && n.measure === 'membrane') f.add('membrane-readout');
+  }
+  return f;
+}
+
+/** Refuses a graph using a feature `backend` does not implement (SNN_E_BACKEND). */
+export function requireFeatures(g: Graph, backend: string, supported: GraphFeature[]): void {
+  const missing = [...graphFeatures(g)].filter((x) => !supported.includes(x));
+  if (missing.length) {
+    fail('SNN_E_BACKEND', `the ${backend} backend does not implement ${missing.join(', ')} (used by this graph)`, 'run it with the reference simulator, or use a backend that does');
+  }
+}
