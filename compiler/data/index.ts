@@ -12,3 +12,4 @@ export * from './splits.js';
 export * from './glove.js';
 export * from './vocabulary.js';
 export * from './positive-shift.js';
+export * from './pca.js';

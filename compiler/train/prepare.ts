@@ -2,7 +2,7 @@
 // vocabulary built from the training split plus frequent GloVe words (compiler/data), and
 // the positive-shifted embedding table (pad row 0 zeros, <unk> = 1).
 
-import { buildVocabulary, loadDataset, positiveShift, type Example, type LoadDatasetOptions, type VocabularyOptions } from '../data/index.js';
+import { buildVocabulary, loadDataset, pcaReduce, positiveShift, type Example, type LoadDatasetOptions, type VocabularyOptions } from '../data/index.js';
 import { tokenize, type Vocab } from '../../runtime/tokenizer.js';
 import type { EncodedExample, PreparedData } from './trainer.js';
 
@@ -17,6 +17,8 @@ export interface PrepareOptions {
   limits?: SubsetLimits;
   data?: LoadDatasetOptions;
   vocabulary?: VocabularyOptions;
+  /** Reduce the embeddings to this many dimensions (whitened PCA, compiler/data/pca.ts) before the positive shift. */
+  embedDim?: number;
 }
 
 /** Token ids of texts (all tokens; the model truncates to maxLen). */
@@ -33,7 +35,13 @@ export async function prepareData(dataset: string, o: PrepareOptions = {}): Prom
     ds.train.map((x) => tokenize(x.text)),
     o.vocabulary,
   );
-  const { table } = positiveShift(built.table, built.dim);
+  let raw = built.table;
+  let dim: number = built.dim;
+  if (o.embedDim !== undefined && o.embedDim !== dim) {
+    raw = pcaReduce(raw, dim, o.embedDim).table;
+    dim = o.embedDim;
+  }
+  const { table } = positiveShift(raw, dim);
   const enc = (xs: Example[]): EncodedExample[] => {
     const ids = encodeTexts(built.vocab, xs.map((x) => x.text));
     // an example without tokens cannot be classified by a spiking model: keep it as <unk>
@@ -45,7 +53,7 @@ export async function prepareData(dataset: string, o: PrepareOptions = {}): Prom
     vocab: [...built.vocab.tokens],
     vocabObj: built.vocab,
     table,
-    dim: built.dim,
+    dim,
     train: enc(cut(ds.train, lim.train)),
     dev: enc(cut(ds.dev, lim.dev)),
     test: enc(cut(ds.test, lim.test)),
