@@ -2,6 +2,7 @@
 // snnc builds for. Adding a target = one JSON file here plus one platform file in
 // firmware-stubs/platform/ (docs/targets.md).
 
+import { PROFILES } from '../runtime/energy.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,5 +72,8 @@ export function loadTarget(name: string): TargetDescription {
   if (!existsSync(file)) fail('SNN_E_USAGE', `unknown target "${name}"`, `targets: ${targetNames().join(', ')}`);
   const t = JSON.parse(readFileSync(file, 'utf8')) as TargetDescription;
   if (t.name !== name) fail('SNN_E_BACKEND', `targets/${name}.json names itself "${t.name}"`);
+  if (!(t.energyProfile in PROFILES)) {
+    fail('SNN_E_BACKEND', `targets/${name}.json names energy profile "${t.energyProfile}", which runtime/energy.ts does not define`, `profiles: ${Object.keys(PROFILES).join(', ')}`);
+  }
   return t;
 }
