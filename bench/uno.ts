@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     bits: 1,
     finetuneEpochs: 3,
     dropout: 0.2,
+    quantizeAnnInput: process.argv.includes('--continuous-ann') ? false : true,
     quiet: true,
   });
   model.meta.name = 'sst2-uno';

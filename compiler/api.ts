@@ -244,6 +244,8 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
 
 export interface RunOptions {
   file?: string;
+  /** The .snn model a vector-input (mlp) artifact was compiled from: snnc computes the vector from the text with it. */
+  model?: string;
   profile?: string;
   port?: string;
   baud?: number;
@@ -282,7 +284,47 @@ export async function run(artifactPath: string, args: string[], o: RunOptions = 
   if (o.port) return runOnBoard(artifactPath, args, o);
   const model = await loadArtifactFile(artifactPath);
   const text = readTextInput(args, o.file);
+  if (model.meta.input.kind === 'vector') {
+    if (!o.model) {
+      fail('SNN_E_USAGE', `${basename(artifactPath)} takes a sentence vector, not text; pass the .snn model it was compiled from with --model, and snnc computes the vector from the text`, `snnc run ${basename(artifactPath)} --model model.snn "text"`);
+    }
+    return classifyVector(model, readModelFile(o.model), text, o.profile);
+  }
   return classify(model, text, o.profile);
+}
+
+/** The artifact's input vector for a text, from the mlp model's stored sentence-vector rule. */
+async function vectorOf(model: Model, host: WasmModel, text: string): Promise<number[]> {
+  if (model.meta.family !== 'mlp') fail('SNN_E_USAGE', `--model names a ${model.meta.family} model; a vector artifact needs the mlp model it was compiled from`);
+  const { sentenceVector } = await import('./train/sentence-vector.js');
+  const vector = Array.from(sentenceVector(model, text));
+  const dim = host.meta.input.kind === 'vector' ? host.meta.input.dim : -1;
+  if (vector.length !== dim) fail('SNN_E_INPUT', `the model gives ${vector.length}-value vectors, the artifact takes ${dim}`, 'pass the model the artifact was compiled from');
+  return vector;
+}
+
+/** Classifies a text with a vector-input (mlp) artifact, the vector computed on the host. */
+async function classifyVector(host: WasmModel, model: Model, text: string, profile = DEFAULT_PROFILE): Promise<RunOutcome> {
+  const info = host.meta;
+  const vector = await vectorOf(model, host, text);
+  const r = host.infer({ vector });
+  const energy = artifactEnergy(info, r.ops, 1, profile);
+  const layerSpikes: Record<string, number> = {};
+  info.populations.forEach((p, i) => (layerSpikes[p.id] = r.layerSpikes[i]));
+  const cls = info.classes[r.label];
+  const lines = [
+    `${cls}  (class ${r.label}; ${scoreWord(info)} ${info.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')})`,
+    `input: a ${vector.length}-value sentence vector computed on the host from ${tokenize(text).length} tokens`,
+    `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes (+${r.ops.inputSpikes} input spikes), ${r.ops.bytesRead} table bytes read`,
+    `ANN equivalent: ${energy.annMacs} MACs`,
+    `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
+  ];
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids: [], label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+}
+
+/** How an artifact's class scores read: spike counts, or membrane values (membrane readout). */
+function scoreWord(info: ArtifactInfo): string {
+  return (info as { readout?: { measure?: string } }).readout?.measure === 'membrane' ? 'membrane scores' : 'spike counts';
 }
 
 /** Classifies one text with a loaded artifact; shared by `run`, the examples and the bench. */
@@ -297,7 +339,7 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
   info.populations.forEach((p, i) => (layerSpikes[p.id] = r.layerSpikes[i]));
   const cls = info.classes[r.label];
   const lines = [
-    `${cls}  (class ${r.label}; spike counts ${info.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')})`,
+    `${cls}  (class ${r.label}; ${scoreWord(info)} ${info.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')})`,
     `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes (+${r.ops.inputSpikes} input spikes), ${r.ops.bytesRead} table bytes read`,
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
@@ -409,20 +451,32 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     host = await (await import('../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
   }
   const info = host.meta;
-  if (!info.vocab || info.input.kind !== 'tokens') fail('SNN_E_USAGE', 'eval on a text data set needs a text model');
   const split = loadSplit(spec, { dataDir: o.dataDir, limit: o.limit, classes: info.classes });
-  const vocab = vocabOf(info.vocab);
+  // inputs: token ids of each sentence, or (mlp artifacts) its sentence vector computed on the host
+  const inputs: SimInput[] = [];
   const ids: number[][] = [];
   const labels: number[] = [];
   let skipped = 0;
-  for (const ex of split.examples) {
-    const x = safeIds(ex.text, vocab, info.input.maxLen);
-    if (!x) {
-      skipped++;
-      continue;
+  if (info.input.kind === 'vector') {
+    if (!model) fail('SNN_E_USAGE', `${basename(path)} takes sentence vectors; pass the .snn model it was compiled from with --model`, `snnc eval ${basename(path)} --model model.snn --data ${spec}`);
+    for (const ex of split.examples) {
+      inputs.push({ vector: await vectorOf(model, host, ex.text) });
+      ids.push([]);
+      labels.push(ex.label);
     }
-    ids.push(x);
-    labels.push(ex.label);
+  } else {
+    if (!info.vocab) fail('SNN_E_USAGE', 'eval on a text data set needs a text model');
+    const vocab = vocabOf(info.vocab);
+    for (const ex of split.examples) {
+      const x = safeIds(ex.text, vocab, info.input.maxLen);
+      if (!x) {
+        skipped++;
+        continue;
+      }
+      inputs.push({ tokens: x });
+      ids.push(x);
+      labels.push(ex.label);
+    }
   }
   const bar = progress('eval (wasm)', ids.length);
   const preds: number[] = [];
@@ -435,11 +489,11 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   let spikes = 0;
   let equal = 0;
   let checked = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const r = host.infer({ tokens: ids[i] });
+  for (let i = 0; i < inputs.length; i++) {
+    const r = host.infer(inputs[i]);
     preds.push(r.label);
     ops.push(r.ops);
-    const e = artifactEnergy(info, r.ops, ids[i].length, o.profile ?? DEFAULT_PROFILE);
+    const e = artifactEnergy(info, r.ops, Math.max(1, ids[i].length), o.profile ?? DEFAULT_PROFILE);
     macs += e.annMacs;
     snnPj += e.snnArithPj;
     annPj += e.annArithPj;
@@ -448,7 +502,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     spikes += r.ops.spikes;
     if (intGraph && i < 100) {
       checked++;
-      if (sameResult(r, simulate(intGraph, { tokens: ids[i] }, 'integer'))) equal++;
+      if (sameResult(r, simulate(intGraph, inputs[i], 'integer'))) equal++;
     }
     bar.tick();
   }
@@ -457,7 +511,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   const out: EvalOutcome = {
     text: '',
     dataset: spec,
-    sentences: ids.length,
+    sentences: inputs.length,
     skipped,
     accuracy: { int: acc(preds) },
     meanOps: meanOps(ops),
@@ -467,13 +521,13 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     ...(intGraph ? { bitexact: { checked, equal } } : {}),
   };
   if (model) {
-    const f = await floatBaselines(model, ids, o.backend ?? 'auto');
-    out.accuracy.ann = acc(f.ann);
+    const f = await floatBaselines(model, ids, inputs, o.backend ?? 'auto');
+    if (f.ann) out.accuracy.ann = acc(f.ann);
     out.accuracy.snnFloat = acc(f.snn);
     out.agreement = f.snn.reduce((a, x, i) => a + (x === preds[i] ? 1 : 0), 0) / Math.max(1, preds.length);
   }
   const lines = [
-    `${spec}: ${ids.length} sentences${skipped ? ` (${skipped} without any token skipped)` : ''}`,
+    `${spec}: ${inputs.length} sentences${skipped ? ` (${skipped} without any token skipped)` : ''}`,
     ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}`] : []),
     ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (TF.js)     ${pct(out.accuracy.snnFloat)}`] : []),
     `  spiking, integer (wasm)    ${pct(out.accuracy.int)}`,
@@ -486,8 +540,13 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   return out;
 }
 
-/** ANN and float-SNN predictions with TF.js (the trainer's code paths). */
-async function floatBaselines(model: Model, ids: number[][], backend: string): Promise<{ ann: number[]; snn: number[] }> {
+/**
+ * ANN and float-SNN predictions: with TF.js (the trainer's code paths) for a TextCNN; for the
+ * other families, the float SNN of the reference simulator (docs/semantics.md "Float semantics")
+ * and no ANN.
+ */
+async function floatBaselines(model: Model, ids: number[][], inputs: SimInput[], backend: string): Promise<{ ann?: number[]; snn: number[] }> {
+  if (model.meta.family !== 'textcnn') return { snn: inputs.map((x) => simulate(model.graph, x, 'float').label) };
   const t = await import('./train/index.js');
   await t.initBackend(backend as never);
   return { ann: await t.predictAnnFromModel(model, ids), snn: await t.predictSnnFromModel(model, ids) };

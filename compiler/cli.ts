@@ -146,6 +146,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'classify text with a compiled artifact: label, scores, op counts and energy',
     options: [
       { flags: '--file <path>', description: 'read the text from a file (strict UTF-8; - for stdin)' },
+      { flags: '--model <file>', description: 'for an mlp (sentence-vector) artifact: the .snn model it was compiled from, which turns the text into its vector' },
       { flags: '--port <path>', description: 'classify on a board running snnc firmware on this serial port; <artifact> is then the .snn model it was deployed from' },
       { flags: '--baud <n>', description: 'serial speed with --port', parse: 'int', default: 115200 },
       { flags: '--timeout <ms>', description: 'reply timeout per request with --port', parse: 'int', default: 5000 },

@@ -88,6 +88,8 @@ export interface TrainOptions {
   encoder: 'rate' | 'binary' | 'poisson';
   /** Encoder bits (levels 2^bits - 1); the float SNN's table is rounded to them. */
   bits: number;
+  /** Train the ANN on the embeddings rounded to the encoder's levels (straight-through gradient), as the SNN will see them. */
+  quantizeAnnInput?: boolean;
   /** Percentile of positive ANN activations used as each layer's threshold. */
   percentile: number;
   /** Training sentences used to measure the thresholds. */
@@ -251,7 +253,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     const shape: TextCnnShape = { vocab: data.vocab.length, dim: data.dim, widths: o.widths, maps: o.maps, classes: data.classes.length, population: o.population };
     graph = directInitGraph(shape, data.table, o.threshold * o.thresholdScale, conv, new Prng(o.seed));
   } else {
-    const ann = await trainAnn(data, { ...o, initGain: 1 });
+    const ann = await trainAnn(data, { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined });
     const params = makeParams(ann.shape, ann.weights, false);
     annPred = predictAnn(params, data.test, o.maxLen);
     annTest = accuracy(annPred, data.test);

@@ -80,3 +80,16 @@ export function maskedMean(x: tf.Tensor3D, mask: tf.Tensor2D, n: tf.Tensor1D): t
   const s = tf.sum(tf.mul(x, m), 1) as tf.Tensor2D;
   return tf.div(s, tf.expandDims(n, 1));
 }
+
+/**
+ * x rounded to the encoder's levels, round(x * top) / top, with a straight-through gradient:
+ * trains the ANN on the inputs the SNN will see (the 1-bit embeddings of the Uno model) while
+ * the table keeps learning.
+ */
+export function roundToLevelsSte<R extends tf.Rank>(x: tf.Tensor<R>, top: number): tf.Tensor<R> {
+  const f = tf.customGrad(((a: T) => ({
+    value: tf.div(tf.round(tf.mul(a, top)), top),
+    gradFunc: (dy: T) => [dy],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor<R>;
+}

@@ -3,7 +3,7 @@
 // bias-free classifier onto a ReLU population per class. Every activation is a rate in waiting.
 
 import { tf } from './backend.js';
-import { conv1dSame, embed, linear, maskedMean } from './ops.js';
+import { conv1dSame, embed, linear, maskedMean, roundToLevelsSte } from './ops.js';
 import type { Prng } from './prng.js';
 
 export interface TextCnnShape {
@@ -13,6 +13,8 @@ export interface TextCnnShape {
   maps: number;
   classes: number;
   population: number;
+  /** Train on embeddings rounded to this many encoder bits (straight-through gradient). */
+  inputBits?: number;
 }
 
 /** Host-side weights (what checkpoints and the converter see). */
@@ -165,7 +167,8 @@ export function forward(
   trainEmbeddings = false,
 ): ForwardOut {
   const s = p.shape;
-  const x = trainEmbeddings ? embed(p.embedding, batch.ids) : (tf.gather(p.embedding, batch.ids) as unknown as tf.Tensor3D);
+  let x = trainEmbeddings ? embed(p.embedding, batch.ids) : (tf.gather(p.embedding, batch.ids) as unknown as tf.Tensor3D);
+  if (s.inputBits) x = roundToLevelsSte(x, (1 << s.inputBits) - 1);
   const convActs = s.widths.map((k, i) => tf.relu(conv1dSame(x, effectiveConv(p, i), k)));
   const pooled = convActs.map((a) => maskedMean(a, batch.mask, batch.n));
   let feat = pooled.length === 1 ? pooled[0] : (tf.concat(pooled, 1) as tf.Tensor2D);

@@ -59,6 +59,8 @@ export interface AnnOptions {
   logitScale: number;
   /** Multiplies the (centred Glorot) initial weights. */
   initGain: number;
+  /** Train on embeddings rounded to this many encoder bits (straight-through gradient); unset: continuous. */
+  inputBits?: number;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -96,6 +98,7 @@ function fingerprint(o: AnnOptions, data: PreparedData): Record<string, unknown>
     population: o.population,
     maxLen: o.maxLen,
     trainEmbeddings: o.trainEmbeddings,
+    ...(o.inputBits ? { inputBits: o.inputBits } : {}),
     l2: o.l2,
     maxNorm: o.maxNorm,
     logitScale: o.logitScale,
@@ -148,6 +151,7 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
     maps: o.maps,
     classes: data.classes.length,
     population: o.population,
+    ...(o.inputBits ? { inputBits: o.inputBits } : {}),
   };
   const rng = new Prng(o.seed);
   const init = initWeights(shape, data.table, rng, o.initGain);

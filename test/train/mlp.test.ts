@@ -17,7 +17,7 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { emitWasm } from '../../compiler/backends/wasm/index.js';
 import { loadArtifact } from '../../runtime/wasm-host.js';
 import { simulate } from '../../runtime/reference.js';
-import { embed } from '../../compiler/api.js';
+import { embed, evaluate, run } from '../../compiler/api.js';
 import { loadDataset } from '../../compiler/data/index.js';
 
 let data: PreparedData;
@@ -86,5 +86,19 @@ describe('mlp family', () => {
     const out = await embed(file, [raw[0].text], { artifact: wasmPath });
     expect(out.vector.length).toBe(100);
     expect(out.label).toBe(simulate(pipe.graph, { vector: out.vector }, 'integer').label);
+
+    // snnc run / eval take text for an mlp artifact when given the model (--model)
+    const r = await run(wasmPath, [raw[0].text], { model: file });
+    expect(r.label).toBe(out.label);
+    expect(r.scores).toEqual(simulate(pipe.graph, { vector: out.vector }, 'integer').scores);
+    await expect(run(wasmPath, [raw[0].text])).rejects.toThrow(/takes a sentence vector.*--model/);
+    const ev = await evaluate(wasmPath, { model: file, data: 'sst2:test', limit: 60 });
+    expect(ev.sentences).toBe(60);
+    const want = loadDataset('sst2').test.slice(0, 60);
+    let ok = 0;
+    for (const ex of want) if (simulate(pipe.graph, { vector: Array.from(sentenceVector(back, ex.text)) }, 'integer').label === ex.label) ok++;
+    expect(ev.accuracy.int).toBeCloseTo(ok / 60, 10);
+    expect(ev.accuracy.snnFloat).toBeGreaterThan(0.5);
+    expect(ev.accuracy.ann).toBeUndefined();
   });
 });
