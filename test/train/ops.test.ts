@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../compiler/train/backend.js';
-import { conv1dSame, embed, leftPad, linear } from '../../compiler/train/ops.js';
+import { conv1dSame, embed, leftPad, linear, roundToLevelsSte } from '../../compiler/train/ops.js';
 import { Prng } from '../../compiler/train/prng.js';
 
 beforeAll(async () => {
@@ -28,6 +28,15 @@ function convLoop(x: Float32Array, B: number, L: number, D: number, w: Float32Ar
 }
 
 describe('train ops', () => {
+  it('roundToLevelsSte rounds to the encoder levels and passes the gradient straight through', () => {
+    const x = tf.tensor1d([0, 0.2, 0.49, 0.51, 0.8, 1]);
+    expect(Array.from(roundToLevelsSte(x, 1).dataSync())).toEqual([0, 0, 0, 1, 1, 1]);
+    const y = Array.from(roundToLevelsSte(x, 15).dataSync());
+    [0, 0.2, 0.49, 0.51, 0.8, 1].forEach((v, i) => expect(y[i]).toBeCloseTo(Math.round(v * 15) / 15, 6));
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(roundToLevelsSte(a, 1), tf.tensor1d([1, 2, 3, 4, 5, 6]))))(x);
+    expect(Array.from(g.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('uses the backend it picked', () => {
     expect(['wasm', 'tensorflow', 'cpu']).toContain(tf.getBackend());
   });
