@@ -4,7 +4,7 @@
 // class — trained on SST-2 with the same trainer as the full model, evaluated as floats and as
 // integers on the 1,821 SST-2 test sentences, and written to examples/uno/model.snn (which the
 // targets benchmark then runs on simavr). Results: bench/results/uno.json.
-// Run: npm run build && node dist/bench/uno.js [--seed N]
+// Run: npm run build && node dist/bench/uno.js [--seed N] [--epochs N] [--continuous-ann]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
@@ -17,6 +17,8 @@ import { accuracyOf, agreement, evaluateInteger, initBackend, predictSnn, prepar
 async function main(): Promise<void> {
   const seedArg = process.argv.indexOf('--seed');
   const seed = seedArg > 0 ? Number(process.argv[seedArg + 1]) : 1;
+  const epochsArg = process.argv.indexOf('--epochs');
+  const epochs = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 12;
   const t0 = performance.now();
   const uno = loadTarget('arduino-uno');
   const cfg = uno.defaultModel!;
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     data,
     dataset: 'sst2',
     seed,
-    epochs: 6,
+    epochs,
     widths: cfg.widths,
     maps: cfg.maps,
     population: cfg.population,
