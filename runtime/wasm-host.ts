@@ -61,6 +61,9 @@ export function validateArtifactInfo(x: unknown): ArtifactInfo {
   if (!Array.isArray(x.populations) || !x.populations.every(isObj)) bad('populations must be an array');
   const r = x.readout;
   if (!isObj(r) || !isNat(r.classes) || r.classes !== (x.classes as unknown[]).length) bad('readout.classes must match classes');
+  const measure = (r as Record<string, unknown>).measure;
+  if (measure !== undefined && measure !== 'spikes' && measure !== 'membrane')
+    bad(`readout.measure ${JSON.stringify(measure)} is unknown (this runtime reads "spikes" and "membrane")`);
   if (!isObj(x.energy)) bad('energy block is missing');
   if (x.vocab !== undefined && (!Array.isArray(x.vocab) || !x.vocab.every((w) => typeof w === 'string'))) bad('vocab must be an array of strings');
   return x as unknown as ArtifactInfo;
@@ -175,6 +178,7 @@ class Model implements WasmModel {
       throw new SnncError('SNN_E_RUNTIME', `the wasm module trapped: ${(e as Error).message}`);
     }
     if (label < 0) this.raise(label);
+    // i32 slots: spike counts (spike readout) or signed membrane sums (membrane readout)
     const classes = meta.readout.classes;
     const scores = new Array<number>(classes);
     const s0 = this.scoresPtr >> 2;
@@ -223,6 +227,8 @@ class Model implements WasmModel {
         fail('SNN_E_OVERFLOW', `effective threshold of population ${meta.populations[pos]?.id ?? pos} times ${value} tokens does not fit 32 bits`);
       case WASM_ERRORS.nanInput:
         fail('SNN_E_INPUT', 'the input vector holds NaN');
+      case WASM_ERRORS.scoreOverflow:
+        fail('SNN_E_OVERFLOW', `the membrane score of class ${meta.classes[pos] ?? pos} (a sum of ${meta.readout.population} membranes) does not fit 32 bits`, 'use a readout population of one neuron per class, or 16-bit membranes');
       default:
         fail('SNN_E_RUNTIME', `the wasm module returned the unknown error code ${code}`);
     }

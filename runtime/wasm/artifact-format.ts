@@ -28,6 +28,8 @@ export const WASM_ERRORS = {
   emptyInput: -2,
   thresholdOverflow: -3,
   nanInput: -4,
+  /** A membrane readout's class score (sum of `population` int32 membranes) outside int32. */
+  scoreOverflow: -5,
 } as const;
 
 /** What the caller of `emitWasm` supplies besides the graph. */
@@ -56,6 +58,10 @@ export interface ArtifactPopulation {
   leakShifts: number[];
   stateBits: 16 | 32;
   pooled: boolean;
+  /** A recurrent scan over positions (docs/semantics.md "Scans"); absent otherwise. */
+  scan?: 'forward' | 'backward';
+  /** false: a leaky integrator that never fires (read by a membrane readout); absent = spiking. */
+  spiking?: false;
 }
 
 /** One synapse layer, with what an ANN-equivalent MAC count needs. */
@@ -111,7 +117,11 @@ export interface ArtifactInfo {
   /** LIF populations in graph order (the order of layerSpikes / layerUpdates). */
   populations: ArtifactPopulation[];
   synapses: ArtifactSynapse[];
-  readout: { from: string; classes: number; population: number };
+  /**
+   * `measure` absent or 'spikes': a class scores its neurons' spike counts (>= 0);
+   * 'membrane': the sum of their final membranes (signed int32).
+   */
+  readout: { from: string; classes: number; population: number; measure?: 'spikes' | 'membrane' };
   energy: {
     timesteps: number;
     float32Bytes: number;

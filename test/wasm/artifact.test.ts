@@ -12,6 +12,9 @@ import { simulate } from '../../runtime/reference.js';
 import { ARTIFACT_SECTION, ARTIFACT_VERSION } from '../../runtime/wasm/artifact-format.js';
 import type { ErrorCode } from '../../runtime/errors.js';
 import { SMALL_CNN, metaFor, mlp, textCnn } from './graphs.js';
+import type { Conv1dNode, DenseNode, Graph, Node } from '../../compiler/ir/types.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
 // ---- minimal wasm section surgery (tests only)
 function leb(bytes: Uint8Array, at: number): [number, number] {
@@ -137,6 +140,9 @@ describe('wasm artifact', () => {
     expect(await code(loadArtifact(withSection(good, ARTIFACT_SECTION, enc({ ...info, format: 'other' }))))).toBe('SNN_E_ARTIFACT');
     expect(await code(loadArtifact(withSection(good, ARTIFACT_SECTION, enc({ ...info, classes: 'x' }))))).toBe('SNN_E_ARTIFACT');
     expect(await code(loadArtifact(withSection(good, ARTIFACT_SECTION, new Uint8Array([0x7b, 0xff, 0x00]))))).toBe('SNN_E_ARTIFACT');
+    // readout.measure: absent, "spikes" or "membrane"; anything else is a score this runtime cannot read
+    expect(await code(loadArtifact(withSection(good, ARTIFACT_SECTION, enc({ ...info, readout: { ...info.readout, measure: 'spikes' } }))))).toBe('ok');
+    expect(await code(loadArtifact(withSection(good, ARTIFACT_SECTION, enc({ ...info, readout: { ...info.readout, measure: 'mean' } }))))).toBe('SNN_E_ARTIFACT');
   });
 
   it('turns bad inputs into SNN_E_INPUT like the reference', async () => {
@@ -208,5 +214,32 @@ describe('wasm artifact', () => {
     if (emb?.kind === 'embedding') delete emb.levels;
     expect(() => emitWasm(noLevels, meta)).toThrow(/SNN_E_GRAPH/);
     expect(() => emitWasm(g, { ...meta, classes: ['only-one'] })).toThrow(/SNN_E_BACKEND/);
+  });
+
+  it('refuses malformed scans, max pooling and membrane readouts with SNN_E_GRAPH naming the node', () => {
+    const bisnn = (): Graph => runPipeline(tinyBisnn({ layers: 1, hidden: 4 }).graph).graph;
+    const node = (g: Graph, id: string): Node => g.nodes.find((n) => n.id === id)!;
+    const cases: [string, (g: Graph) => void, RegExp][] = [
+      ['a recurrent synapse into a scan from elsewhere', (g) => Object.assign(node(g, 'l1f_rec'), { from: 'l1b' }), /must come from that population itself/],
+      ['a conv1d into a scan', (g) => {
+        const d = node(g, 'enc_l1f') as DenseNode;
+        const conv: Conv1dNode = { kind: 'conv1d', id: 'enc_l1f', from: 'enc', to: 'l1f', width: 1, inChannels: d.inFeatures, outChannels: d.outFeatures, weight: d.weight, table: d.table };
+        g.nodes[g.nodes.indexOf(d)] = conv;
+      }, /scan population l1f takes position-wise dense synapses only/],
+      ['a scan on a global population', (g) => Object.assign(node(g, 'out'), { scan: 'forward' }), /scan population out must be per-position/],
+      ['a spiking population read by membrane', (g) => Object.assign(node(g, 'out'), { spiking: true }), /membrane readout reads a non-spiking/],
+      ['an integrator read by spikes', (g) => delete (node(g, 'readout') as { measure?: string }).measure, /never spikes/],
+      ['max pooling into a per-position target', (g) => Object.assign(node(g, 'enc_l1f'), { pool: 'max-positions' }), /max-positions pooling maps a per-position source to a global target/],
+    ];
+    for (const [what, mutate, msg] of cases) {
+      const g = bisnn();
+      mutate(g);
+      expect(() => emitWasm(g, metaFor(g)), what).toThrow(msg);
+      try {
+        emitWasm(g, metaFor(g));
+      } catch (e) {
+        expect((e as { code: string }).code, what).toBe('SNN_E_GRAPH');
+      }
+    }
   });
 });

@@ -15,8 +15,24 @@ interface Local {
   t: T;
 }
 
+/** An address: a local holding it, or a compile-time constant. */
+type Ptr = Local | number;
+
+interface FireLocals {
+  active: Local;
+  theta: Local;
+  o: Local;
+  end: Local;
+  lw: Local;
+  x: Local;
+  j: Local;
+}
+
 /** Rows with at most this many 16-entry chunks are unrolled completely. */
 const UNROLL_CHUNKS = 8;
+/** A scan's fire pass is unrolled up to this many neurons (SIMD: 16 chunks of 4). */
+const UNROLL_FIRE_SIMD = 64;
+const UNROLL_FIRE_SCALAR = 16;
 
 class Fn {
   readonly vars: T[] = [];
@@ -54,6 +70,13 @@ export class WasmGen {
   }
   private get(l: Local): X {
     return this.m.local.get(l.i, l.t);
+  }
+  /** Pointer operand and the constant to fold into the access offset. */
+  private ptr(v: Ptr): [X, number] {
+    return typeof v === 'number' ? [this.c(0), v] : [this.get(v), 0];
+  }
+  private ptrX(v: Ptr): X {
+    return typeof v === 'number' ? this.c(v) : this.get(v);
   }
   private set(l: Local, e: X): X {
     return this.m.local.set(l.i, e);
@@ -94,14 +117,17 @@ export class WasmGen {
 
   // ------------------------------------------------------------------ row adds
   /** v[vPtr + 4k] += w[wPtr + k*wb] for every (padded) entry k of one dense row. */
-  private rowAddDense(f: Fn, tp: TablePlan, wPtr: Local, vPtr: Local): X[] {
+  private rowAddDense(f: Fn, tp: TablePlan, wPtr: Local, vPtr: Ptr): X[] {
     const m = this.m;
     const wb = tp.weightBits / 8;
     const P = tp.paddedRow;
     const out: X[] = [];
     if (!this.simd) {
-      const one = (w: Local, v: Local, k: number): X =>
-        m.i32.store(4 * k, 4, this.get(v), this.add(m.i32.load(4 * k, 4, this.get(v)), this.loadW(wb, k * wb, this.get(w))));
+      const one = (w: Local, v: Ptr, k: number): X => {
+        const [pv, ov] = this.ptr(v);
+        const [pv2] = this.ptr(v);
+        return m.i32.store(ov + 4 * k, 4, pv, this.add(m.i32.load(ov + 4 * k, 4, pv2), this.loadW(wb, k * wb, this.get(w))));
+      };
       if (P <= 32) {
         for (let k = 0; k < P; k++) out.push(one(wPtr, vPtr, k));
         return out;
@@ -110,7 +136,7 @@ export class WasmGen {
       const vp = f.local(binaryen.i32);
       const cnt = f.local(binaryen.i32);
       const l = this.lab('R');
-      out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.get(vPtr)), this.set(cnt, this.c(P / 4)));
+      out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.ptrX(vPtr)), this.set(cnt, this.c(P / 4)));
       out.push(
         m.loop(
           l,
@@ -131,8 +157,12 @@ export class WasmGen {
     const wv = f.local(binaryen.v128);
     const lo = f.local(binaryen.v128);
     const hi = f.local(binaryen.v128);
-    const addV = (v: Local, off: number, w: X): X => m.v128.store(off, 4, this.get(v), m.i32x4.add(m.v128.load(off, 4, this.get(v)), w));
-    const chunk16 = (w: Local, ow: number, v: Local, ov: number): X[] => {
+    const addV = (v: Ptr, off: number, w: X): X => {
+      const [pv, ov] = this.ptr(v);
+      const [pv2] = this.ptr(v);
+      return m.v128.store(ov + off, 4, pv, m.i32x4.add(m.v128.load(ov + off, 4, pv2), w));
+    };
+    const chunk16 = (w: Local, ow: number, v: Ptr, ov: number): X[] => {
       if (wb === 1)
         return [
           this.set(wv, m.v128.load(ow, 1, this.get(w))),
@@ -154,7 +184,7 @@ export class WasmGen {
         ];
       return [0, 1, 2, 3].map((q) => addV(v, ov + 16 * q, m.v128.load(ow + 16 * q, 4, this.get(w))));
     };
-    const chunk4 = (w: Local, ow: number, v: Local, ov: number): X => {
+    const chunk4 = (w: Local, ow: number, v: Ptr, ov: number): X => {
       if (wb === 1) return addV(v, ov, m.i32x4.extend_low_i16x8_s(m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(ow, 1, this.get(w)))));
       if (wb === 2) return addV(v, ov, m.v128.load16x4_s(ow, 2, this.get(w)));
       return addV(v, ov, m.v128.load(ow, 4, this.get(w)));
@@ -170,7 +200,7 @@ export class WasmGen {
     const vp = f.local(binaryen.i32);
     const cnt = f.local(binaryen.i32);
     const l = this.lab('R');
-    out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.get(vPtr)), this.set(cnt, this.c(n16)));
+    out.push(this.set(wp, this.get(wPtr)), this.set(vp, this.ptrX(vPtr)), this.set(cnt, this.c(n16)));
     out.push(
       m.loop(
         l,
@@ -188,7 +218,7 @@ export class WasmGen {
   }
 
   /** Sparse row `row`: v[vPtr + 4*target[e]] += w[e]; nnz += entries. */
-  private rowAddSparse(f: Fn, tp: TablePlan, row: Local, vPtr: Local, nnz: Local): X[] {
+  private rowAddSparse(f: Fn, tp: TablePlan, row: Local, vPtr: Ptr, nnz: Local): X[] {
     const m = this.m;
     const wb = tp.weightBits / 8;
     const e = f.local(binaryen.i32);
@@ -202,7 +232,7 @@ export class WasmGen {
       this.whileLoop(
         () => this.ltU(this.get(e), this.get(b)),
         [
-          this.set(ta, this.add(this.get(vPtr), m.i32.shl(m.i32.load16_u(tp.targetAddr, 2, m.i32.shl(this.get(e), this.c(1))), this.c(2)))),
+          this.set(ta, this.add(this.ptrX(vPtr), m.i32.shl(m.i32.load16_u(tp.targetAddr, 2, m.i32.shl(this.get(e), this.c(1))), this.c(2)))),
           m.i32.store(0, 4, this.get(ta), this.add(m.i32.load(0, 4, this.get(ta)), this.loadW(wb, tp.weightsAddr, wIndex))),
           this.inc(e, 1),
         ],
@@ -272,6 +302,22 @@ export class WasmGen {
           ]),
         ),
       );
+    } else if (s.maxPool) {
+      // max over positions of 0/1 spikes: row c once per step if channel c spiked anywhere
+      out.push(m.memory.fill(this.c(s.seenAddr), this.c(0), this.c(Cin)));
+      body.push(
+        this.set(c, m.i32.rem_u(m.i32.load(0, 4, this.get(lp)), this.c(Cin))),
+        m.if(
+          m.i32.eqz(m.i32.load8_u(s.seenAddr, 1, this.get(c))),
+          this.block([
+            m.i32.store8(s.seenAddr, 1, this.get(c), this.c(1)),
+            this.set(vPtr, this.c(V0)),
+            sparse ? this.set(row, this.get(c)) : this.set(wPtr, this.add(this.c(tp.weightsAddr), m.i32.mul(this.get(c), this.c(stride)))),
+            ...rowAdd(),
+            this.inc(rows, 1),
+          ]),
+        ),
+      );
     } else {
       if (s.srcPerPosition) body.push(...decompose());
       else body.push(this.set(c, m.i32.load(0, 4, this.get(lp))), this.set(p, this.c(0)));
@@ -293,27 +339,26 @@ export class WasmGen {
     return [this.m.i32.store(0, 4, this.get(lw), idx), this.inc(lw, 4)];
   }
 
-  private fire(f: Fn, pop: PopPlan, n: Local): X[] {
+  /** Locals of one fire pass, created in a fixed order (the emitted code is deterministic). */
+  private fireLocals(f: Fn): FireLocals {
+    const i32 = binaryen.i32;
+    return { active: f.local(i32), theta: f.local(i32), o: f.local(i32), end: f.local(i32), lw: f.local(i32), x: f.local(i32), j: f.local(i32) };
+  }
+
+  /**
+   * Fire, reset and the next step's leak over `active` membranes at `V0`; spikes are appended
+   * through `lw` with flat index `idxBase + i` (idxBase: a scan's position base, else 0).
+   */
+  private fireLoop(f: Fn, pop: PopPlan, L: FireLocals, idxBase: Local | null): X[] {
     const m = this.m;
     const node = pop.node;
-    const C = node.channels;
     const V0 = pop.vAddr;
-    const active = f.local(binaryen.i32);
-    const theta = f.local(binaryen.i32);
-    const o = f.local(binaryen.i32); // byte offset into v
-    const end = f.local(binaryen.i32);
-    const lw = f.local(binaryen.i32);
-    const x = f.local(binaryen.i32);
+    const { active, theta, o, end, lw, x, j } = L;
     const shifts = pop.leakShifts;
     const subtract = node.reset === 'subtract';
     const counts = pop.countsAddr;
-    const out: X[] = [
-      this.set(active, node.perPosition ? m.i32.mul(this.get(n), this.c(C)) : this.c(C)),
-      this.set(theta, pop.pooled ? m.i32.mul(this.get(n), this.c(node.threshold)) : this.c(node.threshold)),
-      this.set(lw, this.c(pop.list.dataAddr)),
-      this.set(o, this.c(0)),
-    ];
-    const j = f.local(binaryen.i32);
+    const out: X[] = [this.set(o, this.c(0))];
+    const index = (i: X): X => (idxBase ? this.add(this.get(idxBase), i) : i);
     const bump = (idx: X): X[] => {
       if (counts === undefined) return this.append(lw, idx);
       return [
@@ -350,7 +395,7 @@ export class WasmGen {
                 m.loop(
                   lane,
                   this.block([
-                    ...bump(this.add(m.i32.shr_u(this.get(o), this.c(2)), m.i32.ctz(this.get(bits)))),
+                    ...bump(index(this.add(m.i32.shr_u(this.get(o), this.c(2)), m.i32.ctz(this.get(bits))))),
                     this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
                     m.br(lane, this.get(bits)),
                   ]),
@@ -381,7 +426,7 @@ export class WasmGen {
             m.i32.ge_s(this.get(x), this.get(theta)),
             this.block([
               this.set(x, subtract ? m.i32.sub(this.get(x), this.get(theta)) : this.c(0)),
-              ...bump(m.i32.shr_u(this.get(o), this.c(2))),
+              ...bump(index(m.i32.shr_u(this.get(o), this.c(2)))),
               ...(shifts.length ? [] : [m.i32.store(V0, 4, this.get(o), this.get(x))]),
             ]),
           ),
@@ -389,17 +434,154 @@ export class WasmGen {
           this.inc(o, 4),
         ],
       ),
-      m.i32.store(0, 4, this.c(pop.list.cntAddr), m.i32.shr_u(m.i32.sub(this.get(lw), this.c(pop.list.dataAddr)), this.c(2))),
-      this.gaddI64(`spikes${pop.index}`, m.i64.extend_u(m.i32.shr_u(m.i32.sub(this.get(lw), this.c(pop.list.dataAddr)), this.c(2)))),
+    );
+    return out;
+  }
+
+  /**
+   * fireLoop for a compile-time count of membranes (a scan's `channels`), fully unrolled:
+   * every chunk at a constant address, no loop counter. Same order of spikes and effects.
+   */
+  private fireUnrolled(f: Fn, pop: PopPlan, L: FireLocals, idxBase: Local, count: number): X[] {
+    const m = this.m;
+    const V0 = pop.vAddr;
+    const { theta, lw, x } = L;
+    const shifts = pop.leakShifts;
+    const subtract = pop.node.reset === 'subtract';
+    const out: X[] = [];
+    const idx = (k: number, extra?: X): X => {
+      const b = k === 0 ? this.get(idxBase) : this.add(this.get(idxBase), this.c(k));
+      return extra ? this.add(b, extra) : b;
+    };
+    let k0 = 0;
+    if (this.simd) {
+      const thv = f.local(binaryen.v128);
+      const xv = f.local(binaryen.v128);
+      const mk = f.local(binaryen.v128);
+      const bits = f.local(binaryen.i32);
+      out.push(this.set(thv, m.i32x4.splat(this.get(theta))));
+      for (; k0 + 4 <= count; k0 += 4) {
+        const a = V0 + 4 * k0;
+        const lane = this.lab('B');
+        let leaked: X | null = null;
+        if (shifts.length) {
+          let e = this.get(xv);
+          for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+          leaked = e;
+        }
+        out.push(
+          this.set(xv, m.v128.load(a, 4, this.c(0))),
+          this.set(mk, m.i32x4.ge_s(this.get(xv), this.get(thv))),
+          m.if(
+            m.v128.any_true(this.get(mk)),
+            this.block([
+              this.set(bits, m.i32x4.bitmask(this.get(mk))),
+              this.set(xv, subtract ? m.i32x4.sub(this.get(xv), m.v128.and(this.get(mk), this.get(thv))) : m.v128.andnot(this.get(xv), this.get(mk))),
+              m.loop(
+                lane,
+                this.block([
+                  ...this.append(lw, idx(k0, m.i32.ctz(this.get(bits)))),
+                  this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
+                  m.br(lane, this.get(bits)),
+                ]),
+              ),
+              ...(leaked ? [] : [m.v128.store(a, 4, this.c(0), this.get(xv))]),
+            ]),
+          ),
+          ...(leaked ? [m.v128.store(a, 4, this.c(0), leaked)] : []),
+        );
+      }
+    }
+    for (let k = k0; k < count; k++) {
+      const a = V0 + 4 * k;
+      let e = this.get(x);
+      for (const s of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(s)));
+      out.push(
+        this.set(x, m.i32.load(a, 4, this.c(0))),
+        m.if(
+          m.i32.ge_s(this.get(x), this.get(theta)),
+          this.block([
+            this.set(x, subtract ? m.i32.sub(this.get(x), this.get(theta)) : this.c(0)),
+            ...this.append(lw, idx(k)),
+            ...(shifts.length ? [] : [m.i32.store(a, 4, this.c(0), this.get(x))]),
+          ]),
+        ),
+        ...(shifts.length ? [m.i32.store(a, 4, this.c(0), e)] : []),
+      );
+    }
+    return out;
+  }
+
+  /** Spike-list count and the population's spike counter, from the final write pointer. */
+  private closeList(pop: PopPlan, lw: Local): X[] {
+    const m = this.m;
+    const cnt = (): X => m.i32.shr_u(m.i32.sub(this.get(lw), this.c(pop.list.dataAddr)), this.c(2));
+    return [m.i32.store(0, 4, this.c(pop.list.cntAddr), cnt()), this.gaddI64(`spikes${pop.index}`, m.i64.extend_u(cnt()))];
+  }
+
+  /** One step's fire/reset/next-leak of a (non-scan) spiking population. */
+  private fire(f: Fn, pop: PopPlan, n: Local): X[] {
+    const m = this.m;
+    const node = pop.node;
+    const L = this.fireLocals(f);
+    return [
+      this.set(L.active, node.perPosition ? m.i32.mul(this.get(n), this.c(node.channels)) : this.c(node.channels)),
+      this.set(L.theta, pop.pooled ? m.i32.mul(this.get(n), this.c(node.threshold)) : this.c(node.threshold)),
+      this.set(L.lw, this.c(pop.list.dataAddr)),
+      ...this.fireLoop(f, pop, L, null),
+      ...this.closeList(pop, L.lw),
+    ];
+  }
+
+  /**
+   * The leak alone, v -= sum(v >> k) over `count` membranes at V0: the first thing a
+   * non-spiking population does in a step (it has no fire pass to fuse it with, and its
+   * final membranes are read, so no leak may run after the last step).
+   */
+  private leakPass(f: Fn, pop: PopPlan, count: Ptr): X[] {
+    const m = this.m;
+    const shifts = pop.leakShifts;
+    if (!shifts.length) return [];
+    const V0 = pop.vAddr;
+    const o = f.local(binaryen.i32);
+    const end = f.local(binaryen.i32);
+    const x = f.local(binaryen.i32);
+    const out: X[] = [this.set(o, this.c(0))];
+    if (this.simd) {
+      const xv = f.local(binaryen.v128);
+      let e = this.get(xv);
+      for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+      out.push(
+        this.set(end, typeof count === 'number' ? this.c((count & ~3) * 4) : m.i32.shl(m.i32.and(this.get(count), this.c(~3)), this.c(2))),
+        this.whileLoop(
+          () => this.ltU(this.get(o), this.get(end)),
+          [this.set(xv, m.v128.load(V0, 4, this.get(o))), m.v128.store(V0, 4, this.get(o), e), this.inc(o, 16)],
+        ),
+      );
+    }
+    let e = this.get(x);
+    for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+    out.push(
+      this.set(end, typeof count === 'number' ? this.c(count * 4) : m.i32.shl(this.get(count), this.c(2))),
+      this.whileLoop(
+        () => this.ltU(this.get(o), this.get(end)),
+        [this.set(x, m.i32.load(V0, 4, this.get(o))), m.i32.store(V0, 4, this.get(o), e), this.inc(o, 4)],
+      ),
     );
     return out;
   }
 
   private lifFunction(pop: PopPlan): void {
     const m = this.m;
+    if (pop.scan) return this.scanFunction(pop);
     const f = new Fn([binaryen.i32]);
     const n = f.param(0);
     const body: X[] = [];
+    if (!pop.spiking) {
+      const active = f.local(binaryen.i32);
+      body.push(this.set(active, pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels)) : this.c(pop.node.channels)));
+      body.push(...this.leakPass(f, pop, active));
+    }
     for (const s of pop.inputs) {
       const rows = f.local(binaryen.i32);
       const nnz = f.local(binaryen.i64);
@@ -407,7 +589,132 @@ export class WasmGen {
       body.push(...this.integrate(f, s, n, rows, nnz));
       body.push(this.gaddI64(`rows${s.index}`, s.table.layout === 'sparse' ? this.get(nnz) : m.i64.extend_u(this.get(rows))));
     }
-    body.push(...this.fire(f, pop, n));
+    if (pop.spiking) body.push(...this.fire(f, pop, n));
+    m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
+  }
+
+  /**
+   * One step of a scan population (docs/semantics.md "Scans"), positions in one loop inside
+   * one function: v = 0; then per position (scan order) integrate the position-wise inputs
+   * at that position and the self-recurrent input from the previous visited position's
+   * spikes, then fire/reset/next-leak into the population's spike list.
+   *
+   * Position-wise inputs walk their source's spike list with a cursor: every list is grouped
+   * by position, ascending (encoders, ordinary populations, forward scans) or descending
+   * (backward scans), so a cursor moving through it in the scan's order meets exactly the
+   * spikes of the current position next. The self-recurrence reads the list segment
+   * [ra, rb) this scan appended at the previous position.
+   */
+  private scanFunction(pop: PopPlan): void {
+    const m = this.m;
+    const f = new Fn([binaryen.i32]);
+    const n = f.param(0);
+    const node = pop.node;
+    const C = node.channels;
+    const V0 = pop.vAddr;
+    const backward = pop.scan === 'backward';
+    const L = this.fireLocals(f);
+    const k = f.local(binaryen.i32); // positions left
+    const pos = f.local(binaryen.i32);
+    const base = f.local(binaryen.i32); // pos * C
+    const prevBase = f.local(binaryen.i32); // previous position * C
+    const ra = f.local(binaryen.i32);
+    const rb = f.local(binaryen.i32);
+    const start = pop.list.dataAddr;
+    const body: X[] = [
+      m.memory.fill(this.c(V0), this.c(0), this.c(C * 4)),
+      this.set(L.active, this.c(C)),
+      this.set(L.theta, pop.pooled ? m.i32.mul(this.get(n), this.c(node.threshold)) : this.c(node.threshold)),
+      this.set(L.lw, this.c(start)),
+      this.set(ra, this.c(start)),
+      this.set(rb, this.c(start)),
+      this.set(pos, backward ? m.i32.sub(this.get(n), this.c(1)) : this.c(0)),
+      this.set(base, m.i32.mul(this.get(pos), this.c(C))),
+      this.set(prevBase, this.c(0)),
+      this.set(k, this.get(n)),
+    ];
+    const perPos: X[] = [];
+    if (!pop.spiking) perPos.push(...this.leakPass(f, pop, C));
+    const tail: X[] = [];
+    for (const s of pop.inputs) {
+      const tp = s.table;
+      const sparse = tp.layout === 'sparse';
+      const stride = tp.paddedRow * (tp.weightBits / 8);
+      const Cin = s.srcChannels;
+      const rows = f.local(binaryen.i32);
+      const nnz = f.local(binaryen.i64);
+      const wPtr = f.local(binaryen.i32);
+      const row = f.local(binaryen.i32);
+      const e = f.local(binaryen.i32);
+      const cc = f.local(binaryen.i32);
+      body.push(this.set(rows, this.c(0)));
+      const addRow = (): X[] => [
+        sparse ? this.set(row, this.get(cc)) : this.set(wPtr, this.add(this.c(tp.weightsAddr), m.i32.mul(this.get(cc), this.c(stride)))),
+        ...(sparse ? this.rowAddSparse(f, tp, row, V0, nnz) : this.rowAddDense(f, tp, wPtr, V0)),
+        this.inc(rows, 1),
+      ];
+      if (s.scanSelf) {
+        const q = f.local(binaryen.i32);
+        perPos.push(
+          this.set(q, this.get(ra)),
+          this.whileLoop(
+            () => this.ltU(this.get(q), this.get(rb)),
+            [this.set(cc, m.i32.sub(m.i32.load(0, 4, this.get(q)), this.get(prevBase))), ...addRow(), this.inc(q, 4)],
+          ),
+        );
+      } else {
+        // walk up the list when its position order is the scan's, down otherwise
+        const up = (s.srcOrder === 'asc') === !backward;
+        const cur = f.local(binaryen.i32);
+        const lim = f.local(binaryen.i32);
+        const sb = f.local(binaryen.i32);
+        const L0 = s.srcList.dataAddr;
+        const endX = (): X => this.add(this.c(L0), m.i32.shl(m.i32.load(0, 4, this.c(s.srcList.cntAddr)), this.c(2)));
+        body.push(up ? this.set(cur, this.c(L0)) : this.set(cur, m.i32.sub(endX(), this.c(4))), this.set(lim, up ? endX() : this.c(L0)));
+        const done = this.lab('D');
+        const l = this.lab('S');
+        perPos.push(
+          this.set(sb, Cin === C ? this.get(base) : m.i32.mul(this.get(pos), this.c(Cin))),
+          m.block(done, [
+            m.loop(
+              l,
+              this.block([
+                m.br(done, up ? m.i32.ge_u(this.get(cur), this.get(lim)) : m.i32.lt_u(this.get(cur), this.get(lim))),
+                this.set(e, m.i32.load(0, 4, this.get(cur))),
+                // the next spike is at a later position (in scan order): this position is done
+                m.br(done, backward ? m.i32.lt_u(this.get(e), this.get(sb)) : m.i32.ge_u(this.get(e), this.add(this.get(sb), this.c(Cin)))),
+                this.set(cc, m.i32.sub(this.get(e), this.get(sb))),
+                ...addRow(),
+                this.set(cur, up ? this.add(this.get(cur), this.c(4)) : m.i32.sub(this.get(cur), this.c(4))),
+                m.br(l),
+              ]),
+            ),
+          ]),
+        );
+      }
+      tail.push(this.gaddI64(`rows${s.index}`, sparse ? this.get(nnz) : m.i64.extend_u(this.get(rows))));
+    }
+    if (pop.spiking) {
+      // small scans (the usual case) fire fully unrolled; the spike counts of a readout never apply (scans are per position)
+      const unroll = pop.countsAddr === undefined && C <= (this.simd ? UNROLL_FIRE_SIMD : UNROLL_FIRE_SCALAR);
+      perPos.push(
+        this.set(ra, this.get(L.lw)),
+        ...(unroll ? this.fireUnrolled(f, pop, L, base, C) : this.fireLoop(f, pop, L, base)),
+        this.set(rb, this.get(L.lw)),
+        this.set(prevBase, this.get(base)),
+      );
+    }
+    const step = backward ? -1 : 1;
+    perPos.push(
+      this.set(pos, this.add(this.get(pos), this.c(step))),
+      this.set(base, this.add(this.get(base), this.c(step * C))),
+      this.set(k, m.i32.sub(this.get(k), this.c(1))),
+    );
+    const lp = this.lab('P');
+    // n >= 1 (infer checks it): a do-while over positions
+    body.push(m.loop(lp, this.block([...perPos, m.br(lp, this.get(k))])));
+    body.push(...tail);
+    if (pop.spiking) body.push(...this.closeList(pop, L.lw));
     m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
   }
 
@@ -604,14 +911,15 @@ export class WasmGen {
     }
     // ---- reset all state
     for (const pop of P.pops) {
+      // (a scan zeroes its one membrane vector at the start of every step)
       const bytes = pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels * 4)) : this.c(pop.node.channels * 4);
-      body.push(m.memory.fill(this.c(pop.vAddr), this.c(0), bytes));
+      if (!pop.scan) body.push(m.memory.fill(this.c(pop.vAddr), this.c(0), bytes));
       body.push(m.i32.store(0, 4, this.c(pop.list.cntAddr), this.c(0)));
       if (pop.prev) body.push(m.i32.store(0, 4, this.c(pop.prev.cntAddr), this.c(0)));
       body.push(m.global.set(`spikes${pop.index}`, this.c64(0)));
     }
     const rp = P.readoutPop;
-    body.push(m.memory.fill(this.c(rp.countsAddr!), this.c(0), this.c(rp.size * 4)));
+    if (rp.countsAddr !== undefined) body.push(m.memory.fill(this.c(rp.countsAddr), this.c(0), this.c(rp.size * 4)));
     for (const s of P.synapses) {
       body.push(m.global.set(`rows${s.index}`, this.c64(0)));
     }
@@ -694,20 +1002,42 @@ export class WasmGen {
     const best = f.local(binaryen.i32);
     const label = f.local(binaryen.i32);
     const cp = f.local(binaryen.i32);
+    const membrane = P.readoutMeasure === 'membrane';
+    let classSum: X[];
+    if (membrane && r.population > 1) {
+      // signed membranes: sum in i64, so a class score outside int32 is an error, not a wrap
+      const s64 = f.local(binaryen.i64);
+      classSum = [
+        this.set(s64, this.c64(0)),
+        this.set(k, this.c(0)),
+        this.whileLoop(
+          () => m.i32.lt_s(this.get(k), this.c(r.population)),
+          [this.set(s64, m.i64.add(this.get(s64), m.i64.extend_s(m.i32.load(0, 4, this.get(cp))))), this.inc(cp, 4), this.inc(k, 1)],
+        ),
+        this.set(sum, m.i32.wrap(this.get(s64))),
+        m.if(m.i64.ne(m.i64.extend_s(this.get(sum)), this.get(s64)), this.block(this.fail(WASM_ERRORS.scoreOverflow, this.get(cls), this.c(0)))),
+      ];
+    } else {
+      classSum = [
+        this.set(sum, this.c(0)),
+        this.set(k, this.c(0)),
+        this.whileLoop(
+          () => m.i32.lt_s(this.get(k), this.c(r.population)),
+          [this.incX(sum, m.i32.load(0, 4, this.get(cp))), this.inc(cp, 4), this.inc(k, 1)],
+        ),
+      ];
+    }
     out.push(
       this.set(cls, this.c(0)),
-      this.set(cp, this.c(P.readoutPop.countsAddr!)),
-      this.set(best, this.c(-1)),
+      // spike counts per neuron, or (membrane readout) the final membranes themselves
+      this.set(cp, this.c(membrane ? P.readoutPop.vAddr : P.readoutPop.countsAddr!)),
+      // counts are >= 0; membrane scores are signed and may be anything
+      this.set(best, this.c(membrane ? -(2 ** 31) : -1)),
       this.set(label, this.c(0)),
       this.whileLoop(
         () => m.i32.lt_s(this.get(cls), this.c(r.classes)),
         [
-          this.set(sum, this.c(0)),
-          this.set(k, this.c(0)),
-          this.whileLoop(
-            () => m.i32.lt_s(this.get(k), this.c(r.population)),
-            [this.incX(sum, m.i32.load(0, 4, this.get(cp))), this.inc(cp, 4), this.inc(k, 1)],
-          ),
+          ...classSum,
           m.i32.store(P.scoresAddr, 4, m.i32.shl(this.get(cls), this.c(2)), this.get(sum)),
           m.if(m.i32.gt_s(this.get(sum), this.get(best)), this.block([this.set(best, this.get(sum)), this.set(label, this.get(cls))])),
           this.inc(cls, 1),

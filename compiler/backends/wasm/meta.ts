@@ -26,7 +26,8 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
     let perTok = 0;
     let constant = 0;
     if (node.kind === 'conv1d') perTok = node.width * inF * outF;
-    else if (s.srcPerPosition && node.pool !== 'mean-positions') perTok = inF * outF;
+    // pooled (mean or max) layers are one product after the pooling, like runtime/energy.ts
+    else if (s.srcPerPosition && node.pool === undefined) perTok = inF * outF;
     else constant = inF * outF;
     const a: ArtifactSynapse = {
       id: node.id,
@@ -92,9 +93,16 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
       leakShifts: [...p.leakShifts],
       stateBits: p.node.stateBits ?? 32,
       pooled: p.pooled,
+      ...(p.scan ? { scan: p.scan } : {}),
+      ...(p.spiking ? {} : { spiking: false as const }),
     })),
     synapses,
-    readout: { from: plan.readout.from, classes: plan.readout.classes, population: plan.readout.population },
+    readout: {
+      from: plan.readout.from,
+      classes: plan.readout.classes,
+      population: plan.readout.population,
+      ...(plan.readoutMeasure === 'membrane' ? { measure: 'membrane' as const } : {}),
+    },
     energy: {
       timesteps: plan.timesteps,
       float32Bytes: meta.float32Bytes,

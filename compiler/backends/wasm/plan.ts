@@ -68,14 +68,26 @@ export interface SynapsePlan {
   srcList: SpikeList;
   srcChannels: number;
   srcPerPosition: boolean;
+  /** Order of positions in the source's spike list (a backward scan writes it last position first). */
+  srcOrder: 'asc' | 'desc';
   recurrent: boolean;
+  /** A scan's self-recurrence: reads the spikes it wrote at the previously visited position. */
+  scanSelf: boolean;
+  /** `pool: 'max-positions'`: one byte per source channel marks rows already added this step. */
+  maxPool: boolean;
+  seenAddr: number;
   table: TablePlan;
 }
 
 export interface PopPlan {
   node: LifNode;
   index: number;
+  /** Active neurons at maxLen (the spike-list capacity). */
   size: number;
+  /** Membranes kept: `channels` for a scan (one vector carried along positions), else `size`. */
+  vSize: number;
+  scan?: 'forward' | 'backward';
+  spiking: boolean;
   vAddr: number;
   list: SpikeList;
   prev?: SpikeList;
@@ -99,6 +111,7 @@ export interface Plan {
   steps: StepItem[];
   readout: ReadoutNode;
   readoutPop: PopPlan;
+  readoutMeasure: 'spikes' | 'membrane';
   poissonSeed?: number;
   // header addresses
   errorAddr: number;
@@ -327,14 +340,22 @@ export function planGraph(graph: Graph): Plan {
     checkInt(`channels of ${l.id}`, l.channels, 1, 1 << 20);
     const shifts = l.leakShifts ?? [];
     for (const k of shifts) checkInt(`leak shift of ${l.id}`, k, 0, 31);
+    if (l.scan !== undefined && l.scan !== 'forward' && l.scan !== 'backward') fail('SNN_E_GRAPH', `population ${l.id}: unknown scan ${String(l.scan)}`);
+    if (l.scan && !l.perPosition) fail('SNN_E_GRAPH', `scan population ${l.id} must be per-position`);
     const size = (l.perPosition ? maxLen : 1) * l.channels;
+    const vSize = l.scan ? l.channels : size;
+    const spiking = l.spiking !== false;
     pops.push({
       node: l,
       index: pops.length,
       size,
+      vSize,
+      ...(l.scan ? { scan: l.scan } : {}),
+      spiking,
       // slack: padded SIMD rows add zeros past the last neuron
-      vAddr: mem.take(size * 4 + 64),
-      list: list(size),
+      vAddr: mem.take(vSize * 4 + 64),
+      // a non-spiking population never appends to its list
+      list: list(spiking ? size : 0),
       pooled: false,
       inputs: [],
       leakShifts: shifts,
@@ -354,6 +375,18 @@ export function planGraph(graph: Graph): Plan {
     const srcPerPosition = srcEnc ? srcEnc.perPosition : srcPop!.node.perPosition;
     const recurrent = n.kind === 'dense' && n.recurrent === true;
     if (recurrent && !srcPop) fail('SNN_E_GRAPH', `recurrent synapse ${n.id} must read a LIF population`);
+    if (srcPop && !srcPop.spiking) fail('SNN_E_GRAPH', `synapse ${n.id} reads ${n.from}, which never spikes (spiking: false)`);
+    const maxPool = n.kind === 'dense' && n.pool === 'max-positions';
+    if (n.kind === 'dense' && n.pool !== undefined && n.pool !== 'mean-positions' && n.pool !== 'max-positions') fail('SNN_E_GRAPH', `dense ${n.id}: unknown pool ${String(n.pool)}`);
+    if (n.kind === 'dense' && n.pool && (!srcPerPosition || target.node.perPosition || recurrent))
+      fail('SNN_E_GRAPH', `dense ${n.id}: ${n.pool} pooling maps a per-position source to a global target, not recurrently`);
+    const scanSelf = recurrent && !!target.scan;
+    if (target.scan) {
+      if (n.kind !== 'dense' || n.pool) fail('SNN_E_GRAPH', `scan population ${target.node.id} takes position-wise dense synapses only (${n.id} is not)`);
+      if (recurrent && n.from !== n.to) fail('SNN_E_GRAPH', `a recurrent synapse into scan population ${target.node.id} must come from that population itself (${n.id})`);
+      if (!recurrent && !srcPerPosition) fail('SNN_E_GRAPH', `scan population ${target.node.id} reads ${n.from}, which is not per-position`);
+    }
+    if (srcPop?.scan && recurrent && !scanSelf) fail('SNN_E_GRAPH', `scan population ${srcPop.node.id} can feed back only into itself (${n.id})`);
     if (n.kind === 'conv1d') {
       if (!srcPerPosition) fail('SNN_E_GRAPH', `conv1d ${n.id} needs a per-position source`);
       if (!target.node.perPosition) fail('SNN_E_GRAPH', `conv1d ${n.id} needs a per-position target`);
@@ -365,15 +398,19 @@ export function planGraph(graph: Graph): Plan {
         fail('SNN_E_GRAPH', `dense ${n.id} is ${n.inFeatures}->${n.outFeatures}, its ends have ${srcChannels} and ${target.node.channels} channels`);
       if (n.pool === 'mean-positions') target.pooled = true;
     }
-    if (recurrent && !srcPop!.prev) srcPop!.prev = list(srcPop!.size);
+    if (recurrent && !scanSelf && !srcPop!.prev) srcPop!.prev = list(srcPop!.size);
     const sp: SynapsePlan = {
       node: n,
       index: synapses.length,
       target,
-      srcList: recurrent ? srcPop!.prev! : srcEnc ? srcEnc.list : srcPop!.list,
+      srcList: recurrent && !scanSelf ? srcPop!.prev! : srcEnc ? srcEnc.list : srcPop!.list,
       srcChannels,
       srcPerPosition,
+      srcOrder: srcPop?.scan === 'backward' ? 'desc' : 'asc',
       recurrent,
+      scanSelf,
+      maxPool,
+      seenAddr: maxPool ? mem.take(srcChannels) : 0,
       table: tables.get(n.id)!,
     };
     synapses.push(sp);
@@ -384,7 +421,16 @@ export function planGraph(graph: Graph): Plan {
   checkInt('readout classes', readout.classes, 1, 1 << 16);
   if (readout.classes * readout.population > readoutPop.size)
     fail('SNN_E_GRAPH', `readout needs ${readout.classes}x${readout.population} neurons, ${readout.from} has ${readoutPop.size}`);
-  readoutPop.countsAddr = mem.take(readoutPop.size * 4);
+  const readoutMeasure = readout.measure ?? 'spikes';
+  if (readoutMeasure !== 'spikes' && readoutMeasure !== 'membrane') fail('SNN_E_GRAPH', `readout: unknown measure ${String(readoutMeasure)}`);
+  if (readoutMeasure === 'membrane') {
+    // the reference reads the final membranes v[c * population + i] of a global population
+    if (readoutPop.node.perPosition) fail('SNN_E_GRAPH', `a membrane readout reads a global population; ${readout.from} is per-position`);
+    if (readoutPop.spiking) fail('SNN_E_GRAPH', `a membrane readout reads a non-spiking population (spiking: false); ${readout.from} spikes`);
+  } else {
+    if (!readoutPop.spiking) fail('SNN_E_GRAPH', `population ${readout.from} never spikes; read it with measure: 'membrane'`);
+    readoutPop.countsAddr = mem.take(readoutPop.size * 4);
+  }
 
   const steps: StepItem[] = [];
   for (const n of graph.nodes) {
@@ -406,6 +452,7 @@ export function planGraph(graph: Graph): Plan {
     steps,
     readout,
     readoutPop,
+    readoutMeasure,
     poissonSeed,
     errorAddr,
     countersAddr,
