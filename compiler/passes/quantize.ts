@@ -149,6 +149,14 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     node.integer = true;
     details[node.id] = { thresholdFloat: thetaF, threshold: theta, scale, leakShifts: leak.shifts, betaInt: leak.beta, bound, stateBits };
   }
+  // a membrane readout sums `population` membranes per class: the sum must fit an int32 too
+  for (const r of graph.nodes) {
+    if (r.kind !== 'readout' || r.measure !== 'membrane') continue;
+    const b = (details[r.from] as { bound?: number } | undefined)?.bound ?? 0;
+    if (b * r.population > 0x7fffffff) {
+      fail('SNN_E_OVERFLOW', `readout ${r.id}: a class score sums ${r.population} membranes of up to ${b}, beyond 32 bits`, 'use one neuron per class, fewer timesteps or smaller weights');
+    }
+  }
   for (const node of graph.nodes) if (node.kind === 'embedding') delete node.table;
   graph.stage = 'integer';
   graph.passes = [...graph.passes, 'quantize'];

@@ -127,6 +127,27 @@ describe('scans, max pooling and membrane readout', () => {
     expect(items.some((i) => i.node === 'out' && i.what.startsWith('spike flags'))).toBe(false);
   });
 
+  it('quantize refuses a membrane readout whose class score could pass 32 bits', () => {
+    const m = tinyBisnn({ hidden: 8, classes: 2 });
+    const g = m.graph;
+    const out = g.nodes.find((n) => n.id === 'out')!;
+    const ro = g.nodes.find((n) => n.id === 'readout')!;
+    if (out.kind !== 'lif' || ro.kind !== 'readout') throw new Error('shape');
+    out.channels = 4;
+    ro.population = 2;
+    for (const n of g.nodes) {
+      if (n.kind === 'dense' && n.to === 'out') n.weight = { dtype: 'f32', shape: [8, 4], data: new Float32Array(32).fill(1) } as typeof n.weight;
+      if (n.kind === 'dense' && n.to === 'out') n.outFeatures = 4;
+    }
+    // one membrane: 16 rows of 127 per step over 600,000 steps fits 31 bits; two of them do not
+    g.timesteps = 600_000;
+    expect(() => runPipeline(g)).toThrow(/class score sums 2 membranes/);
+    ro.population = 1;
+    ro.classes = 4;
+    m.meta.classes = ['a', 'b', 'c', 'd'];
+    expect(() => runPipeline(g)).not.toThrow();
+  });
+
   it('refuses malformed scans with SNN_E_GRAPH naming the node', () => {
     const cases: [string, (nodes: Node[]) => void, RegExp][] = [
       ['scan on a global population', (ns) => { const o = ns.find((n) => n.id === 'out')!; if (o.kind === 'lif') o.scan = 'forward'; }, /scan population must be per-position/],
