@@ -20,7 +20,7 @@ static snn_state st;
 static uint8_t rxbuf[SNN_RX_CAP];
 static snn_rx rx;
 static snn_tx tx;
-static uint8_t active; /* spikes mode: a session is open (kept in both modes: same RAM map) */
+static volatile uint8_t active; /* spikes mode: a session is open (volatile: kept in both modes, same RAM map) */
 static uint32_t cycles;
 
 static void put(uint8_t b) { snn_pf_putc(b); }
@@ -58,13 +58,21 @@ static void send_info(uint8_t req) {
   snn_pf_flush();
 }
 
+/* Spike-count scores go out in RESULT (u32), membrane scores in RESULT_SIGNED (int32, two's
+ * complement): same layout, so frames of spike-count models are unchanged. */
+#if SNN_SCORES_SIGNED
+#define SNN_RESULT_TYPE SNN_MSG_RESULT_SIGNED
+#else
+#define SNN_RESULT_TYPE SNN_MSG_RESULT
+#endif
+
 static void send_result(uint8_t req) {
-  uint32_t scores[SNN_CLASSES];
+  snn_score scores[SNN_CLASSES];
   uint8_t label = snn_model_scores(&st, scores);
-  snn_tx_begin(&tx, SNN_MSG_RESULT, req, (uint16_t)(2 + 4 * SNN_CLASSES + 20 + 1 + 8 * SNN_POPS + 4));
+  snn_tx_begin(&tx, SNN_RESULT_TYPE, req, (uint16_t)(2 + 4 * SNN_CLASSES + 20 + 1 + 8 * SNN_POPS + 4));
   snn_tx_u8(&tx, label);
   snn_tx_u8(&tx, SNN_CLASSES);
-  for (uint8_t c = 0; c < SNN_CLASSES; c++) snn_tx_u32(&tx, scores[c]);
+  for (uint8_t c = 0; c < SNN_CLASSES; c++) snn_tx_u32(&tx, (uint32_t)scores[c]);
   for (uint8_t i = 0; i < 5; i++) snn_tx_u32(&tx, st.ops[i]);
   snn_tx_u8(&tx, SNN_POPS);
   for (uint8_t i = 0; i < SNN_POPS; i++) snn_tx_u32(&tx, st.lspk[i]);

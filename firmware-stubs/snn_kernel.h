@@ -76,6 +76,47 @@ void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint1
 uint16_t snn_fire16(int16_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
 uint16_t snn_fire32(int32_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
 
+/* Scans (docs/semantics.md "Scans"; snn_scan.c, linked only by models with scans). Everything
+ * one scan step needs is in a const descriptor, the state is addressed by byte offsets (so the
+ * generated call is small): one input of a scan population is its table, the offset of the
+ * source's per-position flags [n x cin] (feeds only) and cin. */
+typedef struct snn_scan_in {
+  const snn_tab *tab;
+  uint32_t src;
+  uint16_t cin;
+} snn_scan_in;
+#define SNN_SCAN_BACKWARD 1
+#define SNN_SCAN_V32 2
+#define SNN_SCAN_RESET_ZERO 4
+#define SNN_SCAN_SPIKING 8
+/* A scan population: offsets of its membrane vector [channels] and spike flags [n x channels],
+ * its threshold (a scan is never pooled), inputs [0, n_feed) read their sources at the visited
+ * position, inputs [n_feed, n_in) are its self-recurrence (its own spikes at the previously
+ * visited position); n_in <= 4. SNN_SCAN_* flags, leak shifts as snn_leak16/32. */
+typedef struct snn_scan_pop {
+  const snn_scan_in *in;
+  uint32_t v;
+  uint32_t s;
+  int32_t theta;
+  uint16_t channels;
+  uint8_t n_in;
+  uint8_t n_feed;
+  uint8_t flags;
+  uint8_t nshift;
+  uint8_t k0, k1, k2;
+} snn_scan_pop;
+/* One step of a scan population over n positions of the state `st`; returns its spikes. */
+uint16_t snn_scan(const snn_scan_pop *d, void *st, uint16_t n, snn_ops *ops);
+
+/* Max pooling over positions (pool: 'max-positions'): any[c] = 1 iff channel c spiked at one
+ * of the n positions of src [n x cin]. The caller then adds row c of every flagged channel
+ * once (snn_dense over one "position"). Inline, so only models that pool this way carry it. */
+static inline void snn_any_positions(const uint8_t *src, uint16_t n, uint16_t cin, uint8_t *any) {
+  for (uint16_t c = 0; c < cin; c++) any[c] = 0;
+  for (uint16_t p = 0; p < n; p++)
+    for (uint16_t c = 0; c < cin; c++) any[c] |= *src++;
+}
+
 #ifdef __cplusplus
 }
 #endif

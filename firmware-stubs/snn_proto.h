@@ -22,6 +22,7 @@
 #define SNN_MSG_READY 0x83
 #define SNN_MSG_STEPPED 0x84
 #define SNN_MSG_BOOT 0x85
+#define SNN_MSG_RESULT_SIGNED 0x86 /* RESULT with int32 scores (membrane readout) */
 #define SNN_MSG_ERROR 0x7F
 
 /* error reply codes */

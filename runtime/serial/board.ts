@@ -6,7 +6,7 @@ import type { Graph } from '../../compiler/ir/types.js';
 import { SnncError, fail } from '../errors.js';
 import type { InferenceResult, SimInput } from '../reference.js';
 import { encodeSpikeFrames, truncateTokens, vectorLevels } from './host-encoder.js';
-import { BOARD_ERRORS, FrameParser, MSG, decodeInfo, decodeResult, encodeFrame, type BoardInfo } from './protocol.js';
+import { BOARD_ERRORS, FrameParser, MSG, decodeInfo, decodeResultFrame, encodeFrame, type BoardInfo } from './protocol.js';
 import type { ByteTransport } from './transport.js';
 
 export interface SerialBoardOptions {
@@ -165,19 +165,21 @@ export class SerialBoard {
     return this.withRetries(async () => {
       const tx0 = this.txBytes;
       const rx0 = this.rxBytes;
-      let reply: { payload: Uint8Array };
-      if (!encoded) reply = await this.request(MSG.INFER, payload, [MSG.RESULT]);
+      // spike-count models answer RESULT (u32 scores), membrane readouts RESULT_SIGNED (int32)
+      const results = [MSG.RESULT, MSG.RESULT_SIGNED];
+      let reply: { type: number; payload: Uint8Array };
+      if (!encoded) reply = await this.request(MSG.INFER, payload, results);
       else {
         await this.request(MSG.BEGIN, [encoded.n & 0xff, encoded.n >> 8], [MSG.READY]);
-        reply = { payload: new Uint8Array() };
+        reply = { type: MSG.RESULT, payload: new Uint8Array() };
         for (let t = 0; t < encoded.frames.length; t++) {
           const last = t === encoded.frames.length - 1;
-          reply = await this.request(MSG.STEP, [t & 0xff, t >> 8, ...encoded.frames[t]], [last ? MSG.RESULT : MSG.STEPPED]);
+          reply = await this.request(MSG.STEP, [t & 0xff, t >> 8, ...encoded.frames[t]], last ? results : [MSG.STEPPED]);
         }
       }
       let raw;
       try {
-        raw = decodeResult(reply.payload);
+        raw = decodeResultFrame(reply);
       } catch (e) {
         throw new Retryable(`malformed result: ${(e as Error).message}`);
       }

@@ -14,8 +14,8 @@ export interface ChildBoard {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export async function spawnSerialBoard(cmd: string, args: string[], opts: SerialBoardOptions = {}): Promise<ChildBoard> {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function spawnSerialBoard(cmd: string, args: string[], opts: SerialBoardOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<ChildBoard> {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     if (err.length < 20000) err += d.toString();

@@ -16,6 +16,8 @@ export const MSG = {
   READY: 0x83,
   STEPPED: 0x84,
   BOOT: 0x85,
+  /** RESULT with signed (int32) scores: models with a membrane readout. */
+  RESULT_SIGNED: 0x86,
   ERROR: 0x7f,
 } as const;
 
@@ -170,6 +172,9 @@ export class Reader {
   u32(): number {
     return (this.u16() | (this.u16() << 16)) >>> 0;
   }
+  i32(): number {
+    return this.u32() | 0;
+  }
   get remaining(): number {
     return this.b.length - this.at;
   }
@@ -230,11 +235,16 @@ export interface BoardResultRaw {
   cycles: number;
 }
 
-export function decodeResult(p: Uint8Array): BoardResultRaw {
+/**
+ * Decodes a RESULT payload; `signed` (a RESULT_SIGNED frame) reads the scores as int32.
+ * Throws RangeError on a payload of the wrong length or a label that is not a class.
+ */
+export function decodeResult(p: Uint8Array, signed = false): BoardResultRaw {
   const r = new Reader(p);
   const label = r.u8();
   const classes = r.u8();
-  const scores = Array.from({ length: classes }, () => r.u32());
+  if (label >= classes) throw new RangeError(`label ${label} is not one of ${classes} classes`);
+  const scores = Array.from({ length: classes }, () => (signed ? r.i32() : r.u32()));
   const ops = { sops: r.u32(), updates: r.u32(), spikes: r.u32(), inputSpikes: r.u32(), bytesRead: r.u32() };
   const pops = r.u8();
   const layerSpikes = Array.from({ length: pops }, () => r.u32());
@@ -242,4 +252,15 @@ export function decodeResult(p: Uint8Array): BoardResultRaw {
   const cycles = r.u32();
   if (r.remaining !== 0) throw new RangeError('result payload too long');
   return { label, scores, ops, layerSpikes, layerUpdates, cycles };
+}
+
+/** Is `type` a result frame (RESULT or RESULT_SIGNED)? */
+export function isResultType(type: number): boolean {
+  return type === MSG.RESULT || type === MSG.RESULT_SIGNED;
+}
+
+/** Decodes a result frame of either type. */
+export function decodeResultFrame(f: { type: number; payload: Uint8Array }): BoardResultRaw {
+  if (!isResultType(f.type)) throw new RangeError(`frame type 0x${f.type.toString(16)} is not a result`);
+  return decodeResult(f.payload, f.type === MSG.RESULT_SIGNED);
 }

@@ -135,7 +135,7 @@ export function unoModel(seed = 11): { model: Model; graph: Graph } {
 /** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared). */
 export function computeRanges(nmTool: string, elf: string): [number, number][] {
   const out = execFileSync(nmTool, ['-S', '--defined-only', elf], { encoding: 'utf8' });
-  const re = /^(snn_model_\w+|snn_conv|snn_dense|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_os.*)$/;
+  const re = /^(snn_model_\w+|snn_conv|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_os.*|scan_add.*)$/;
   const ranges: [number, number][] = [];
   for (const line of out.split('\n')) {
     const m = line.trim().split(/\s+/);

@@ -21,6 +21,15 @@ export interface BuiltFirmware {
 }
 
 export const KERNEL_SOURCES = ['snn_kernel.c', 'snn_proto.c', 'snn_firmware.c'];
+/** Kernel sources linked only when the model needs them (so other images do not grow). */
+export const FEATURE_SOURCES = { scan: 'snn_scan.c' } as const;
+/** Every firmware source file (what `snnc deploy` copies). */
+export const FIRMWARE_SOURCES = [...KERNEL_SOURCES, ...Object.values(FEATURE_SOURCES)];
+
+/** The kernel sources one model's firmware compiles. */
+export function kernelSources(model: EmittedCModel): string[] {
+  return model.plan.pops.some((p) => p.scan) ? [...KERNEL_SOURCES, FEATURE_SOURCES.scan] : [...KERNEL_SOURCES];
+}
 
 /** Is the target's compiler on PATH? */
 export function haveToolchain(target: TargetDescription): boolean {
@@ -50,7 +59,7 @@ export function buildFirmware(model: EmittedCModel, target: TargetDescription, d
     `-I${dir}`,
     `-I${stubs}`,
     join(dir, 'model.c'),
-    ...KERNEL_SOURCES.map((s) => join(stubs, s)),
+    ...kernelSources(model).map((s) => join(stubs, s)),
     join(root, target.platform),
     '-o',
     elf,

@@ -13,7 +13,7 @@ import { runPipeline } from '../../passes/pipeline.js';
 import { loadTarget, repoRoot, type TargetDescription } from '../../../targets/index.js';
 import { emitC, type CBudget } from './index.js';
 import type { CMode } from './plan.js';
-import { KERNEL_SOURCES, buildFirmware, haveToolchain } from './build.js';
+import { FIRMWARE_SOURCES, buildFirmware, haveToolchain } from './build.js';
 
 export interface DeployOptions {
   target: string;
@@ -65,7 +65,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   put('model.c', emitted.files['model.c']);
   const stubs = join(repoRoot(), 'firmware-stubs');
   mkdirSync(join(outDir, 'firmware'), { recursive: true });
-  for (const f of [...KERNEL_SOURCES, 'snn_kernel.h', 'snn_proto.h', 'snn_platform.h']) {
+  for (const f of [...FIRMWARE_SOURCES, 'snn_kernel.h', 'snn_proto.h', 'snn_platform.h']) {
     copyFileSync(join(stubs, f), join(outDir, 'firmware', f));
     files.push(`firmware/${f}`);
   }
@@ -137,6 +137,19 @@ try {
 }
 `;
 
+/**
+ * The native aarch64 firmware of the rpi bundle: the C backend with the host ABI (64-bit Linux
+ * has no flash or RAM budget), tokens mode, cross-built static with aarch64-linux-gnu-gcc; it
+ * speaks the serial protocol on stdio (run it under qemu-aarch64 off a Pi).
+ */
+export function buildRpiNative(graph: Graph, name: string, dir: string): { emitted: ReturnType<typeof emitC>; fw: ReturnType<typeof buildFirmware> } {
+  const host = loadTarget('host-c');
+  const cross = loadTarget('rpi');
+  const emitted = emitC(graph, { ...host, name: 'rpi' }, { mode: 'tokens', name });
+  const fw = buildFirmware(emitted, { ...cross, backend: 'c', arch: 'aarch64' }, dir);
+  return { emitted, fw };
+}
+
 async function rpiBundle(model: Model, graph: Graph, target: TargetDescription, outDir: string, o: DeployOptions): Promise<DeployOutcome> {
   const { emitWasm } = await import('../wasm/index.js');
   let f32 = 0;
@@ -160,9 +173,7 @@ async function rpiBundle(model: Model, graph: Graph, target: TargetDescription, 
   const wantNative = o.native ?? 'auto';
   let native = false;
   if (wantNative !== false && haveToolchain(cross)) {
-    const host = loadTarget('host-c');
-    const c = emitC(graph, { ...host, name: 'rpi' }, { mode: 'tokens', name: model.meta.name });
-    const fw = buildFirmware(c, { ...cross, backend: 'c', arch: 'aarch64' }, join(outDir, 'native'));
+    const fw = buildRpiNative(graph, model.meta.name, join(outDir, 'native')).fw;
     files.push('native/model.h', 'native/model.c', 'native/snn-firmware');
     native = true;
     lines.push(`  native aarch64 firmware: native/snn-firmware (${fw.text} B text; serial protocol on stdio)`);

@@ -27,6 +27,8 @@ export interface CBudget {
   rxBytes: number;
   /** Firmware statics besides the above, plus the stack reserve. */
   firmwareRamBytes: number;
+  /** The stack reserve within firmwareRamBytes (the target's, plus the scan kernel's when linked). */
+  stackBytes: number;
   ramBytes: number;
   ramLimit: number | null;
   fits: boolean;
@@ -48,6 +50,26 @@ export interface EmitCOptions {
 
 const DEFAULT_ABI: CAbi = { pointerBytes: 8, maxAlign: 4 };
 
+/**
+ * What firmware-stubs/snn_scan.c adds to a target's measured bounds when the model has scan
+ * populations (build.ts links it only then, so other images are unchanged): its code, and the
+ * extra depth of its deepest call chain (snn_scan -> snn_dense for int16-weight or sparse
+ * scans). Measured at -O2: avr-gcc 5.4 2526 B of code, deepest stack 184 B in simavr (sparse
+ * tables) against 137 B for the Uno TextCNN (160 B reserve); arm-none-eabi-gcc 12 2256 B.
+ * Rounded up. A target
+ * description may set them itself as firmware.scanCodeBytes / firmware.scanStackBytes.
+ */
+export const SCAN_KERNEL_BOUNDS: Record<string, { codeBytes: number; stackBytes: number }> = {
+  avr: { codeBytes: 2600, stackBytes: 48 },
+  arm: { codeBytes: 2400, stackBytes: 0 },
+};
+
+function scanBounds(target: TargetDescription): { codeBytes: number; stackBytes: number } {
+  const fw = (target.firmware ?? {}) as { scanCodeBytes?: number; scanStackBytes?: number };
+  const d = SCAN_KERNEL_BOUNDS[target.arch ?? ''] ?? { codeBytes: 0, stackBytes: 0 };
+  return { codeBytes: fw.scanCodeBytes ?? d.codeBytes, stackBytes: fw.scanStackBytes ?? d.stackBytes };
+}
+
 /** Receive buffer of the firmware's frame parser: SNN_RX_CAP in snn_firmware.c. */
 export function rxBytes(plan: CPlan): number {
   let payload: number;
@@ -63,11 +85,13 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
   const fw = target.firmware ?? { codeBytes: 0, ramBytes: 0, stackBytes: 0 };
   const state = stateBytes(plan, abi);
   const rx = rxBytes(plan);
+  const scan = plan.pops.some((p) => p.scan) ? scanBounds(target) : { codeBytes: 0, stackBytes: 0 };
   // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
-  const codeBytes = fw.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const codeBytes = fw.codeBytes + scan.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
   const flashBytes = modelFlashBytes + codeBytes;
   // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
-  const ramBytes = state + rx + fw.ramBytes + fw.stackBytes;
+  const stack = fw.stackBytes + scan.stackBytes;
+  const ramBytes = state + rx + fw.ramBytes + stack;
   const fits = (target.flashBytes === null || flashBytes <= target.flashBytes) && (target.ramBytes === null || ramBytes <= target.ramBytes);
   return {
     target: target.name,
@@ -78,7 +102,8 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
     flashLimit: target.flashBytes,
     stateBytes: state,
     rxBytes: rx,
-    firmwareRamBytes: fw.ramBytes + fw.stackBytes,
+    firmwareRamBytes: fw.ramBytes + stack,
+    stackBytes: stack,
     ramBytes,
     ramLimit: target.ramBytes,
     fits,
@@ -109,7 +134,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
       const cut = Math.ceil(over / perPos);
       if (cut < plan.maxLen) hints.push(`maxLen ${plan.maxLen - cut} or less (each position costs ${perPos} B)`);
     }
-    hints.push('fewer feature maps per width');
+    hints.push(plan.pops.some((p) => p.scan) ? 'fewer hidden channels per scan population' : 'fewer feature maps per width');
     if (plan.mode === 'tokens') {
       const alt = budgetC(planC(plan.graph, 'spikes'), target);
       hints.push(`spikes mode (${alt.ramBytes} B of RAM${alt.fits ? ', which fits' : ''})`);
@@ -128,7 +153,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
-  requireFeatures(graph, 'C', []);
+  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout']);
   const mode = opts.mode ?? target.defaultMode ?? 'tokens';
   const plan = planC(graph, mode);
   for (const p of plan.pops) {

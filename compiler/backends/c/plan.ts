@@ -46,13 +46,21 @@ export interface CSynapse {
   srcChannels: number;
   srcPerPosition: boolean;
   recurrent: boolean;
+  /** `pool: 'max-positions'`: row c once per step if channel c spiked at any position. */
+  maxPool: boolean;
 }
 
 export interface CPop {
   node: LifNode;
   index: number;
-  /** Neurons at maxLen. */
+  /** Neurons at maxLen (spike flags). */
   size: number;
+  /** Membranes: `size`, or `channels` for a scan (one vector carried along the positions). */
+  vSize: number;
+  /** Recurrent scan over positions (docs/semantics.md "Scans"). */
+  scan?: 'forward' | 'backward';
+  /** false: a leaky integrator that never fires (no spike flags). */
+  spiking: boolean;
   v32: boolean;
   pooled: boolean;
   hasPrev: boolean;
@@ -82,11 +90,18 @@ export interface CPlan {
   synapses: CSynapse[];
   readout: ReadoutNode;
   readoutPop: CPop;
+  /** `measure: 'membrane'`: signed scores from the final membranes, no spike counts. */
+  membraneReadout: boolean;
+  /** Bytes of the max-pool scratch flags (the widest max-pooled source), 0 without max pooling. */
+  maxPoolChannels: number;
   poissonSeed?: number;
   /** Spike-frame bits per position and per step (spikes mode), global encoders separately. */
   frameBitsPerPosition: number;
   frameBitsFixed: number;
 }
+
+/** Synapses per scan population that the firmware's snn_scan takes (SNN_SCAN_MAX_IN in snn_scan.c). */
+export const SCAN_MAX_INPUTS = 4;
 
 const sizeOf = (t: StateField['ctype']): number => (t.endsWith('32_t') ? 4 : t.endsWith('16_t') ? 2 : 1);
 
@@ -128,6 +143,40 @@ function tableOf(syn: Conv1dNode | DenseNode, rows: number, rowLength: number): 
     target: t.target.subarray(0, nnz),
     bytes: nnz * wb + (rows + 1) * 2 + nnz * 2,
   };
+}
+
+/**
+ * A membrane readout's class score is a sum of `population` membranes; the firmware adds them
+ * in int32 and sends int32. Each membrane is proven to fit its width (docs/semantics.md
+ * "Overflow"); with 16-bit membranes any population <= 65535 sums within int32. With 32-bit
+ * ones and more than one neuron per class, the same bound per neuron (theta + (T + 1) x the
+ * largest one-step input, from the integer tables) must also hold for the sum, or we refuse.
+ */
+function checkScoreRange(readout: ReadoutNode, pop: CPop, T: number, maxLen: number): void {
+  if (!pop.v32 || readout.population === 1) return;
+  const C = pop.node.channels;
+  const posIn = new Float64Array(C);
+  const negIn = new Float64Array(C);
+  for (const s of pop.inputs) {
+    const t = s.table;
+    const mult = s.node.kind === 'dense' && s.node.pool === 'mean-positions' ? maxLen : 1;
+    const add = (f: number, w: number): void => {
+      if (w > 0) posIn[f] += w * mult;
+      else negIn[f] -= w * mult;
+    };
+    if (t.layout === 'dense') for (let i = 0; i < t.weights.length; i++) add(i % t.rowLength, t.weights[i]);
+    else for (let e = 0; e < t.weights.length; e++) add(t.target![e], t.weights[e]);
+  }
+  const theta = pop.pooled ? pop.node.threshold * maxLen : pop.node.threshold;
+  for (let c = 0; c < readout.classes; c++) {
+    let bound = 0;
+    for (let i = 0; i < readout.population; i++) {
+      const f = c * readout.population + i;
+      bound += theta + (T + 1) * Math.max(posIn[f], negIn[f]);
+    }
+    if (bound > 2 ** 31 - 1)
+      fail('SNN_E_OVERFLOW', `class ${c} of ${readout.id} sums ${readout.population} membranes up to ${bound}, beyond the int32 score the firmware reports`, 'use population 1 for a membrane readout, or fewer timesteps');
+  }
 }
 
 export function planC(graph: Graph, mode: CMode): CPlan {
@@ -177,7 +226,21 @@ export function planC(graph: Graph, mode: CMode): CPlan {
     for (const k of shifts) checkInt(`leak shift of ${n.id}`, k, 0, n.stateBits === 16 ? 15 : 31);
     const size = (n.perPosition ? maxLen : 1) * n.channels;
     checkInt(`neurons of ${n.id} at maxLen`, size, 1, 65535);
-    pops.push({ node: n, index: pops.length, size, v32: n.stateBits !== 16, pooled: false, hasPrev: false, inputs: [], shifts });
+    if (n.scan !== undefined && n.scan !== 'forward' && n.scan !== 'backward') fail('SNN_E_GRAPH', `${n.id}: unknown scan ${String(n.scan)}`);
+    if (n.scan && !n.perPosition) fail('SNN_E_GRAPH', `${n.id}: a scan population must be per-position`);
+    pops.push({
+      node: n,
+      index: pops.length,
+      size,
+      vSize: n.scan ? n.channels : size,
+      scan: n.scan,
+      spiking: n.spiking !== false,
+      v32: n.stateBits !== 16,
+      pooled: false,
+      hasPrev: false,
+      inputs: [],
+      shifts,
+    });
   }
   const popById = new Map(pops.map((p) => [p.node.id, p] as const));
   const encById = new Map(encoders.map((e) => [e.node.id, e] as const));
@@ -190,6 +253,7 @@ export function planC(graph: Graph, mode: CMode): CPlan {
     const enc = encById.get(n.from);
     const pop = popById.get(n.from);
     if (!enc && !pop) fail('SNN_E_GRAPH', `synapse ${n.id} reads ${n.from}, which emits no spikes`);
+    if (pop && !pop.spiking) fail('SNN_E_GRAPH', `synapse ${n.id} reads ${n.from}, which never spikes (spiking: false)`);
     const srcChannels = enc ? enc.dim : pop!.node.channels;
     const srcPerPosition = enc ? enc.perPosition : pop!.node.perPosition;
     const recurrent = n.kind === 'dense' && n.recurrent === true;
@@ -204,14 +268,23 @@ export function planC(graph: Graph, mode: CMode): CPlan {
       rowLength = n.outChannels;
     } else {
       if (n.inFeatures !== srcChannels || n.outFeatures !== target.node.channels) fail('SNN_E_GRAPH', `dense ${n.id} does not match the channels of its ends`);
-      if (n.pool === 'mean-positions') {
+      if (n.pool === 'mean-positions' || n.pool === 'max-positions') {
         if (!srcPerPosition || target.node.perPosition) fail('SNN_E_GRAPH', `pooled dense ${n.id} needs a per-position source and a global target`);
-        target.pooled = true;
-      } else if (srcPerPosition !== target.node.perPosition) fail('SNN_E_GRAPH', `dense ${n.id} connects a per-position and a global population without pooling`);
+        if (recurrent) fail('SNN_E_GRAPH', `pooled dense ${n.id} cannot be recurrent`);
+        if (n.pool === 'mean-positions') target.pooled = true;
+      } else if (n.pool !== undefined) fail('SNN_E_GRAPH', `dense ${n.id}: unknown pool ${String(n.pool)}`);
+      else if (srcPerPosition !== target.node.perPosition) fail('SNN_E_GRAPH', `dense ${n.id} connects a per-position and a global population without pooling`);
       rows = n.inFeatures;
       rowLength = n.outFeatures;
     }
-    if (recurrent) pop!.hasPrev = true;
+    if (target.scan) {
+      // docs/semantics.md "Scans": position-wise dense synapses only; recurrence from itself
+      if (n.kind !== 'dense') fail('SNN_E_GRAPH', `scan population ${target.node.id} takes dense synapses only, not conv1d ${n.id}`);
+      if (recurrent && pop !== target) fail('SNN_E_GRAPH', `recurrent synapse ${n.id} into scan population ${target.node.id} must come from that population itself`);
+    }
+    if (recurrent && pop!.scan && pop !== target) fail('SNN_E_GRAPH', `scan population ${pop!.node.id} can feed back only into itself (${n.id})`);
+    // a scan's self-recurrence reads this step's flags at the previous position: no copy
+    if (recurrent && !pop!.scan) pop!.hasPrev = true;
     const s: CSynapse = {
       node: n,
       index: synapses.length,
@@ -220,14 +293,32 @@ export function planC(graph: Graph, mode: CMode): CPlan {
       srcChannels,
       srcPerPosition,
       recurrent,
+      maxPool: n.kind === 'dense' && n.pool === 'max-positions',
     };
     synapses.push(s);
     target.inputs.push(s);
   }
+  for (const p of pops) {
+    if (!p.scan) continue;
+    if (p.inputs.length === 0) fail('SNN_E_GRAPH', `scan population ${p.node.id} has no synapses`);
+    if (p.inputs.length > SCAN_MAX_INPUTS) fail('SNN_E_BACKEND', `scan population ${p.node.id} has ${p.inputs.length} synapses; the firmware scan kernel takes at most ${SCAN_MAX_INPUTS}`, 'concatenate its sources into fewer populations');
+    if (!p.inputs.some((s) => !s.recurrent)) fail('SNN_E_GRAPH', `scan population ${p.node.id} has no position-wise input`);
+    const rows = p.inputs.reduce((a, s) => a + s.srcChannels, 0);
+    if (rows > 65535) fail('SNN_E_BACKEND', `scan population ${p.node.id} reads ${rows} presynaptic channels per position; the firmware scan kernel counts at most 65535`);
+    for (const s of p.inputs) if (!s.recurrent && !s.srcPerPosition) fail('SNN_E_GRAPH', `scan population ${p.node.id} reads ${s.node.from}, which is not per-position`);
+  }
   const readoutPop = popById.get(readout.from);
   if (!readoutPop) fail('SNN_E_GRAPH', `readout reads ${readout.from}, which is not a LIF population`);
   checkInt('readout classes', readout.classes, 1, 255);
+  if (readoutPop.node.perPosition) fail('SNN_E_GRAPH', `readout reads ${readout.from}, a per-position population`);
   if (readout.classes * readout.population > readoutPop.size) fail('SNN_E_GRAPH', `readout needs more neurons than ${readout.from} has`);
+  const measure = readout.measure ?? 'spikes';
+  if (measure !== 'spikes' && measure !== 'membrane') fail('SNN_E_GRAPH', `readout: unknown measure ${String(measure)}`);
+  const membraneReadout = measure === 'membrane';
+  if (membraneReadout && readoutPop.spiking) fail('SNN_E_GRAPH', `a membrane readout reads a non-spiking population; ${readout.from} spikes`);
+  if (!membraneReadout && !readoutPop.spiking) fail('SNN_E_GRAPH', `population ${readout.from} never spikes; read it with measure: 'membrane'`);
+  if (membraneReadout) checkScoreRange(readout, readoutPop, graph.timesteps, maxLen);
+  const maxPoolChannels = Math.max(0, ...synapses.filter((s) => s.maxPool).map((s) => s.srcChannels));
   if (pops.length > 255) fail('SNN_E_BACKEND', 'the firmware reports at most 255 populations');
   let frameBitsPerPosition = 0;
   let frameBitsFixed = 0;
@@ -248,6 +339,8 @@ export function planC(graph: Graph, mode: CMode): CPlan {
     synapses,
     readout,
     readoutPop,
+    membraneReadout,
+    maxPoolChannels,
     poissonSeed,
     frameBitsPerPosition,
     frameBitsFixed,
@@ -268,9 +361,10 @@ export function stateFields(plan: CPlan): StateField[] {
   f.push({ name: 'lupd', ctype: 'uint32_t', count: P, what: 'updates per population' });
   f.push({ name: 'theta', ctype: 'int32_t', count: P, what: 'effective thresholds' });
   if (plan.poissonSeed !== undefined && plan.mode === 'tokens') f.push({ name: 'rng', ctype: 'uint32_t', count: 1, what: 'xorshift32 state', scalar: true });
-  for (const p of plan.pops) if (p.v32) f.push({ name: `v${p.index}`, ctype: 'int32_t', count: p.size, what: `membranes of ${p.node.id}` });
-  for (const p of plan.pops) if (!p.v32) f.push({ name: `v${p.index}`, ctype: 'int16_t', count: p.size, what: `membranes of ${p.node.id}` });
-  f.push({ name: 'counts', ctype: 'uint16_t', count: plan.readoutPop.size, what: `spike counts of ${plan.readoutPop.node.id}` });
+  const vWhat = (p: CPop): string => (p.scan ? `membranes of ${p.node.id} (one vector, carried along the ${p.scan} scan)` : `membranes of ${p.node.id}`);
+  for (const p of plan.pops) if (p.v32) f.push({ name: `v${p.index}`, ctype: 'int32_t', count: p.vSize, what: vWhat(p) });
+  for (const p of plan.pops) if (!p.v32) f.push({ name: `v${p.index}`, ctype: 'int16_t', count: p.vSize, what: vWhat(p) });
+  if (!plan.membraneReadout) f.push({ name: 'counts', ctype: 'uint16_t', count: plan.readoutPop.size, what: `spike counts of ${plan.readoutPop.node.id}` });
   f.push({ name: 'n', ctype: 'uint16_t', count: 1, what: 'positions', scalar: true });
   f.push({ name: 't', ctype: 'uint16_t', count: 1, what: 'step', scalar: true });
   if (plan.mode === 'tokens' && plan.tokens) f.push({ name: 'ids', ctype: 'uint16_t', count: plan.maxLen, what: 'token ids' });
@@ -284,9 +378,10 @@ export function stateFields(plan: CPlan): StateField[] {
     f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
   }
   for (const p of plan.pops) {
-    f.push({ name: `s${p.index}`, ctype: 'uint8_t', count: p.size, what: `spike flags of ${p.node.id}` });
+    if (p.spiking) f.push({ name: `s${p.index}`, ctype: 'uint8_t', count: p.size, what: `spike flags of ${p.node.id}` });
     if (p.hasPrev) f.push({ name: `sp${p.index}`, ctype: 'uint8_t', count: p.size, what: `previous-step spikes of ${p.node.id}` });
   }
+  if (plan.maxPoolChannels) f.push({ name: 'anyp', ctype: 'uint8_t', count: plan.maxPoolChannels, what: 'channels that spiked at any position (max pooling)' });
   return f;
 }
 
@@ -318,6 +413,12 @@ export function constItems(plan: CPlan, abi: CAbi): { name: string; bytes: numbe
       items.push({ name: `table ${s.node.id}`, bytes: pad(Math.max(nnz, 1) * wb) + pad((t.rows + 1) * 2) + pad(Math.max(nnz, 1) * 2) });
     }
     items.push({ name: `descriptor ${s.node.id}`, bytes: descBytes });
+  }
+  // scan descriptors (snn_scan_in per input, snn_scan_pop): pointer-aligned off AVR
+  const ptrAlign = (x: number): number => (abi.maxAlign === 4 ? Math.ceil(x / abi.pointerBytes) * abi.pointerBytes : x);
+  for (const p of plan.pops) {
+    if (!p.scan) continue;
+    items.push({ name: `scan descriptor ${p.node.id}`, bytes: p.inputs.length * ptrAlign(abi.pointerBytes + 6) + ptrAlign(abi.pointerBytes + 21) });
   }
   return items;
 }

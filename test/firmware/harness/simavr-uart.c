@@ -1,7 +1,9 @@
 /* snnc test harness: runs AVR firmware in simavr (libsimavr) with UART0 bridged to
  * stdin/stdout, respecting the UART's XON/XOFF so no byte is dropped by the simulator.
  * libsimavr's own messages go to stderr; at exit it prints "cycles=<n>" to stderr, and with
- * SNN_PROFILE="lo-hi,..." (flash byte addresses, e.g. from avr-nm -S) the cycles per range. */
+ * SNN_PROFILE="lo-hi,..." (flash byte addresses, e.g. from avr-nm -S) the cycles per range;
+ * with SNN_STACK=1 "stack=<n>", the deepest stack seen (bytes below RAMEND, sampled after every
+ * instruction, interrupts included). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -51,9 +53,13 @@ static unsigned long prof_lo[64], prof_hi[64];
 static unsigned long long prof_cycles[64];
 static int prof_n;
 
+static int track_stack;
+static unsigned stack_max;
+
 static void report(void) {
   flush_out();
   if (avr) fprintf(stderr, "cycles=%llu\n", (unsigned long long)avr->cycle);
+  if (track_stack) fprintf(stderr, "stack=%u\n", stack_max);
   for (int i = 0; i < prof_n; i++) fprintf(stderr, "profile 0x%lx-0x%lx %llu\n", prof_lo[i], prof_hi[i], prof_cycles[i]);
 }
 static void on_signal(int sig) { (void)sig; report(); _exit(0); }
@@ -96,6 +102,7 @@ int main(int argc, char **argv) {
   avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON), on_xon, 0);
   avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF), on_xoff, 0);
   fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+  track_stack = getenv("SNN_STACK") != 0;
   const char *prof = getenv("SNN_PROFILE");
   while (prof && *prof && prof_n < 64) {
     char *end;
@@ -113,12 +120,20 @@ int main(int argc, char **argv) {
     avr_flashaddr_t pc = avr->pc;
     avr_cycle_count_t c0 = avr->cycle;
     int state = avr_run(avr);
+    if (track_stack) {
+      unsigned sp = (unsigned)avr->data[R_SPL] | ((unsigned)avr->data[R_SPH] << 8);
+      /* before the startup code sets SP it reads 0: ignore */
+      if (sp && sp <= avr->ramend && avr->ramend - sp > stack_max) stack_max = avr->ramend - sp;
+    }
     for (int i = 0; i < prof_n; i++)
       if (pc >= prof_lo[i] && pc < prof_hi[i]) {
         prof_cycles[i] += avr->cycle - c0;
         break;
       }
-    if (state == cpu_Done || state == cpu_Crashed) break;
+    if (state == cpu_Done || state == cpu_Crashed) {
+      fprintf(stderr, "%s at pc=0x%lx (from 0x%lx) cycle=%llu\n", state == cpu_Crashed ? "crashed" : "done", (unsigned long)avr->pc, (unsigned long)pc, (unsigned long long)avr->cycle);
+      break;
+    }
     if (++tick < 256 && state != cpu_Sleeping) continue;
     tick = 0;
     if (out_n) flush_out();
