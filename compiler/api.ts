@@ -324,7 +324,7 @@ async function classifyVector(host: WasmModel, model: Model, text: string, profi
 
 /** How an artifact's class scores read: spike counts, or membrane values (membrane readout). */
 function scoreWord(info: ArtifactInfo): string {
-  return (info as { readout?: { measure?: string } }).readout?.measure === 'membrane' ? 'membrane scores' : 'spike counts';
+  return info.readout.measure === 'membrane' ? 'membrane scores' : 'spike counts';
 }
 
 /** Classifies one text with a loaded artifact; shared by `run`, the examples and the bench. */

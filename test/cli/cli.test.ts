@@ -11,6 +11,7 @@ import { simulate } from '../../runtime/reference.js';
 import { readModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -59,6 +60,23 @@ describe('snnc CLI', () => {
     const human = await cli(['run', join(dir, 'out', 'model.wasm'), 'w2 w7']);
     expect(human.out).toMatch(/synaptic additions/);
     expect(human.out).toMatch(/energy \(horowitz45-int\)/);
+  });
+
+  it('compiles and runs a bi-directional spiking encoder (scans, membrane readout) end to end', async () => {
+    const path = join(dir, 'bisnn.snn');
+    writeModelFile(path, tinyBisnn({ vocab: 40 }));
+    const c = await cli(['compile', path, '-o', join(dir, 'bisnn'), '--json']);
+    expect(c.code).toBe(0);
+    const r = await cli(['run', join(dir, 'bisnn', 'model.wasm'), 'w3 w9 w21 w4 w30', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const g = runPipeline(readModelFile(path).graph).graph;
+    const ref = simulate(g, { tokens: j.ids });
+    expect(j.label).toBe(ref.label);
+    expect(j.scores).toEqual(ref.scores);
+    expect(j.ops).toEqual(ref.ops);
+    const human = await cli(['run', join(dir, 'bisnn', 'model.wasm'), 'w3 w9 w21']);
+    expect(human.out).toMatch(/membrane scores c0=-?\d+ c1=-?\d+/);
   });
 
   it('reads text from a file as strict UTF-8 and refuses invalid bytes and empty text', async () => {
