@@ -15,6 +15,7 @@ import { encoderView, trainMlpModel, MLP_DEFAULTS } from './mlp.js';
 import { predictFloatReference } from './evaluate.js';
 import { Prng } from './prng.js';
 import { accuracy, predictAnn, trainAnn, type PreparedData, type ProgressEvent } from './trainer.js';
+import { bisnnFromCli, rejectBisnnOptions, type BisnnMetrics } from './bisnn.js';
 
 export { initBackend, type BackendPreference } from './backend.js';
 export { annForward, buildGraph, buildModel, measureScales, viewTextCnn, DEFAULT_CONVERT, type ConvertOptions, type Scales } from './convert.js';
@@ -33,7 +34,20 @@ export {
   type FinetuneOptions,
   type FinetuneResult,
 } from './finetune.js';
-export { spikeFn, fastSigmoidGrad } from './surrogate.js';
+export { spikeFn, fastSigmoidGrad, spikeSurrogate, surrogateGrad, SURROGATES, type SurrogateKind } from './surrogate.js';
+export {
+  trainBisnn,
+  bisnnFromCli,
+  buildBisnnGraph,
+  viewBisnn,
+  predictBisnnModel,
+  binarizeTable,
+  BISNN_DEFAULTS,
+  type BisnnOptions,
+  type BisnnMetrics,
+  type BisnnResult,
+  type BisnnWeights,
+} from './bisnn.js';
 export {
   trainMlpModel,
   buildMlpGraph,
@@ -413,8 +427,10 @@ function pct(x: number | null): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`;
 }
 
-/** Adapter for `snnc train` (compiler/api.ts): commander's camelCase options -> TrainOptions. */
-export async function trainFromCli(c: Record<string, unknown>): Promise<{ model: Model; summary: string; metrics: TrainMetrics }> {
+/** Adapter for `snnc train` (compiler/api.ts): commander's camelCase options -> TrainOptions (bisnn: BisnnOptions). */
+export async function trainFromCli(c: Record<string, unknown>): Promise<{ model: Model; summary: string; metrics: TrainMetrics | BisnnMetrics }> {
+  if (c.family === 'bisnn') return bisnnFromCli(c);
+  rejectBisnnOptions(c);
   const num = (k: string): number | undefined => (c[k] === undefined ? undefined : Number(c[k]));
   const opts: Partial<TrainOptions> = {};
   const set = <K extends keyof TrainOptions>(k: K, v: TrainOptions[K] | undefined): void => {

@@ -1,0 +1,74 @@
+// `snnc train --family bisnn` end to end, in process: a tiny run on real SST-2 sentences writes a
+// .snn model of the bisnn family that `snnc compile` lowers through every pass; the WASM backend
+// either emits it or refuses scans with SNN_E_BACKEND (until the backends implement them).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../compiler/cli.js';
+import { readModelFile } from '../../compiler/frontend/model-format.js';
+import { simulate } from '../../runtime/reference.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('snnc train --family bisnn', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'snnc-bisnn-cli-'));
+  const model = join(dir, 'bisnn.snn');
+  afterEach(() => vi.restoreAllMocks());
+
+  it('trains, saves a bisnn model, and compile lowers it (the wasm backend emits it or refuses scans with SNN_E_BACKEND)', async () => {
+    const t = await cli(['train', '--family', 'bisnn', '--limit', '96', '--epochs', '1', '--layers', '1', '--hidden', '8', '--surrogate', 'triangular', '--width', '0.8', '--skip-snn-eval', '-o', model, '--json']);
+    expect(t.code, t.err).toBe(0);
+    const j = JSON.parse(t.out);
+    expect(j.metrics.family).toBe('bisnn');
+    expect(j.metrics.history.length).toBe(1);
+    const m = readModelFile(model);
+    expect(m.meta.family).toBe('bisnn');
+    expect((m.meta.training as { surrogate: { kind: string } }).surrogate.kind).toBe('triangular');
+    const kinds = m.graph.nodes.map((n) => n.id);
+    expect(kinds).toEqual(['tokens', 'embed', 'enc', 'l1f', 'enc_l1f', 'l1f_rec', 'l1b', 'enc_l1b', 'l1b_rec', 'out', 'l1f_out', 'l1b_out', 'readout']);
+    // every pass up to the memory plan
+    const s = await cli(['compile', model, '-o', join(dir, 'ir'), '--stop-after', 'plan-memory', '--json']);
+    expect(s.code, s.err).toBe(0);
+    expect(existsSync(join(dir, 'ir', 'ir.txt'))).toBe(true);
+    // the integer graph runs in the reference simulator
+    const g = runPipeline(m.graph).graph;
+    const r = simulate(g, { tokens: [2, 3, 4, 5] }, 'integer');
+    expect(r.scores.length).toBe(2);
+    // the backend: an artifact, or a clear refusal while scans are not implemented there
+    const c = await cli(['compile', model, '-o', join(dir, 'out'), '--json']);
+    if (c.code === 0) expect(existsSync(join(dir, 'out', 'model.wasm'))).toBe(true);
+    else expect(JSON.parse(c.out).error.code).toBe('SNN_E_BACKEND');
+  }, 180_000);
+
+  it('refuses bad bisnn options with exit code 2 (SNN_E_USAGE)', async () => {
+    for (const args of [
+      ['--hidden', '64,32'],
+      ['--beta', '1.5'],
+      ['--input-threshold', '0'],
+      ['--surrogate', 'boxcar'],
+      ['--timesteps', '8'],
+      ['--layers', '0'],
+    ]) {
+      const r = await cli(['train', '--family', 'bisnn', ...args, '-o', join(dir, 'never.snn'), '--json']);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    const r = await cli(['train', '--family', 'textcnn', '--layers', '2', '-o', join(dir, 'never.snn'), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).error.code).toBe('SNN_E_USAGE');
+    expect(existsSync(join(dir, 'never.snn'))).toBe(false);
+  });
+});
