@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../compiler/train/backend.js';
 import { prepareData } from '../../compiler/train/prepare.js';
 import { bisnnFromCli, checkBisnnOptions, maxOverPositions, predictBisnnModel, scanLayer, trainBisnn, viewBisnn, type BisnnOptions, type BisnnResult, type ScanConfig } from '../../compiler/train/bisnn.js';
@@ -36,9 +36,16 @@ function sameBytes(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
 
+const made: string[] = [];
+
+/** A fresh temporary folder, removed after the file's tests (a checkpoint holds ~43 MB of tables). */
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'snnc-bisnn-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'snnc-bisnn-'));
+  made.push(d);
+  return d;
 }
+
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
   try {
