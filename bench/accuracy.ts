@@ -1,6 +1,7 @@
 // Accuracy benchmark (`npm run bench:accuracy`): per data set, the spiking TextCNN at every stage
 // (tailored ANN, converted SNN, surrogate-fine-tuned float SNN, compiled integer SNN with its
-// agreement, ops and energy ratio) and the MLP family per encoder and T. Resumable: finished
+// agreement, ops and energy ratio), the MLP family per encoder and T, and the bi-directional
+// spiking encoder (bisnn). Resumable: finished
 // units are cached in bench/results/accuracy.partial.json. Writes accuracy.json/.md/.svg.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -22,11 +23,12 @@ import {
   encoderView,
   type PreparedData,
 } from '../compiler/train/index.js';
+import { trainBisnn } from '../compiler/train/bisnn.js';
 import { barChart, lineChart, svg } from './plot.js';
 
 export interface ResultRow {
   dataset: string;
-  family: 'textcnn' | 'mlp';
+  family: 'textcnn' | 'mlp' | 'bisnn';
   /** ann | converted | finetuned | integer (textcnn); float | integer (mlp). */
   stage: string;
   accuracy: number;
@@ -51,25 +53,31 @@ interface DatasetPlan {
   finetuneEpochs: number;
   limits?: { train?: number; dev?: number; test?: number };
   note?: string;
+  /** Bi-SNN: training epochs and tokens per sentence. */
+  bisnnEpochs: number;
+  bisnnMaxLen: number;
 }
 
 const PLANS: DatasetPlan[] = [
-  { name: 'sst2', maxLen: 64, epochs: 4, finetuneEpochs: 2, sweep: [0.5, 0.75, 1, 1.5, 2] },
-  { name: 'mr', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
-  { name: 'subj', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
-  { name: 'sst5', maxLen: 64, epochs: 4, finetuneEpochs: 2 },
-  { name: 'trec', maxLen: 40, epochs: 6, finetuneEpochs: 2 },
+  { name: 'sst2', maxLen: 64, epochs: 4, finetuneEpochs: 2, sweep: [0.5, 0.75, 1, 1.5, 2], bisnnEpochs: 5, bisnnMaxLen: 64 },
+  { name: 'mr', maxLen: 64, epochs: 4, finetuneEpochs: 2, bisnnEpochs: 5, bisnnMaxLen: 64 },
+  { name: 'subj', maxLen: 64, epochs: 4, finetuneEpochs: 2, bisnnEpochs: 5, bisnnMaxLen: 64 },
+  { name: 'sst5', maxLen: 64, epochs: 4, finetuneEpochs: 2, bisnnEpochs: 5, bisnnMaxLen: 64 },
+  { name: 'trec', maxLen: 40, epochs: 6, finetuneEpochs: 2, bisnnEpochs: 5, bisnnMaxLen: 40 },
   {
     name: 'imdb',
     maxLen: 256,
     epochs: 3,
     finetuneEpochs: 0,
+    bisnnEpochs: 5,
+    bisnnMaxLen: 256,
     limits: { train: 5000, dev: 1000, test: 2000 },
     note: 'IMDb subsampled for 2 cores: first 5000 train / 1000 dev / 2000 test reviews of the seeded split, maxLen 256 tokens, no surrogate fine-tuning',
   },
 ];
 
 const MLP_T = [100, 50, 25, 10];
+const FAMILIES = ['textcnn', 'mlp', 'bisnn'] as const;
 let SEED = 1;
 const ENCODERS = ['rate', 'poisson', 'binary'] as const;
 
@@ -78,16 +86,17 @@ interface Partial {
   seconds: Record<string, number>;
 }
 
-function parseArgs(argv: string[]): { out: string; datasets: string[]; seed: number; fresh: boolean; smoke: number } {
-  const a = { out: join(PACKAGE_ROOT, 'bench', 'results'), datasets: PLANS.map((p) => p.name), seed: 1, fresh: false, smoke: 0 };
+function parseArgs(argv: string[]): { out: string; datasets: string[]; families: string[]; seed: number; fresh: boolean; smoke: number } {
+  const a = { out: join(PACKAGE_ROOT, 'bench', 'results'), datasets: PLANS.map((p) => p.name), families: [...FAMILIES] as string[], seed: 1, fresh: false, smoke: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--out') a.out = resolve(argv[++i]);
     else if (k === '--datasets') a.datasets = argv[++i].split(',');
+    else if (k === '--families') a.families = argv[++i].split(',');
     else if (k === '--seed') a.seed = Number(argv[++i]);
     else if (k === '--fresh') a.fresh = true;
     else if (k === '--smoke') a.smoke = Number(argv[++i]);
-    else throw new Error(`unknown option ${k}; known: --out DIR --datasets a,b --seed N --fresh --smoke N (N sentences per split, 1 epoch: checks the script, not the models)`);
+    else throw new Error(`unknown option ${k}; known: --out DIR --datasets a,b --families textcnn,mlp,bisnn --seed N --fresh --smoke N (N sentences per split, 1 epoch: checks the script, not the models)`);
   }
   return a;
 }
@@ -219,6 +228,32 @@ async function ablationUnit(plan: DatasetPlan, data: PreparedData, seed: number)
   return rows;
 }
 
+/** The bi-directional recurrent spiking encoder, trained directly with surrogate gradients. */
+async function bisnnUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
+  const ex = { train: data.train.length, test: data.test.length };
+  const { model, metrics } = await trainBisnn({ data, dataset: plan.name, seed, epochs: plan.bisnnEpochs, maxLen: plan.bisnnMaxLen, quiet: true });
+  const labels = data.test.map((x) => x.label);
+  const inputs = data.test.map((x) => ({ tokens: Array.from(x.ids.slice(0, plan.bisnnMaxLen)) }));
+  const floatLabels = predictFloatReference(model, inputs);
+  const ie = await evaluateInteger(model, inputs, { bitexact: 20 });
+  const how = `${plan.bisnnMaxLen} tokens; best dev epoch ${metrics.bestEpoch} of ${plan.bisnnEpochs}, ${metrics.secondsPerEpoch.toFixed(0)} s/epoch`;
+  return [
+    { dataset: plan.name, family: 'bisnn', stage: 'tfjs', accuracy: metrics.testTfjs ?? NaN, agreement: null, ops: null, energy_ratio: null, examples: ex, note: `TF.js float model (training code path): ${how}` },
+    { dataset: plan.name, family: 'bisnn', stage: 'float', accuracy: accuracyOf(floatLabels, labels), agreement: metrics.floatTfjsAgreement, ops: null, energy_ratio: null, examples: ex, note: 'saved graph in the reference simulator (float); agreement = with the TF.js model' },
+    {
+      dataset: plan.name,
+      family: 'bisnn',
+      stage: 'integer',
+      accuracy: accuracyOf(ie.labels, labels),
+      agreement: agreement(ie.labels, floatLabels),
+      ops: ie.ops.sops,
+      energy_ratio: ie.energyRatio,
+      examples: ex,
+      note: `wasm == reference on ${ie.bitexact.equal}/${ie.bitexact.checked}; ANN ${Math.round(ie.annMacs)} MACs/inference`,
+    },
+  ];
+}
+
 async function mlpUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   const labels = data.test.map((x) => x.label);
@@ -270,6 +305,15 @@ function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: num
     if (!get('ann')) continue;
     out.push(`| ${d} | ${pct(get('ann')?.accuracy)} | ${pct(get('converted')?.accuracy)} | ${pct(get('finetuned')?.accuracy)} | ${pct(i?.accuracy)} | ${pct(i?.agreement)} | ${i?.ops ? Math.round(i.ops) : '—'} | ${i?.energy_ratio?.toFixed(3) ?? '—'} |`);
   }
+  if (rows.some((r) => r.family === 'bisnn')) {
+    out.push('', '## Bi-directional spiking encoder (test accuracy, %)', '', '| dataset | TF.js float model | float SNN (reference) | integer SNN | int vs float agreement | synaptic ops / inference | energy SNN/ANN |', '|---|---|---|---|---|---|---|');
+    for (const d of ds) {
+      const get = (stage: string) => rows.find((r) => r.dataset === d && r.family === 'bisnn' && r.stage === stage);
+      const i = get('integer');
+      if (!i) continue;
+      out.push(`| ${d} | ${pct(get('tfjs')?.accuracy)} | ${pct(get('float')?.accuracy)} | ${pct(i.accuracy)} | ${pct(i.agreement)} | ${i.ops ? Math.round(i.ops) : '—'} | ${i.energy_ratio?.toFixed(3) ?? '—'} |`);
+    }
+  }
   const extra = rows.filter((r) => r.family === 'textcnn' && (r.stage.startsWith('thresholds') || r.stage.startsWith('direct') || r.stage.includes(' T=')));
   if (extra.length) {
     out.push('', '## Spiking TextCNN ablations (float SNN, test accuracy %)', '', '| dataset | variant | accuracy | details |', '|---|---|---|---|');
@@ -283,7 +327,7 @@ function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: num
       const ann = rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'ann' && (r.encoder === e || (e !== 'binary' && r.encoder === 'rate/poisson')));
       out.push(`| ${d} | ${e} | ${pct(ann?.accuracy)} | ${ints.map((r) => `${pct(r?.accuracy)} (${pct(r?.agreement)})`).join(' | ')} | ${ints[0]?.ops ? Math.round(ints[0].ops) : '—'} | ${ints[0]?.energy_ratio?.toFixed(3) ?? '—'} |`);
     }
-  const notes = rows.filter((r) => r.note && r.family === 'textcnn' && !extra.includes(r)).map((r) => `- ${r.dataset} ${r.family} ${r.stage}: ${r.note}`);
+  const notes = rows.filter((r) => r.note && (r.family === 'textcnn' || r.family === 'bisnn') && !extra.includes(r)).map((r) => `- ${r.dataset} ${r.family} ${r.stage}: ${r.note}`);
   for (const d of ds) {
     const m = rows.filter((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.note);
     const eq = m.map((r) => /on (\d+)\/(\d+)/.exec(r.note!)).filter((x): x is RegExpExecArray => x !== null);
@@ -310,15 +354,17 @@ function chart(rows: ResultRow[]): string {
     .map((d) => {
       const t = rows.find((r) => r.dataset === d && r.family === 'textcnn' && r.stage === 'integer');
       const m = rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === 'rate' && r.timesteps === 50);
+      const b = rows.find((r) => r.dataset === d && r.family === 'bisnn' && r.stage === 'integer');
       return {
         label: d,
         values: [
           ...(t?.energy_ratio ? [{ name: 'TextCNN SNN/ANN', value: t.energy_ratio, color: '#9467bd' }] : []),
           ...(m?.energy_ratio ? [{ name: 'MLP rate T=50 SNN/ANN', value: m.energy_ratio, color: '#1f77b4' }] : []),
+          ...(b?.energy_ratio ? [{ name: 'bi-SNN SNN/ANN', value: b.energy_ratio, color: '#ff7f0e' }] : []),
         ],
       };
     })
-    .filter((g) => g.values.length === 2);
+    .filter((g) => g.values.length >= 2);
   if (groups.length) parts.push(barChart('Energy per inference, SNN / ANN (horowitz45-int)', 'ratio', groups, 0, y0, 1200, 300, true));
   return svg(1200, y0 + (groups.length ? 320 : 20), parts, 'snnc bench:accuracy — numbers in accuracy.json');
 }
@@ -331,18 +377,24 @@ async function main(): Promise<void> {
   const partial: Partial = !args.fresh && existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Partial) : { done: {}, seconds: {} };
   const backend = await initBackend();
   // main rows first (per data set: textcnn, mlp), the SST-2 ablations last
-  const todo = [...args.datasets.flatMap((d) => [`${d}:textcnn`, `${d}:mlp`]), ...(args.datasets.includes('sst2') ? ['sst2:ablations'] : [])].filter((u) => !partial.done[u]);
+  const todo = [...args.datasets.flatMap((d) => args.families.map((f) => `${d}:${f}`)), ...(args.datasets.includes('sst2') && args.families.includes('textcnn') ? ['sst2:ablations'] : [])].filter((u) => !partial.done[u]);
   let loaded: { name: string; data: PreparedData } | undefined;
   for (const unit of todo) {
     const name = unit.split(':')[0];
     const found = PLANS.find((p) => p.name === name);
     if (!found) throw new Error(`unknown data set ${name}`);
-    const plan: DatasetPlan = args.smoke ? { ...found, epochs: 1, finetuneEpochs: Math.min(1, found.finetuneEpochs), limits: { train: args.smoke, dev: args.smoke, test: args.smoke } } : found;
+    const plan: DatasetPlan = args.smoke ? { ...found, epochs: 1, finetuneEpochs: Math.min(1, found.finetuneEpochs), bisnnEpochs: 1, limits: { train: args.smoke, dev: args.smoke, test: args.smoke } } : found;
     if (loaded?.name !== name) loaded = { name, data: await prepareData(name, { limits: plan.limits }) };
     const data = loaded.data;
     const t0 = performance.now();
     process.stderr.write(`bench:accuracy ${unit} (${data.train.length} train, ${data.test.length} test) ...\n`);
-    const rows = unit.endsWith(':textcnn') ? await textcnnUnit(plan, data, args.seed) : unit.endsWith(':mlp') ? await mlpUnit(plan, data, args.seed) : await ablationUnit(plan, data, args.seed);
+    const rows = unit.endsWith(':textcnn')
+      ? await textcnnUnit(plan, data, args.seed)
+      : unit.endsWith(':mlp')
+        ? await mlpUnit(plan, data, args.seed)
+        : unit.endsWith(':bisnn')
+          ? await bisnnUnit(plan, data, args.seed)
+          : await ablationUnit(plan, data, args.seed);
     partial.done[unit] = rows;
     partial.seconds[unit] = (performance.now() - t0) / 1000;
     savePartial(partialPath, partial);
@@ -354,7 +406,7 @@ async function main(): Promise<void> {
 
 /** accuracy.json / .md / .svg from every finished unit (called after each unit, so a killed run leaves current files). */
 function writeOutputs(out: string, partial: Partial, backend: string): void {
-  const order = PLANS.flatMap((p) => [`${p.name}:textcnn`, `${p.name}:mlp`, ...(p.name === 'sst2' ? [`${p.name}:ablations`] : [])]);
+  const order = PLANS.flatMap((p) => [...FAMILIES.map((f) => `${p.name}:${f}`), ...(p.name === 'sst2' ? [`${p.name}:ablations`] : [])]);
   const results = order.flatMap((u) => partial.done[u] ?? []);
   const missing = order.filter((u) => !partial.done[u]);
   const wall = Object.values(partial.seconds).reduce((a, b) => a + b, 0);
