@@ -529,7 +529,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   const lines = [
     `${spec}: ${inputs.length} sentences${skipped ? ` (${skipped} without any token skipped)` : ''}`,
     ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}`] : []),
-    ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (TF.js)     ${pct(out.accuracy.snnFloat)}`] : []),
+    ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (${model?.meta.family === 'textcnn' ? 'TF.js)    ' : 'reference)'} ${pct(out.accuracy.snnFloat)}`] : []),
     `  spiking, integer (wasm)    ${pct(out.accuracy.int)}`,
     ...(out.agreement !== undefined ? [`  float-vs-int agreement     ${pct(out.agreement)}`] : []),
     ...(out.bitexact ? [`  wasm == reference          ${out.bitexact.equal}/${out.bitexact.checked}`] : []),
