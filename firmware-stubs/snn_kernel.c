@@ -11,7 +11,20 @@ void snn_copy(void *dst, const void *src, uint32_t n) {
 
 void snn_zero(void *p, uint32_t n) {
   uint8_t *d = (uint8_t *)p;
-  while (n--) *d++ = 0;
+  /* a 16-bit count (an 8-bit CPU pays for every byte of a 32-bit counter) */
+  for (; n >> 15; n -= 0x8000u)
+    for (uint16_t m = 0x8000u; m; m--) *d++ = 0;
+  uint16_t m = (uint16_t)n;
+#if defined(__AVR__)
+  /* begin zeroes the whole state: four bytes a turn */
+  for (; m >= 4; m = (uint16_t)(m - 4)) {
+    *d++ = 0;
+    *d++ = 0;
+    *d++ = 0;
+    *d++ = 0;
+  }
+#endif
+  for (; m; m--) *d++ = 0;
 }
 
 void snn_unpack(const uint8_t *levels, uint16_t row_bytes, uint8_t bits, uint16_t dim,
@@ -317,80 +330,44 @@ void snn_conv(const snn_tab *tab, const uint8_t *src, uint16_t n, uint16_t cin, 
   count(ops, &t, t.sparse ? entries : visits * t.row_len);
 }
 
-/* Output-stationary dense into one target (pooled or global; int8 weights): the target's
- * membranes stay in registers while all spiking inputs of all positions add their rows. */
-static uint32_t dense_os_w8_v16(const int8_t *w, const uint8_t *src, uint16_t positions, uint16_t cin, uint16_t len, int16_t *m) {
-  uint32_t visits = 0;
-  uint16_t k = 0;
-  for (; k + 4 <= len; k += 4) {
-    int32_t a0 = m[k + 0]; int32_t a1 = m[k + 1]; int32_t a2 = m[k + 2]; int32_t a3 = m[k + 3];
-    const uint8_t *s = src;
-    for (uint16_t p = 0; p < positions; p++) {
-      const int8_t *wc = w + k;
-      for (uint16_t c = 0; c < cin; c++, wc += len) {
-        if (!*s++) continue;
-        a0 += (int8_t)SNN_RD8(wc + 0);
-        a1 += (int8_t)SNN_RD8(wc + 1);
-        a2 += (int8_t)SNN_RD8(wc + 2);
-        a3 += (int8_t)SNN_RD8(wc + 3);
-        if (!k) visits++;
-      }
+/* Dense into one target (pooled or global), dense table: the spikes of channel c over all
+ * positions are counted first (flags are 0 or 1: every writer stores exactly that), then row c
+ * is added that many times, as a sum held in registers (additions only: k adds of the same
+ * weight, not a multiply). Integer adds commute and the final membrane fits its width
+ * (docs/semantics.md "Overflow"), so the result equals the event-driven order; the rows
+ * visited are the spikes counted. */
+static void add_times(const snn_tab *t, uint16_t c, uint16_t k, void *v, uint8_t v32) {
+  const uint16_t len = t->row_len;
+  if (t->wbytes == 1 && k <= 256) {
+    /* |k x int8| < 2^15: 16-bit sums */
+    const int8_t *w = (const int8_t *)t->w + (uint32_t)c * len;
+    for (uint16_t i = 0; i < len; i++) {
+      int16_t x = (int8_t)SNN_RD8(w + i), sum = 0;
+      for (uint16_t r = k; r; r--) sum = (int16_t)(sum + x);
+      if (v32) ((int32_t *)v)[i] += sum;
+      else ((int16_t *)v)[i] = (int16_t)(((int16_t *)v)[i] + sum);
     }
-    m[k + 0] = (int16_t)a0;
-    m[k + 1] = (int16_t)a1;
-    m[k + 2] = (int16_t)a2;
-    m[k + 3] = (int16_t)a3;
+    return;
   }
-  for (; k + 1 <= len; k += 1) {
-    int32_t a0 = m[k + 0];
-    const uint8_t *s = src;
-    for (uint16_t p = 0; p < positions; p++) {
-      const int8_t *wc = w + k;
-      for (uint16_t c = 0; c < cin; c++, wc += len) {
-        if (!*s++) continue;
-        a0 += (int8_t)SNN_RD8(wc + 0);
-        if (!k) visits++;
-      }
-    }
-    m[k + 0] = (int16_t)a0;
+  for (uint16_t i = 0; i < len; i++) {
+    int32_t x = t->wbytes == 1 ? (int32_t)(int8_t)SNN_RD8((const int8_t *)t->w + (uint32_t)c * len + i)
+                               : (int32_t)(int16_t)SNN_RD16((const int16_t *)t->w + (uint32_t)c * len + i);
+    int32_t sum = 0;
+    for (uint16_t r = k; r; r--) sum += x;
+    if (v32) ((int32_t *)v)[i] += sum;
+    else ((int16_t *)v)[i] = (int16_t)(((int16_t *)v)[i] + sum);
   }
-  return visits;
 }
 
-static uint32_t dense_os_w8_v32(const int8_t *w, const uint8_t *src, uint16_t positions, uint16_t cin, uint16_t len, int32_t *m) {
+static uint32_t dense_count(const snn_tab *t, const uint8_t *src, uint16_t positions, uint16_t cin, void *v, uint8_t v32) {
   uint32_t visits = 0;
-  uint16_t k = 0;
-  for (; k + 4 <= len; k += 4) {
-    int32_t a0 = m[k + 0]; int32_t a1 = m[k + 1]; int32_t a2 = m[k + 2]; int32_t a3 = m[k + 3];
-    const uint8_t *s = src;
-    for (uint16_t p = 0; p < positions; p++) {
-      const int8_t *wc = w + k;
-      for (uint16_t c = 0; c < cin; c++, wc += len) {
-        if (!*s++) continue;
-        a0 += (int8_t)SNN_RD8(wc + 0);
-        a1 += (int8_t)SNN_RD8(wc + 1);
-        a2 += (int8_t)SNN_RD8(wc + 2);
-        a3 += (int8_t)SNN_RD8(wc + 3);
-        if (!k) visits++;
-      }
-    }
-    m[k + 0] = (int32_t)a0;
-    m[k + 1] = (int32_t)a1;
-    m[k + 2] = (int32_t)a2;
-    m[k + 3] = (int32_t)a3;
-  }
-  for (; k + 1 <= len; k += 1) {
-    int32_t a0 = m[k + 0];
-    const uint8_t *s = src;
-    for (uint16_t p = 0; p < positions; p++) {
-      const int8_t *wc = w + k;
-      for (uint16_t c = 0; c < cin; c++, wc += len) {
-        if (!*s++) continue;
-        a0 += (int8_t)SNN_RD8(wc + 0);
-        if (!k) visits++;
-      }
-    }
-    m[k + 0] = (int32_t)a0;
+  for (uint16_t c = 0; c < cin; c++) {
+    uint16_t k = 0;
+    const uint8_t *f = src + c;
+    for (uint16_t p = positions; p; p--, f += cin) k = (uint16_t)(k + *f);
+    if (!k) continue;
+    visits += k;
+    add_times(t, c, k, v, v32);
   }
   return visits;
 }
@@ -399,10 +376,8 @@ void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint1
                void *v, uint16_t vstride, uint8_t v32, snn_ops *ops) {
   snn_tab t;
   SNN_RDBLK(&t, tab, sizeof t);
-  if (!t.sparse && t.wbytes == 1 && vstride == 0) {
-    uint32_t visits = v32 ? dense_os_w8_v32((const int8_t *)t.w, src, positions, cin, t.row_len, (int32_t *)v)
-                          : dense_os_w8_v16((const int8_t *)t.w, src, positions, cin, t.row_len, (int16_t *)v);
-    count(ops, &t, visits * t.row_len);
+  if (!t.sparse && vstride == 0) {
+    count(ops, &t, dense_count(&t, src, positions, cin, v, v32) * t.row_len);
     return;
   }
   uint16_t vstep = (uint16_t)(v32 ? vstride * 4u : vstride * 2u);

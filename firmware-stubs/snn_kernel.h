@@ -72,6 +72,7 @@ void snn_conv(const snn_tab *tab, const uint8_t *src, uint16_t n, uint16_t cin, 
 void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint16_t cin,
                void *v, uint16_t vstride, uint8_t v32, snn_ops *ops);
 
+
 /* Fire and reset; counts (nullable) gets +1 per spike. Returns the number of spikes. */
 uint16_t snn_fire16(int16_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
 uint16_t snn_fire32(int32_t *v, uint8_t *s, uint16_t size, int32_t theta, uint8_t reset_zero, uint16_t *counts);
@@ -107,6 +108,48 @@ typedef struct snn_scan_pop {
 } snn_scan_pop;
 /* One step of a scan population over n positions of the state `st`; returns its spikes. */
 uint16_t snn_scan(const snn_scan_pop *d, void *st, uint16_t n, snn_ops *ops);
+
+/* The fast conv (snn_fast.c, linked only by models that use it; docs/firmware.md "The fast
+ * conv"): a conv1d with a dense int8 table into 16-bit membranes, output channels a multiple of
+ * 8, reading an encoder whose flags are kept packed: per position `cb` bytes of bits (channel c
+ * is bit c & 7 of byte c >> 3), `pad` zero positions before position 0 and enough after the
+ * last, plus each position's spike count. The table is stored as sums: for every group of four
+ * input channels of one tap (a nibble of the packed flags) and every pattern of their spikes,
+ * the sum of the spiking rows, per block of 8 output channels. Layout of one synapse:
+ * [block][tap][flag byte][nibble][pattern 0..15][8 outputs], int16 on AVR (a 256-byte page per
+ * nibble, the whole array page aligned), on 32-bit CPUs as four int32 words per pattern, word
+ * i = out[2i] + 65536 * out[2i+1] (two 16-bit lanes, added with one instruction). */
+#if defined(__AVR__)
+#define SNN_LUT_ALIGN __attribute__((aligned(256)))
+typedef int16_t snn_lut_t;
+#else
+#define SNN_LUT_ALIGN
+typedef int32_t snn_lut_t;
+#endif
+typedef struct snn_lut {
+  const snn_lut_t *lut;
+  uint16_t row_len; /* output channels, a multiple of 8 */
+  uint8_t width;
+  uint8_t cb;  /* flag bytes per position */
+  uint8_t pad; /* zero positions before position 0 in the packed flags */
+} snn_lut;
+#define SNN_LUT_FIRE 1
+#define SNN_LUT_RESET_ZERO 2
+#define SNN_LUT_COUNTS 4
+/* Integrates the conv for all n positions; with SNN_LUT_FIRE also fires (threshold theta, reset
+ * by subtraction or to zero) into s [n x row_len] and returns the spikes; with SNN_LUT_COUNTS
+ * too, s is instead [row_len] spike counts over the positions (n <= 255; for a population only
+ * mean-pooled denses read: snn_dense_counts). The leak, if any, is done before (snn_leak16).
+ * bits: the packed flags buffer (padding included); pc: per position spike counts (op counters). */
+/* A mean-pooled dense (dense int8 table) from per-channel spike counts (a population fired
+ * with SNN_LUT_COUNTS): row c added counts[c] times. */
+void snn_dense_counts(const snn_tab *tab, const uint8_t *counts, uint16_t cin, void *v, uint8_t v32, snn_ops *ops);
+uint16_t snn_conv_lut(const snn_lut *d, const uint8_t *bits, const uint8_t *pc, uint16_t n, int16_t *v, uint8_t *s,
+                      int32_t theta, uint8_t mode, snn_ops *ops);
+/* Packed encoder outputs: bits at position 0 of the buffer (after its padding), pc per position. */
+void snn_load_pk(const uint8_t *frame, uint16_t bit0, uint8_t *bits, uint8_t *pc, uint16_t n, uint16_t dim, uint8_t cb, snn_ops *ops);
+void snn_enc_rate_pk(const uint8_t *lev, uint8_t *acc, uint8_t *bits, uint8_t *pc, uint16_t n, uint16_t dim, uint8_t cb, uint8_t top, snn_ops *ops);
+void snn_enc_poisson_pk(const uint8_t *lev, uint8_t *bits, uint8_t *pc, uint16_t n, uint16_t dim, uint8_t cb, const uint32_t *cuts, uint32_t *rng, snn_ops *ops);
 
 /* Max pooling over positions (pool: 'max-positions'): any[c] = 1 iff channel c spiked at one
  * of the n positions of src [n x cin]. The caller then adds row c of every flagged channel

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BANNER, budgetC, emitC, planC } from '../../compiler/backends/c/index.js';
-import { stateFields } from '../../compiler/backends/c/plan.js';
+import { lutBytes, lutTable, stateFields } from '../../compiler/backends/c/plan.js';
 import { loadTarget, targetNames } from '../../targets/index.js';
 import { SnncError } from '../../runtime/errors.js';
 import { integerModel, unoModel } from './helpers.js';
@@ -105,6 +105,44 @@ describe('fit check', () => {
     // and the same model in tokens mode does not (its levels and accumulators do not fit)
     const t = budgetC(planC(graph, 'tokens'), uno);
     expect(t.ramBytes).toBeGreaterThan(e.budget.ramBytes);
+  });
+
+  it('the fast conv: packed encoder flags, nibble-sum tables and spike counts; without them when the tables do not fit', () => {
+    const { graph } = unoModel();
+    const e = emitC(graph, uno, { mode: 'spikes' });
+    const lut = e.plan.synapses.filter((s) => s.lut);
+    expect(lut.map((s) => s.node.id)).toEqual(['conv3', 'conv4', 'conv5']);
+    expect(e.plan.pops.filter((p) => p.counts).map((p) => p.node.id)).toEqual(['lif3', 'lif4', 'lif5']);
+    // per tap 2 flag bytes x 2 nibbles = 4 pages of 16 patterns x 8 outputs x 2 B; 3 + 4 + 5 taps
+    expect(lut.reduce((a, s) => a + lutBytes(s), 0)).toBe(12 * 4 * 256);
+    const f = new Map(stateFields(e.plan).map((x) => [x.name, x.count]));
+    expect(f.get('se0')).toBe((2 + 16 + 2) * 2); // 2 B per position, 2 zero positions each side
+    expect(f.get('pc0')).toBe(16);
+    expect(f.get('c0')).toBe(8); // counts per channel instead of 16 x 8 flags
+    expect(f.has('s0')).toBe(false);
+    expect(e.files['model.c']).toContain('SNN_LUT_FIRE | SNN_LUT_COUNTS');
+    expect(e.files['model.c']).toMatch(/snn_dense_counts\(&snn_tab\d+, st->c0, 8,/);
+    expect(e.files['model.c']).not.toMatch(/snn_tab0_w/); // the conv's own table is not emitted
+    // a board with less flash: the generic conv, byte flags, still fits
+    const small = { ...uno, flashBytes: 20000 };
+    const g = emitC(graph, small, { mode: 'spikes' });
+    expect(g.plan.synapses.some((s) => s.lut)).toBe(false);
+    expect(g.budget.fits).toBe(true);
+    expect(g.budget.flashBytes).toBeLessThanOrEqual(20000);
+    expect(g.budget.ramBytes).toBeGreaterThan(e.budget.ramBytes);
+    expect(g.files['model.c']).not.toContain('snn_conv_lut');
+    // an entry is the sum of the spiking rows: conv3, tap 1, flag byte 0, high nibble (channels
+    // 4..7), pattern 0b0101 (channels 4 and 6); AVR int16 per output, 32-bit CPUs two lanes a word
+    const c3 = lut[0];
+    const w = c3.table.weights;
+    const row = (j: number, c: number, k: number): number => w[(j * 16 + c) * 8 + k];
+    const at = ((1 * 2 + 0) * 2 + 1) * 16 + 0b0101;
+    const avr = lutTable(c3, false);
+    const words = lutTable(c3, true);
+    for (let k = 0; k < 8; k++) expect(avr[at * 8 + k]).toBe(row(1, 4, k) + row(1, 6, k));
+    for (let i = 0; i < 4; i++) expect(words[at * 4 + i]).toBe(row(1, 4, 2 * i) + row(1, 6, 2 * i) + 65536 * (row(1, 4, 2 * i + 1) + row(1, 6, 2 * i + 1)));
+    const cm3 = emitC(graph, loadTarget('cortex-m3'), { mode: 'spikes' });
+    expect(cm3.plan.synapses.filter((s) => s.lut).length).toBe(3);
   });
 
   it('too much RAM: SNN_E_TOO_BIG says by how much and suggests maxLen, maps, spikes mode', () => {

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../runtime/reference.js';
-import { QEMU_CM3, build, buildHarness, computeRanges, integerModel, spawnBoard, sst2Inputs, toolGate, unoModel, type ChildBoard } from './helpers.js';
+import { QEMU_CM3, build, buildHarness, computeRanges, fastVariantModel, integerModel, spawnBoard, sst2Inputs, toolGate, unoModel, type ChildBoard } from './helpers.js';
 
 const gate = toolGate(['arm-none-eabi-gcc', 'qemu-system-arm', 'gcc']);
 
@@ -22,6 +22,8 @@ describe.skipIf(gate.skip)('cortex-m3 firmware in QEMU mps2-an385', () => {
   const cases = [
     { name: 'tokens mode, rate 4-bit', mode: 'tokens' as const, make: () => integerModel({ vocab: 800, dim: 12, maps: 8, maxLen: 24, timesteps: 10, scheme: 'rate', bits: 4, seed: 3 }) },
     { name: 'uno configuration, spikes mode', mode: 'spikes' as const, make: () => unoModel() },
+    { name: 'uno configuration, tokens mode', mode: 'tokens' as const, make: () => unoModel() },
+    { name: 'fast conv variants (flags, integrate-only, counts; 2 blocks), spikes mode', mode: 'spikes' as const, make: () => fastVariantModel() },
   ];
 
   it.each(cases)('$name: equals the reference on 200 SST-2 sentences; instructions counted', async (c) => {

@@ -132,10 +132,45 @@ export function unoModel(seed = 11): { model: Model; graph: Graph } {
   });
 }
 
+/**
+ * A TextCNN that takes every path of the fast conv (firmware-stubs/snn_fast.c): widths[0]'s
+ * population is also read by a max-pooled dense into a spare population (so its flags are
+ * written, fused fire), widths[1]'s gets a
+ * second conv from the encoder (two integrate-only passes, then snn_fire16), the others only by
+ * mean-pooled denses (spike counts, fused fire); `maps` 16 gives two blocks of 8 channels, a dim
+ * that is not a multiple of 8 padded nibbles. Lowered by the real pipeline (16-bit membranes
+ * proven by quantize).
+ */
+export function fastVariantModel(o: TinyOptions = {}): { model: Model; graph: Graph } {
+  const vocabSize = o.vocab ?? 400;
+  const model = tinyTextCnn({ dim: 12, maps: 16, widths: [3, 4, 5], maxLen: 10, timesteps: 6, reset: 'zero', beta: 0.8, seed: 17, ...o, vocab: vocabSize });
+  model.vocab = sst2Vocab(vocabSize);
+  const widths = o.widths ?? [3, 4, 5];
+  const nodes = model.graph.nodes;
+  const maps = o.maps ?? 16;
+  const aux = new Float32Array(maps * 4).map((_, k) => ((k * 7919) % 13) / 13 - 0.4);
+  const r = nodes.findIndex((n) => n.kind === 'readout');
+  nodes.splice(
+    r,
+    0,
+    { kind: 'dense', id: 'fcmax', from: `lif${widths[0]}`, to: 'aux', inFeatures: maps, outFeatures: 4, pool: 'max-positions', weight: { dtype: 'f32', shape: [maps, 4], data: aux } },
+    { kind: 'lif', id: 'aux', channels: 4, perPosition: false, reset: 'subtract', beta: 1, threshold: 0.5 },
+  );
+  const i = nodes.findIndex((n) => n.id === `conv${widths[1]}`);
+  const conv = nodes[i];
+  if (conv.kind === 'conv1d' && conv.weight.dtype === 'f32') {
+    const data = new Float32Array(conv.weight.data.length);
+    for (let k = 0; k < data.length; k++) data[k] = -0.5 * conv.weight.data[data.length - 1 - k];
+    nodes.splice(i + 1, 0, { ...conv, id: `${conv.id}b`, weight: { ...conv.weight, data } });
+  }
+  const { graph } = runPipeline(model.graph, {});
+  return { model: { ...model, graph }, graph };
+}
+
 /** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared). */
 export function computeRanges(nmTool: string, elf: string): [number, number][] {
   const out = execFileSync(nmTool, ['-S', '--defined-only', elf], { encoding: 'utf8' });
-  const re = /^(snn_model_\w+|snn_conv|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_os.*|scan_add.*)$/;
+  const re = /^(snn_model_\w+|snn_conv|snn_conv_lut|snn_load_pk|lut_\w+|pop8|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_\w+|scan_add.*)$/;
   const ranges: [number, number][] = [];
   for (const line of out.split('\n')) {
     const m = line.trim().split(/\s+/);

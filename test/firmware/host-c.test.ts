@@ -7,7 +7,7 @@ import { simulate } from '../../runtime/reference.js';
 import type { Graph } from '../../compiler/ir/types.js';
 import type { CMode } from '../../compiler/backends/c/plan.js';
 import { textCnn, mlp, randomVectors, textCnnExotic, type Knobs } from '../wasm/graphs.js';
-import { build, integerModel, spawnBoard, sst2Inputs, sst2Sentences, toolGate, type ChildBoard } from './helpers.js';
+import { build, fastVariantModel, integerModel, spawnBoard, sst2Inputs, sst2Sentences, toolGate, unoModel, type ChildBoard } from './helpers.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelFile } from '../../compiler/frontend/model-format.js';
@@ -26,6 +26,10 @@ interface Case {
 
 const sst = (o: Parameters<typeof integerModel>[0], mode: CMode, name: string): Case => {
   const m = integerModel(o);
+  return { name, graph: () => m.graph, inputs: () => sst2Inputs(m.model, 210), mode };
+};
+const fast = (o: Parameters<typeof fastVariantModel>[0], mode: CMode, name: string): Case => {
+  const m = fastVariantModel(o);
   return { name, graph: () => m.graph, inputs: () => sst2Inputs(m.model, 210), mode };
 };
 const randomTok = (vocab: number, maxLen: number, count: number, seed: number) => {
@@ -47,6 +51,11 @@ const CASES: Case[] = [
   sst({ dim: 10, maps: 6, maxLen: 20, timesteps: 8, scheme: 'poisson', bits: 3, seed: 5, beta: 0.8 }, 'spikes', 'SST-2, poisson, leaky, spikes mode'),
   sst({ dim: 12, maps: 8, maxLen: 20, timesteps: 8, seed: 6, prune: 0.6, layout: 'sparse' }, 'tokens', 'SST-2, pruned sparse tables'),
   sst({ dim: 12, maps: 8, maxLen: 20, timesteps: 8, seed: 7, weightBits: 16 }, 'tokens', 'SST-2, int16 weights'),
+  // the fast conv (firmware-stubs/snn_fast.c): flags, integrate-only and counts; 2 blocks, padded nibbles
+  fast({}, 'tokens', 'fast conv variants, rate 4-bit, leaky, reset zero, tokens mode'),
+  fast({}, 'spikes', 'fast conv variants, spikes mode (unaligned frame bits)'),
+  fast({ scheme: 'poisson', bits: 3, dim: 8, widths: [2, 5, 3], reset: 'subtract', seed: 19 }, 'tokens', 'fast conv variants, poisson, widths 2/5/3'),
+  { name: 'uno configuration, tokens mode (binary levels packed)', graph: () => unoModel().graph, inputs: () => sst2Inputs(unoModel().model, 210), mode: 'tokens' },
   hand('hand-built sparse int16 leaky (2,4)', { table: 'sparse', weightBits: 16, zeros: 0.6, leakShifts: [2, 4], seed: 8, bias: 10 }),
   hand('no tables (int8 weight tensors read as dense rows)', { table: 'none', weightBits: 8, seed: 9 }),
   {

@@ -22,13 +22,16 @@ export interface BuiltFirmware {
 
 export const KERNEL_SOURCES = ['snn_kernel.c', 'snn_proto.c', 'snn_firmware.c'];
 /** Kernel sources linked only when the model needs them (so other images do not grow). */
-export const FEATURE_SOURCES = { scan: 'snn_scan.c' } as const;
+export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c' } as const;
 /** Every firmware source file (what `snnc deploy` copies). */
 export const FIRMWARE_SOURCES = [...KERNEL_SOURCES, ...Object.values(FEATURE_SOURCES)];
 
 /** The kernel sources one model's firmware compiles. */
 export function kernelSources(model: EmittedCModel): string[] {
-  return model.plan.pops.some((p) => p.scan) ? [...KERNEL_SOURCES, FEATURE_SOURCES.scan] : [...KERNEL_SOURCES];
+  const out = [...KERNEL_SOURCES];
+  if (model.plan.pops.some((p) => p.scan)) out.push(FEATURE_SOURCES.scan);
+  if (model.plan.synapses.some((s) => s.lut)) out.push(FEATURE_SOURCES.fast);
+  return out;
 }
 
 /** Is the target's compiler on PATH? */

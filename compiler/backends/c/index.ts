@@ -64,6 +64,24 @@ export const SCAN_KERNEL_BOUNDS: Record<string, { codeBytes: number; stackBytes:
   arm: { codeBytes: 2400, stackBytes: 0 },
 };
 
+/**
+ * What firmware-stubs/snn_fast.c (the fast conv, linked only when the model uses it) adds:
+ * its code (measured at -O2: avr-gcc 5.4 4100 B, arm-none-eabi-gcc 12 3220 B; rounded up) and
+ * extra stack (none: snn_conv_lut -> the AVR asm block, which saves 18 registers, measured
+ * 144 B deep in simavr on the Uno configuration, within the 160 B reserve). A target
+ * description may set firmware.fastCodeBytes / firmware.fastStackBytes.
+ */
+export const FAST_KERNEL_BOUNDS: Record<string, { codeBytes: number; stackBytes: number }> = {
+  avr: { codeBytes: 4300, stackBytes: 0 },
+  arm: { codeBytes: 3400, stackBytes: 0 },
+};
+
+function fastBounds(target: TargetDescription): { codeBytes: number; stackBytes: number } {
+  const fw = (target.firmware ?? {}) as { fastCodeBytes?: number; fastStackBytes?: number };
+  const d = FAST_KERNEL_BOUNDS[target.arch ?? ''] ?? { codeBytes: 0, stackBytes: 0 };
+  return { codeBytes: fw.fastCodeBytes ?? d.codeBytes, stackBytes: fw.fastStackBytes ?? d.stackBytes };
+}
+
 function scanBounds(target: TargetDescription): { codeBytes: number; stackBytes: number } {
   const fw = (target.firmware ?? {}) as { scanCodeBytes?: number; scanStackBytes?: number };
   const d = SCAN_KERNEL_BOUNDS[target.arch ?? ''] ?? { codeBytes: 0, stackBytes: 0 };
@@ -86,11 +104,12 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
   const state = stateBytes(plan, abi);
   const rx = rxBytes(plan);
   const scan = plan.pops.some((p) => p.scan) ? scanBounds(target) : { codeBytes: 0, stackBytes: 0 };
+  const fast = plan.synapses.some((s) => s.lut) ? fastBounds(target) : { codeBytes: 0, stackBytes: 0 };
   // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
-  const codeBytes = fw.codeBytes + scan.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
   const flashBytes = modelFlashBytes + codeBytes;
   // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
-  const stack = fw.stackBytes + scan.stackBytes;
+  const stack = fw.stackBytes + Math.max(scan.stackBytes, fast.stackBytes);
   const ramBytes = state + rx + fw.ramBytes + stack;
   const fits = (target.flashBytes === null || flashBytes <= target.flashBytes) && (target.ramBytes === null || ramBytes <= target.ramBytes);
   return {
@@ -113,7 +132,7 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
 /** RAM bytes that scale with positions, per position (what a smaller maxLen saves). */
 function ramPerPosition(plan: CPlan, abi: CAbi): number {
   if (plan.maxLen <= 1) return 0;
-  const shorter = planC({ ...plan.graph, nodes: plan.graph.nodes.map((n) => (n.kind === 'tokens' ? { ...n, maxLen: n.maxLen - 1 } : n)) }, plan.mode);
+  const shorter = planC({ ...plan.graph, nodes: plan.graph.nodes.map((n) => (n.kind === 'tokens' ? { ...n, maxLen: n.maxLen - 1 } : n)) }, plan.mode, plan.options);
   return stateBytes(plan, abi) + rxBytes(plan) - stateBytes(shorter, abi) - rxBytes(shorter);
 }
 
@@ -136,7 +155,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
     }
     hints.push(plan.pops.some((p) => p.scan) ? 'fewer hidden channels per scan population' : 'fewer feature maps per width');
     if (plan.mode === 'tokens') {
-      const alt = budgetC(planC(plan.graph, 'spikes'), target);
+      const alt = budgetC(planC(plan.graph, 'spikes', plan.options), target);
       hints.push(`spikes mode (${alt.ramBytes} B of RAM${alt.fits ? ', which fits' : ''})`);
     }
     if (plan.pops.some((p) => p.v32)) hints.push('16-bit membranes (quantize with stateBits 16, fewer timesteps or smaller weights)');
@@ -155,13 +174,25 @@ export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOption
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
   requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout']);
   const mode = opts.mode ?? target.defaultMode ?? 'tokens';
-  const plan = planC(graph, mode);
+  let plan = planC(graph, mode);
   for (const p of plan.pops) {
     const bits = p.v32 ? 32 : 16;
     if (!target.stateBits.includes(bits)) fail('SNN_E_BACKEND', `${p.node.id} has ${bits}-bit membranes; ${target.name} takes ${target.stateBits.join(' or ')}`);
   }
-  const budget = budgetC(plan, target);
+  let budget = budgetC(plan, target);
+  // AVR reads the tables with LPM (16-bit Z): constants beyond 64 KB would be out of reach
+  const lpmOk = target.arch !== 'avr' || budget.modelFlashBytes <= 0xff00;
+  if ((!budget.fits || !lpmOk) && plan.synapses.some((s) => s.lut)) {
+    // the fast conv's tables cost flash: without them, the generic conv
+    const slow = planC(graph, mode, { fast: false });
+    const b = budgetC(slow, target);
+    const ramOk = budget.ramLimit === null || budget.ramBytes <= budget.ramLimit;
+    if (b.fits || ramOk || !lpmOk) {
+      plan = slow;
+      budget = b;
+    }
+  }
   if (!budget.fits && !opts.noFitCheck) tooBig(plan, budget, target);
-  const src = emitCSources(plan, opts.name ?? 'model');
+  const src = emitCSources(plan, opts.name ?? 'model', { avr: target.arch === 'avr' });
   return { files: { 'model.h': src.header, 'model.c': src.source }, hash: src.hash, plan, budget };
 }

@@ -23,6 +23,9 @@ export interface CEncoder {
   perPosition: boolean;
   bits: number;
   top: number;
+  /** Flags kept packed for the fast conv (all its consumers are fast convs): `cb` bytes of bits
+   *  per position, `pad` zero positions before position 0 and `after` after maxLen. */
+  packed?: { cb: number; pad: number; after: number };
 }
 
 export interface CTable {
@@ -48,6 +51,8 @@ export interface CSynapse {
   recurrent: boolean;
   /** `pool: 'max-positions'`: row c once per step if channel c spiked at any position. */
   maxPool: boolean;
+  /** The fast conv (firmware-stubs/snn_fast.c): the table is emitted as nibble sums instead. */
+  lut?: { cb: number; pad: number };
 }
 
 export interface CPop {
@@ -66,6 +71,11 @@ export interface CPop {
   hasPrev: boolean;
   inputs: CSynapse[];
   shifts: number[];
+  /** Its one input is a fast conv that also fires it (snn_conv_lut with SNN_LUT_FIRE). */
+  fused?: CSynapse;
+  /** Fused, and only mean-pooled denses read it: it keeps per-channel spike counts of the step
+   *  instead of flags (SNN_LUT_COUNTS; the denses call snn_dense_counts). */
+  counts?: boolean;
 }
 
 export interface StateField {
@@ -98,6 +108,13 @@ export interface CPlan {
   /** Spike-frame bits per position and per step (spikes mode), global encoders separately. */
   frameBitsPerPosition: number;
   frameBitsFixed: number;
+  /** Options the plan was made with (so a variant of the graph is planned alike). */
+  options: PlanOptions;
+}
+
+export interface PlanOptions {
+  /** Use the fast conv where it applies (default true); emitC turns it off when its tables do not fit. */
+  fast?: boolean;
 }
 
 /** Synapses per scan population that the firmware's snn_scan takes (SNN_SCAN_MAX_IN in snn_scan.c). */
@@ -179,7 +196,7 @@ function checkScoreRange(readout: ReadoutNode, pop: CPop, T: number, maxLen: num
   }
 }
 
-export function planC(graph: Graph, mode: CMode): CPlan {
+export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPlan {
   if (graph.stage !== 'integer') fail('SNN_E_GRAPH', 'the C backend needs an integer graph', 'run the quantize pass first');
   checkInt('timesteps', graph.timesteps, 1, 65535);
   const byId = new Map(graph.nodes.map((n) => [n.id, n] as const));
@@ -320,6 +337,7 @@ export function planC(graph: Graph, mode: CMode): CPlan {
   if (membraneReadout) checkScoreRange(readout, readoutPop, graph.timesteps, maxLen);
   const maxPoolChannels = Math.max(0, ...synapses.filter((s) => s.maxPool).map((s) => s.srcChannels));
   if (pops.length > 255) fail('SNN_E_BACKEND', 'the firmware reports at most 255 populations');
+  if (options.fast !== false) planFast(encoders, synapses, pops, readoutPop, maxLen);
   let frameBitsPerPosition = 0;
   let frameBitsFixed = 0;
   for (const e of encoders) {
@@ -344,7 +362,100 @@ export function planC(graph: Graph, mode: CMode): CPlan {
     poissonSeed,
     frameBitsPerPosition,
     frameBitsFixed,
+    options,
   };
+}
+
+/** Largest receptive field (width x flag bytes per position) of the fast conv (8-bit counters on AVR). */
+export const LUT_MAX_FIELD_BYTES = 255;
+
+/**
+ * The fast conv (firmware-stubs/snn_fast.c) takes a conv1d from a per-position encoder into a
+ * 16-bit population, dense int8 table, output channels a multiple of 8, at most 255 input
+ * channels; the encoder's flags are then kept packed, so every synapse reading it must be one.
+ * A population whose one input it is also fires in the same pass (unless it is the readout,
+ * whose spikes are counted).
+ */
+function planFast(encoders: CEncoder[], synapses: CSynapse[], pops: CPop[], readoutPop: CPop, maxLen: number): void {
+  const targetOf = new Map<CSynapse, CPop>();
+  for (const p of pops) for (const s of p.inputs) targetOf.set(s, p);
+  const eligible = (s: CSynapse, e: CEncoder): boolean => {
+    const t = targetOf.get(s)!;
+    const cb = Math.ceil(e.dim / 8);
+    return (
+      s.node.kind === 'conv1d' &&
+      s.table.layout === 'dense' &&
+      s.table.weightBits === 8 &&
+      !t.v32 &&
+      !t.scan &&
+      s.table.rowLength % 8 === 0 &&
+      e.dim <= 255 &&
+      s.node.width * cb <= LUT_MAX_FIELD_BYTES
+    );
+  };
+  for (const e of encoders) {
+    if (!e.perPosition) continue;
+    const readers = synapses.filter((s) => s.src.kind === 'enc' && s.src.index === e.index);
+    if (!readers.length || !readers.every((s) => eligible(s, e))) continue;
+    const cb = Math.ceil(e.dim / 8);
+    let pad = 0;
+    let after = 0;
+    for (const s of readers) {
+      const w = (s.node as Conv1dNode).width;
+      const left = (w - 1) >> 1;
+      pad = Math.max(pad, left);
+      after = Math.max(after, w - 1 - left);
+    }
+    e.packed = { cb, pad, after };
+    for (const s of readers) s.lut = { cb, pad };
+  }
+  for (const p of pops) if (p.inputs.length === 1 && p.inputs[0].lut && p.spiking && p !== readoutPop) p.fused = p.inputs[0];
+  for (const p of pops) {
+    if (!p.fused || p.hasPrev || maxLen > 255) continue;
+    const readers = synapses.filter((s) => s.src.kind === 'pop' && s.src.index === p.index);
+    const ok = (s: CSynapse): boolean => s.node.kind === 'dense' && s.node.pool === 'mean-positions' && s.table.layout === 'dense' && s.table.weightBits === 8;
+    if (readers.every(ok)) p.counts = true;
+  }
+}
+
+/** Flash bytes of a fast conv's nibble-sum table: per block of 8 outputs, tap, flag byte and nibble, 16 patterns x 8 x 16 bits. */
+export function lutBytes(s: CSynapse): number {
+  if (!s.lut) return 0;
+  return (s.table.rowLength / 8) * (s.node as Conv1dNode).width * s.lut.cb * 2 * 256;
+}
+
+/**
+ * A fast conv's table (snn_kernel.h "The fast conv"): for block b of 8 outputs, tap j, flag
+ * byte y, nibble h and pattern m, output k the sum of the rows of the channels
+ * c = 8y + 4h + i (i a set bit of m, c < cin). AVR: int16 per output; 32-bit CPUs: one int32
+ * word per two outputs, out[2i] + 65536 * out[2i + 1].
+ */
+export function lutTable(s: CSynapse, words: boolean): Int32Array {
+  const t = s.table;
+  const node = s.node as Conv1dNode;
+  const cb = s.lut!.cb;
+  const cin = node.inChannels;
+  const R = t.rowLength;
+  const per = words ? 4 : 8;
+  const out = new Int32Array((lutBytes(s) / 256) * 16 * per);
+  let o = 0;
+  const sum = new Int32Array(8);
+  for (let b = 0; b < R / 8; b++)
+    for (let j = 0; j < node.width; j++)
+      for (let y = 0; y < cb; y++)
+        for (let h = 0; h < 2; h++)
+          for (let m = 0; m < 16; m++) {
+            sum.fill(0);
+            for (let i = 0; i < 4; i++) {
+              const c = 8 * y + 4 * h + i;
+              if (!(m & (1 << i)) || c >= cin) continue;
+              const row = (j * cin + c) * R + b * 8;
+              for (let k = 0; k < 8; k++) sum[k] += t.weights[row + k];
+            }
+            if (words) for (let k = 0; k < 4; k++) out[o++] = sum[2 * k] + 65536 * sum[2 * k + 1];
+            else for (let k = 0; k < 8; k++) out[o++] = sum[k];
+          }
+  return out;
 }
 
 /** Bytes of one spike frame at n positions (spikes mode): all encoders' bits, LSB first. */
@@ -375,10 +486,15 @@ export function stateFields(plan: CPlan): StateField[] {
       f.push({ name: `lev${e.index}`, ctype: 'uint8_t', count: size, what: `levels of ${e.node.id}` });
       if (e.node.scheme !== 'poisson') f.push({ name: `acc${e.index}`, ctype: 'uint8_t', count: size, what: `accumulators of ${e.node.id}` });
     }
-    f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
+    if (e.packed) {
+      const k = e.packed;
+      f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: (k.pad + plan.maxLen + k.after) * k.cb, what: `packed spike bits of ${e.node.id} (${k.cb} B per position, ${k.pad} + ${k.after} zero positions around)` });
+      f.push({ name: `pc${e.index}`, ctype: 'uint8_t', count: plan.maxLen, what: `spikes per position of ${e.node.id}` });
+    } else f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
   }
   for (const p of plan.pops) {
-    if (p.spiking) f.push({ name: `s${p.index}`, ctype: 'uint8_t', count: p.size, what: `spike flags of ${p.node.id}` });
+    if (p.counts) f.push({ name: `c${p.index}`, ctype: 'uint8_t', count: p.node.channels, what: `spikes per channel of ${p.node.id} in this step` });
+    else if (p.spiking) f.push({ name: `s${p.index}`, ctype: 'uint8_t', count: p.size, what: `spike flags of ${p.node.id}` });
     if (p.hasPrev) f.push({ name: `sp${p.index}`, ctype: 'uint8_t', count: p.size, what: `previous-step spikes of ${p.node.id}` });
   }
   if (plan.maxPoolChannels) f.push({ name: 'anyp', ctype: 'uint8_t', count: plan.maxPoolChannels, what: 'channels that spiked at any position (max pooling)' });
@@ -389,6 +505,10 @@ export function stateFields(plan: CPlan): StateField[] {
 export function stateBytes(plan: CPlan, abi: CAbi): number {
   const raw = stateFields(plan).reduce((a, x) => a + sizeOf(x.ctype) * x.count, 0);
   return Math.ceil(raw / abi.maxAlign) * abi.maxAlign;
+}
+
+function ptrAlignOf(abi: CAbi, x: number): number {
+  return abi.maxAlign === 4 ? Math.ceil(x / abi.pointerBytes) * abi.pointerBytes : x;
 }
 
 /** Flash bytes of every constant the generated model.c defines, on an ABI. */
@@ -404,9 +524,20 @@ export function constItems(plan: CPlan, abi: CAbi): { name: string; bytes: numbe
   }
   const tabDesc = 3 * abi.pointerBytes + 6;
   const descBytes = abi.maxAlign === 4 ? Math.ceil(tabDesc / abi.pointerBytes) * abi.pointerBytes : tabDesc;
+  const luts = plan.synapses.filter((s) => s.lut);
+  if (luts.length) {
+    items.push({ name: 'fast conv tables', bytes: luts.reduce((a, s) => a + lutBytes(s), 0) });
+    // AVR: the tables are one page-aligned array; the linker may pad before it
+    if (abi.pointerBytes === 2) items.push({ name: 'fast conv table alignment (at most)', bytes: 255 });
+  }
+  const lutDesc = ptrAlignOf(abi, abi.pointerBytes + 5);
   for (const s of plan.synapses) {
     const t = s.table;
     const wb = t.weightBits / 8;
+    if (s.lut) {
+      items.push({ name: `descriptor ${s.node.id}`, bytes: lutDesc });
+      continue;
+    }
     if (t.layout === 'dense') items.push({ name: `table ${s.node.id}`, bytes: pad(t.rows * t.rowLength * wb) });
     else {
       const nnz = t.weights.length;
