@@ -297,6 +297,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const uno = unoModel();
   const models: { name: string; model: Model; graph: Graph }[] = [{ name: 'uno-config (random weights)', ...uno }];
+  const unoTrained = join(repoRoot(), 'examples', 'uno', 'model.snn');
+  if (existsSync(unoTrained)) {
+    const m = readModelFile(unoTrained);
+    models.push({ name: 'examples/uno/model.snn (SST-2 trained)', model: m, graph: runPipeline(m.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph });
+  }
   const sst = join(repoRoot(), 'examples', 'sst2', 'model.snn');
   if (existsSync(sst)) {
     const m = readModelFile(sst);
