@@ -121,3 +121,17 @@ export function mlpGraph(din: number, h: number, c: number, seed = 1): FNode {
     ],
   };
 }
+
+/** NIR LI (tau dv/dt = (v_leak - v) + r I, never fires); r defaults to tau/dt (input scale 1 at dt 1e-4). */
+export function li(n: number, o: { tau?: number; r?: number | number[]; vLeak?: number } = {}): FNode {
+  const tau = o.tau ?? 1e-3;
+  const r = o.r ?? tau / 1e-4;
+  return { type: 'LI', params: { tau: full(n, tau), r: Array.isArray(r) ? f32(r) : full(n, r), v_leak: full(n, o.vLeak ?? 0) } };
+}
+
+/** Input(din) -> Linear -> LIF(h) -> Linear -> out (an LI / I population) -> Output(c). */
+export function integratorGraph(din: number, h: number, c: number, out: FNode, seed = 1): FNode {
+  const g = mlpGraph(din, h, c, seed);
+  g.nodes!.lif2 = out;
+  return g;
+}

@@ -1,5 +1,6 @@
 // snnc float Model -> NIR graph (docs/nir.md "Export"): vector input, dense synapses, LIF/IF
-// populations and the readout map to Input, Linear, LIF/IF and Output; what NIR cannot say
+// populations and the readout map to Input, Linear, LIF/IF and Output; a non-spiking output
+// population (membrane readout) maps to LI (beta < 1) or I (beta = 1). What NIR cannot say
 // (encoder, T, class names, subtractive resets) travels in the graph's `metadata/snnc` JSON.
 
 import type { Model } from '../../ir/types.js';
@@ -35,6 +36,8 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
   const nodes: Record<string, NirNode> = {};
   const edges: [string, string][] = [];
   const resets: Record<string, string> = {};
+  const thresholds: Record<string, number> = {};
+  const readout = g.nodes.find((n) => n.kind === 'readout');
   const order = new Map(g.nodes.map((n, i) => [n.id, i]));
   const name = (id: string) => (id === 'encoder' || id === vec.id ? 'input' : id);
   nodes.input = { type: 'Input', params: { shape: arr([vec.dim]) }, metadata: {} };
@@ -55,6 +58,18 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
       if (n.perPosition) fail('SNN_E_USAGE', `population ${n.id} is per-position: not in a vector model`);
       const c = n.channels;
       const fill = (x: number) => arr(new Float64Array(c).fill(x));
+      if (n.spiking === false) {
+        // the import takes LI / I only as the population the Output reads
+        if (!readout || readout.kind !== 'readout' || readout.from !== n.id) fail('SNN_E_USAGE', `non-spiking population ${n.id} is not the one the readout reads: NIR import accepts LI / I only as the output`);
+        // no threshold in NIR's LI / I; the IR keeps one only to size the membrane bound
+        if (n.threshold !== 1) thresholds[n.id] = n.threshold;
+        if (n.beta === 1) nodes[n.id] = { type: 'I', params: { r: fill(1 / dt) }, metadata: {} };
+        else {
+          const tau = decay === 'exp' ? -dt / Math.log(n.beta) : dt / (1 - n.beta);
+          nodes[n.id] = { type: 'LI', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0) }, metadata: {} };
+        }
+        continue;
+      }
       if (n.reset === 'subtract') resets[n.id] = 'subtract';
       if (n.beta === 1) {
         // IF: dv/dt = r I; r = 1/dt makes one step add exactly the synaptic input
@@ -81,6 +96,7 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
     classes: model.meta.classes,
     population: (g.nodes.find((n) => n.kind === 'readout') as { population: number }).population,
     resets,
+    ...(Object.keys(thresholds).length ? { thresholds } : {}),
   };
   return { version: NIR_WRITE_VERSION, graph: { type: 'NIRGraph', params: {}, metadata: { snnc: JSON.stringify(snnc) }, nodes, edges } };
 }

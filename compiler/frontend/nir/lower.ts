@@ -49,13 +49,15 @@ export interface LowerReport {
 const MAX_MATRIX = 1 << 25;
 const MAX_SIZE = 1 << 24;
 const BIAS = '\u0000bias';
-const NEURONS = new Set(['LIF', 'IF']);
+const NEURONS = new Set(['LIF', 'IF', 'LI', 'I']);
+/** Non-spiking neurons: imported only as the output population, read by a membrane readout. */
+const INTEGRATORS = new Set(['LI', 'I']);
+/** Nodes that pass their input's values through unchanged (the Output may read a population through them). */
+const PASS = new Set(['Identity', 'Flatten']);
 const LINEAR = new Set(['Linear', 'Affine', 'Scale', 'Flatten', 'Identity', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d', 'Threshold']);
 const REFUSED: Record<string, string> = {
-  LI: 'a leaky integrator is non-spiking: the IR has only spiking LIF populations and a spike-count readout',
   CubaLI: 'a current-based leaky integrator is non-spiking and has a synaptic current state the IR lacks',
   CubaLIF: 'the IR has no synaptic current state (tau_syn); only LIF populations with one membrane',
-  I: 'a pure integrator is non-spiking: the IR has only spiking populations',
   Delay: 'the IR has no per-edge delay lines (only one-step recurrent synapses)',
 };
 
@@ -284,6 +286,27 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   if (outputs.length !== 1) fail('SNN_E_GRAPH', `the graph has ${outputs.length} Output nodes; snnc models have exactly one readout`);
   const [inputId, inputNode] = inputs[0];
   if (preds.get(inputId)!.length) fail('SNN_E_GRAPH', `${where(inputId, inputNode)} has incoming edges`);
+  // LI / I never spike: nothing in the IR may read them but a membrane readout, so they are
+  // accepted only as the population the Output reads (directly or through Identity/Flatten)
+  for (const [id, n] of prims) {
+    if (!INTEGRATORS.has(n.type)) continue;
+    const why = `${n.type === 'LI' ? 'a leaky integrator' : 'a pure integrator'} is non-spiking and nothing in the IR may read a non-spiking population's spikes; snnc imports ${n.type} only as the output population (class score = its final membrane)`;
+    const seen = new Set<string>();
+    const check = (at: string): void => {
+      const next = succs.get(at)!;
+      if (!next.length && at === id) fail('SNN_E_GRAPH', `${where(id, n)} is not supported: it feeds nothing; ${why}`);
+      for (const s of next) {
+        const sn = prims.get(s)!;
+        if (sn.type === 'Output') continue;
+        if (!PASS.has(sn.type)) fail('SNN_E_GRAPH', `${where(id, n)} is not supported where it is: it feeds ${where(s, sn)}; ${why}`, 'end the graph with it, or make it a spiking LIF');
+        if (!seen.has(s)) {
+          seen.add(s);
+          check(s);
+        }
+      }
+    };
+    check(id);
+  }
 
   // ---- shapes (output shape of every node), memoized with cycle detection on linear nodes
   const shapes = new Map<string, number[]>();
@@ -303,7 +326,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     let s: number[];
     if (n.type === 'Input') s = shapeOf(id, n, param(id, n, 'shape'));
     else if (NEURONS.has(n.type)) {
-      const key = n.type === 'LIF' ? 'tau' : 'r';
+      const key = n.type === 'LIF' || n.type === 'LI' ? 'tau' : 'r';
       const p = param(id, n, key);
       if (p.data.length > 1) s = p.shape.length ? p.shape : [p.data.length];
       else {
@@ -424,7 +447,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   // ---- which nodes carry spikes (neurons and the input's rate code), for Threshold and Output
   const spiking = (id: string): boolean => {
     const n = prims.get(id)!;
-    if (NEURONS.has(n.type) || n.type === 'Input') return true;
+    if ((NEURONS.has(n.type) && !INTEGRATORS.has(n.type)) || n.type === 'Input') return true;
     if (n.type === 'Identity' || n.type === 'Flatten' || n.type === 'Threshold') return preds.get(id)!.every(spiking);
     return false;
   };
@@ -517,7 +540,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
 
   // ---- neurons: their summed input per source, dt bridge, per-neuron folding
   const neuronIds = [...prims].filter(([, n]) => NEURONS.has(n.type)).map(([id]) => id);
-  if (!neuronIds.length) fail('SNN_E_GRAPH', 'the graph has no spiking neurons (LIF or IF)');
+  if (!neuronIds.length) fail('SNN_E_GRAPH', 'the graph has no neurons (LIF, IF, or LI / I as the output)');
   const inDim = prod(shapes.get(inputId)!);
   interface Pop {
     id: string;
@@ -525,6 +548,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     beta: number;
     threshold: number;
     reset: 'zero' | 'subtract';
+    spiking: boolean;
     inputs: Map<string, Mat>;
     colScale: Float64Array;
   }
@@ -536,12 +560,15 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     const inputsOf = new Map<string, Mat>();
     for (const p of preds.get(id)!) for (const [s, m] of contrib(p)) addInto(inputsOf, s, m, what);
     if (!inputsOf.size) fail('SNN_E_GRAPH', `${what} has no input: every population needs an incoming synapse`);
+    const spikes = !INTEGRATORS.has(node.type);
     const r = perNeuron(id, node, 'r', n);
-    const th = perNeuron(id, node, 'v_threshold', n);
-    const vReset = perNeuron(id, node, 'v_reset', n, 0);
+    // an integrator has no threshold: 1 (or the one `snnc export` recorded) only sizes the quantizer's membrane bound
+    const intTh = typeof snncMeta.thresholds === 'object' && snncMeta.thresholds ? (snncMeta.thresholds as Record<string, unknown>)[id] : undefined;
+    const th = spikes ? perNeuron(id, node, 'v_threshold', n) : new Float64Array(n).fill(typeof intTh === 'number' && intTh > 0 ? intTh : 1);
+    const vReset = spikes ? perNeuron(id, node, 'v_reset', n, 0) : new Float64Array(n);
     let beta: Float64Array;
     let g: Float64Array;
-    if (node.type === 'LIF') {
+    if (node.type === 'LIF' || node.type === 'LI') {
       const tau = perNeuron(id, node, 'tau', n);
       const vLeak = perNeuron(id, node, 'v_leak', n);
       for (let j = 0; j < n; j++) {
@@ -581,11 +608,11 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     for (let j = 0; j < n; j++) colScale[j] = g[j] * (theta / th[j]);
     if (th.some((t) => t !== theta)) notes.push(`${what}: per-neuron thresholds folded into its incoming weights (exact)`);
     const metaReset = typeof snncMeta.resets === 'object' && snncMeta.resets ? (snncMeta.resets as Record<string, string>)[id] : undefined;
-    const reset = o.reset ?? (metaReset === 'subtract' ? 'subtract' : 'zero');
-    pops.set(id, { id, n, beta: b, threshold: theta, reset, inputs: inputsOf, colScale });
+    const reset = spikes ? (o.reset ?? (metaReset === 'subtract' ? 'subtract' : 'zero')) : 'zero';
+    pops.set(id, { id, n, beta: b, threshold: theta, reset, spiking: spikes, inputs: inputsOf, colScale });
   }
   approximations.push(`inputs: NIR's continuous input x becomes a rate code (${bits}-bit levels, ${T} steps) whose spike rate is x clamped to [0, 1]`);
-  approximations.push(`spikes: NIR fires on v > threshold, the IR on v >= threshold (differs only when v equals the threshold exactly)`);
+  if ([...pops.values()].some((p) => p.spiking)) approximations.push(`spikes: NIR fires on v > threshold, the IR on v >= threshold (differs only when v equals the threshold exactly)`);
 
   // ---- order: DFS from the input over neuron -> neuron synapses; back edges become recurrent
   const order: string[] = [];
@@ -611,13 +638,14 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   let ro = preds.get(outputId)!;
   if (ro.length !== 1) fail('SNN_E_GRAPH', `${where(outputId, outputNode)} must have exactly one input edge, has ${ro.length}`);
   let readFrom = ro[0];
-  while (['Identity', 'Flatten'].includes(prims.get(readFrom)!.type)) {
+  while (PASS.has(prims.get(readFrom)!.type)) {
     ro = preds.get(readFrom)!;
     if (ro.length !== 1) break;
     readFrom = ro[0];
   }
-  if (!pops.has(readFrom)) fail('SNN_E_GRAPH', `${where(outputId, outputNode)} reads ${where(readFrom, prims.get(readFrom)!)}, which is not a spiking population: the IR's readout counts spikes`, 'end the graph with a LIF or IF layer');
+  if (!pops.has(readFrom)) fail('SNN_E_GRAPH', `${where(outputId, outputNode)} reads ${where(readFrom, prims.get(readFrom)!)}, which is not a neuron population: the IR's readout counts spikes or reads an integrator's membranes`, 'end the graph with a LIF, IF, LI or I layer');
   const outPop = pops.get(readFrom)!;
+  if (!outPop.spiking) notes.push(`${where(readFrom, prims.get(readFrom)!)}: non-spiking output; a class scores the sum of its neurons' membranes after the last step (snnc's readout: NIR defines none)`);
   const declared = outputNode.params.shape;
   if (declared && !isStrings(declared) && declared.data.length && prod(Array.from(declared.data)) !== outPop.n) {
     fail('SNN_E_GRAPH', `${where(outputId, outputNode)}: shape [${Array.from(declared.data)}] != ${outPop.n} neurons of "${readFrom}" (shape mismatch)`);
@@ -670,9 +698,9 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
       } satisfies DenseNode);
     }
     used.add(irId(id));
-    nodes.push({ kind: 'lif', id: irId(id), channels: p.n, perPosition: false, reset: p.reset, beta: p.beta, threshold: p.threshold } satisfies LifNode);
+    nodes.push({ kind: 'lif', id: irId(id), channels: p.n, perPosition: false, ...(p.spiking ? {} : { spiking: false }), reset: p.reset, beta: p.beta, threshold: p.threshold } satisfies LifNode);
   }
-  nodes.push({ kind: 'readout', id: 'readout', from: irId(readFrom), classes: classes.length, population } satisfies ReadoutNode);
+  nodes.push({ kind: 'readout', id: 'readout', from: irId(readFrom), classes: classes.length, population, ...(outPop.spiking ? {} : { measure: 'membrane' as const }) } satisfies ReadoutNode);
   if (recurrent.size) notes.push(`recurrent synapses (read the previous step's spikes): ${[...recurrent].join(', ')}`);
   if (biasUsed) notes.push(`biases ride on input channel ${inDim} (0-based): pass a vector of ${dim} values whose last value is 1`);
 
