@@ -9,13 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph, LifNode, Model, Node } from '../../compiler/ir/types.js';
 import { runPipeline, type PipelineOptions } from '../../compiler/passes/pipeline.js';
-import { validateGraph } from '../../compiler/ir/validate.js';
 import { emitWasm } from '../../compiler/backends/wasm/index.js';
 import { graphFeatures } from '../../compiler/ir/features.js';
 import { loadArtifact, type WasmModel } from '../../runtime/wasm-host.js';
 import { simulate, type InferenceResult } from '../../runtime/reference.js';
 import type { ArtifactMeta } from '../../runtime/wasm/artifact-format.js';
-import { tinyBisnn, type TinyBisnnOptions } from '../helpers/tiny-bisnn.js';
+import { handScanGraph as handGraph, tinyBisnn, type TinyBisnnOptions } from '../helpers/tiny-bisnn.js';
 import { rng } from '../helpers/tiny-model.js';
 
 // ------------------------------------------------------------------ inputs and helpers
@@ -254,26 +253,6 @@ describe('bisnn-style wiring beyond the tiny model', () => {
 
 const int = (data: number[], shape: number[], bits: 8 | 16 | 32 = 8) => ({ dtype: 'int' as const, shape, data: Int32Array.from(data), fmt: { bits, frac: 0 }, scale: 1 });
 
-/** test/runtime/scan.test.ts's hand graph: tokens 2 spike, 3 does not; one-neuron scans each way; max pool; 2 integrators. */
-function handGraph(fOut = [2, 0], bOut = [0, 3]): Graph {
-  const lif = (id: string, scan: 'forward' | 'backward'): Node => ({ kind: 'lif', id, channels: 1, perPosition: true, scan, reset: 'zero', beta: 0.5, threshold: 5, leakShifts: [1], stateBits: 16, integer: true });
-  const nodes: Node[] = [
-    { kind: 'tokens', id: 'tokens', maxLen: 8 },
-    { kind: 'embedding', id: 'embed', from: 'tokens', vocab: 4, dim: 1, levels: { bits: 1, data: Uint8Array.from([0, 0, 1, 0]) } },
-    { kind: 'encoder', id: 'enc', from: 'embed', scheme: 'binary', bits: 1, seed: 0 },
-    lif('f', 'forward'),
-    { kind: 'dense', id: 'in_f', from: 'enc', to: 'f', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_f', from: 'f', to: 'f', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    lif('b', 'backward'),
-    { kind: 'dense', id: 'in_b', from: 'enc', to: 'b', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_b', from: 'b', to: 'b', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    { kind: 'lif', id: 'out', channels: 2, perPosition: false, spiking: false, reset: 'zero', beta: 1, threshold: 1, leakShifts: [], stateBits: 16, integer: true },
-    { kind: 'dense', id: 'f_out', from: 'f', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int(fOut, [1, 2]) },
-    { kind: 'dense', id: 'b_out', from: 'b', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int(bOut, [1, 2]) },
-    { kind: 'readout', id: 'r', from: 'out', classes: 2, population: 1, measure: 'membrane' },
-  ];
-  return validateGraph({ timesteps: 1, nodes, stage: 'integer', passes: [] });
-}
 
 describe('hand-computed scans on wasm', () => {
   it('forward and backward scans with leak, self-recurrence and reset (the reference test case)', async () => {

@@ -6,7 +6,7 @@
 // scores, every op counter, layerSpikes and layerUpdates equal simulate(graph, input, 'integer').
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Graph, Model, Node } from '../../compiler/ir/types.js';
+import type { Graph, Model } from '../../compiler/ir/types.js';
 import { validateGraph } from '../../compiler/ir/validate.js';
 import { runPipeline, type PipelineOptions } from '../../compiler/passes/pipeline.js';
 import { budgetC, emitC, planC } from '../../compiler/backends/c/index.js';
@@ -15,7 +15,7 @@ import { buildRpiNative } from '../../compiler/backends/c/deploy.js';
 import { loadTarget } from '../../targets/index.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';
 import { MSG, decodeResult, decodeResultFrame, encodeFrame, FrameParser } from '../../runtime/serial/protocol.js';
-import { tinyBisnn, type TinyBisnnOptions } from '../helpers/tiny-bisnn.js';
+import { handScanGraph as handGraph, tinyBisnn, type TinyBisnnOptions } from '../helpers/tiny-bisnn.js';
 import { randomTokens, rng } from '../helpers/tiny-model.js';
 import {
   QEMU_CM3,
@@ -70,26 +70,6 @@ async function compare(b: ChildBoard, graph: Graph, inputs: SimInput[]): Promise
 
 const int = (data: number[], shape: number[], bits: 8 | 16 = 8) => ({ dtype: 'int' as const, shape, data: Int32Array.from(data), fmt: { bits, frac: 0 }, scale: 1 });
 
-/** test/runtime/scan.test.ts's hand-computed graph: forward and backward scans of one neuron, max pooled into two integrators. */
-function handGraph(): Graph {
-  const lif = (id: string, scan: 'forward' | 'backward'): Node => ({ kind: 'lif', id, channels: 1, perPosition: true, scan, reset: 'zero', beta: 0.5, threshold: 5, leakShifts: [1], stateBits: 16, integer: true });
-  const nodes: Node[] = [
-    { kind: 'tokens', id: 'tokens', maxLen: 8 },
-    { kind: 'embedding', id: 'embed', from: 'tokens', vocab: 4, dim: 1, levels: { bits: 1, data: Uint8Array.from([0, 0, 1, 0]) } },
-    { kind: 'encoder', id: 'enc', from: 'embed', scheme: 'binary', bits: 1, seed: 0 },
-    lif('f', 'forward'),
-    { kind: 'dense', id: 'in_f', from: 'enc', to: 'f', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_f', from: 'f', to: 'f', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    lif('b', 'backward'),
-    { kind: 'dense', id: 'in_b', from: 'enc', to: 'b', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_b', from: 'b', to: 'b', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    { kind: 'lif', id: 'out', channels: 2, perPosition: false, spiking: false, reset: 'zero', beta: 1, threshold: 1, leakShifts: [], stateBits: 16, integer: true },
-    { kind: 'dense', id: 'f_out', from: 'f', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int([2, 0], [1, 2]) },
-    { kind: 'dense', id: 'b_out', from: 'b', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int([0, 3], [1, 2]) },
-    { kind: 'readout', id: 'r', from: 'out', classes: 2, population: 1, measure: 'membrane' },
-  ];
-  return validateGraph({ timesteps: 1, nodes, stage: 'integer', passes: [] });
-}
 
 const host = loadTarget('host-c');
 const uno = loadTarget('arduino-uno');

@@ -6,6 +6,7 @@
 
 import type { Graph, Model, Node } from '../../compiler/ir/types.js';
 import { rng } from './tiny-model.js';
+import { validateGraph } from '../../compiler/ir/validate.js';
 
 export interface TinyBisnnOptions {
   vocab?: number;
@@ -68,4 +69,32 @@ export function tinyBisnn(o: TinyBisnnOptions = {}): Model {
     vocab: words,
     graph,
   };
+}
+
+const intW = (data: number[], shape: number[]) => ({ dtype: 'int' as const, shape, data: Int32Array.from(data), fmt: { bits: 8 as const, frac: 0 }, scale: 1 });
+
+/**
+ * The hand-computed integer graph of docs/semantics.md "Scans" (test/runtime/scan.test.ts works
+ * it out by hand): tokens -> 1-bit embedding (id 2 spikes, id 3 does not) -> one-neuron forward
+ * and backward scans (input weight 3, self-recurrence 2, theta 5, beta 1/2, reset to zero) ->
+ * max-pooled into two integrators with weights `fOut` and `bOut` -> membrane readout.
+ */
+export function handScanGraph(fOut = [2, 0], bOut = [0, 3]): Graph {
+  const lif = (id: string, scan: 'forward' | 'backward'): Node => ({ kind: 'lif', id, channels: 1, perPosition: true, scan, reset: 'zero', beta: 0.5, threshold: 5, leakShifts: [1], stateBits: 16, integer: true });
+  const nodes: Node[] = [
+    { kind: 'tokens', id: 'tokens', maxLen: 8 },
+    { kind: 'embedding', id: 'embed', from: 'tokens', vocab: 4, dim: 1, levels: { bits: 1, data: Uint8Array.from([0, 0, 1, 0]) } },
+    { kind: 'encoder', id: 'enc', from: 'embed', scheme: 'binary', bits: 1, seed: 0 },
+    lif('f', 'forward'),
+    { kind: 'dense', id: 'in_f', from: 'enc', to: 'f', inFeatures: 1, outFeatures: 1, weight: intW([3], [1, 1]) },
+    { kind: 'dense', id: 'rec_f', from: 'f', to: 'f', recurrent: true, inFeatures: 1, outFeatures: 1, weight: intW([2], [1, 1]) },
+    lif('b', 'backward'),
+    { kind: 'dense', id: 'in_b', from: 'enc', to: 'b', inFeatures: 1, outFeatures: 1, weight: intW([3], [1, 1]) },
+    { kind: 'dense', id: 'rec_b', from: 'b', to: 'b', recurrent: true, inFeatures: 1, outFeatures: 1, weight: intW([2], [1, 1]) },
+    { kind: 'lif', id: 'out', channels: 2, perPosition: false, spiking: false, reset: 'zero', beta: 1, threshold: 1, leakShifts: [], stateBits: 16, integer: true },
+    { kind: 'dense', id: 'f_out', from: 'f', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: intW(fOut, [1, 2]) },
+    { kind: 'dense', id: 'b_out', from: 'b', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: intW(bOut, [1, 2]) },
+    { kind: 'readout', id: 'r', from: 'out', classes: 2, population: 1, measure: 'membrane' },
+  ];
+  return validateGraph({ timesteps: 1, nodes, stage: 'integer', passes: [] });
 }

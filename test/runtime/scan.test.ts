@@ -2,35 +2,15 @@
 // execution model of the bi-directional recurrent spiking encoder, against hand-computed
 // cases and properties that must hold whatever the weights.
 import { describe, expect, it } from 'vitest';
-import type { Graph, Node } from '../../compiler/ir/types.js';
+import type { Node } from '../../compiler/ir/types.js';
 import { simulate } from '../../runtime/reference.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { validateGraph } from '../../compiler/ir/validate.js';
-import { tinyBisnn } from '../helpers/tiny-bisnn.js';
+import { handScanGraph as handGraph, tinyBisnn } from '../helpers/tiny-bisnn.js';
 import { randomTokens, rng } from '../helpers/tiny-model.js';
 
 const int = (data: number[], shape: number[]) => ({ dtype: 'int' as const, shape, data: Int32Array.from(data), fmt: { bits: 8 as const, frac: 0 }, scale: 1 });
 
-/** tokens -> 1-bit embedding (id 2 spikes, id 3 does not) -> forward and backward scans of one neuron -> max-pool -> 2 integrators. */
-function handGraph(): Graph {
-  const lif = (id: string, scan: 'forward' | 'backward'): Node => ({ kind: 'lif', id, channels: 1, perPosition: true, scan, reset: 'zero', beta: 0.5, threshold: 5, leakShifts: [1], stateBits: 16, integer: true });
-  const nodes: Node[] = [
-    { kind: 'tokens', id: 'tokens', maxLen: 8 },
-    { kind: 'embedding', id: 'embed', from: 'tokens', vocab: 4, dim: 1, levels: { bits: 1, data: Uint8Array.from([0, 0, 1, 0]) } },
-    { kind: 'encoder', id: 'enc', from: 'embed', scheme: 'binary', bits: 1, seed: 0 },
-    lif('f', 'forward'),
-    { kind: 'dense', id: 'in_f', from: 'enc', to: 'f', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_f', from: 'f', to: 'f', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    lif('b', 'backward'),
-    { kind: 'dense', id: 'in_b', from: 'enc', to: 'b', inFeatures: 1, outFeatures: 1, weight: int([3], [1, 1]) },
-    { kind: 'dense', id: 'rec_b', from: 'b', to: 'b', recurrent: true, inFeatures: 1, outFeatures: 1, weight: int([2], [1, 1]) },
-    { kind: 'lif', id: 'out', channels: 2, perPosition: false, spiking: false, reset: 'zero', beta: 1, threshold: 1, leakShifts: [], stateBits: 16, integer: true },
-    { kind: 'dense', id: 'f_out', from: 'f', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int([2, 0], [1, 2]) },
-    { kind: 'dense', id: 'b_out', from: 'b', to: 'out', pool: 'max-positions', inFeatures: 1, outFeatures: 2, weight: int([0, 3], [1, 2]) },
-    { kind: 'readout', id: 'r', from: 'out', classes: 2, population: 1, measure: 'membrane' },
-  ];
-  return validateGraph({ timesteps: 1, nodes, stage: 'integer', passes: [] });
-}
 
 describe('scans, max pooling and membrane readout', () => {
   it('a hand-computed forward and backward scan with leak, self-recurrence and reset to zero', () => {
