@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../compiler/cli.js';
+import { cli } from '../helpers/cli.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { loadArtifactFile } from '../../runtime/wasm-node.js';
 import { simulate } from '../../runtime/reference.js';
@@ -13,19 +13,6 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('snnc CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'snnc-cli-'));
