@@ -103,6 +103,34 @@ export class WasmGen {
     const l = this.lab('L');
     return this.m.if(cond(), this.m.loop(l, this.block([...body, this.m.br(l, cond())])));
   }
+  /**
+   * SIMD fire of the 4 membranes in local `xv` against the splatted threshold `thv`: lanes at
+   * or above it are reset (subtract or zero) in `xv`, `onLane(lane index)` runs for each of
+   * them in ascending order, then `store` (when the caller does not store after a leak).
+   */
+  private fireVec(r: { xv: Local; mk: Local; thv: Local; bits: Local; lane: string }, subtract: boolean, onLane: (lane: X) => X[], store: X[]): X[] {
+    const m = this.m;
+    return [
+      this.set(r.mk, m.i32x4.ge_s(this.get(r.xv), this.get(r.thv))),
+      m.if(
+        m.v128.any_true(this.get(r.mk)),
+        this.block([
+          this.set(r.bits, m.i32x4.bitmask(this.get(r.mk))),
+          this.set(r.xv, subtract ? m.i32x4.sub(this.get(r.xv), m.v128.and(this.get(r.mk), this.get(r.thv))) : m.v128.andnot(this.get(r.xv), this.get(r.mk))),
+          m.loop(
+            r.lane,
+            this.block([
+              ...onLane(m.i32.ctz(this.get(r.bits))),
+              this.set(r.bits, m.i32.and(this.get(r.bits), m.i32.sub(this.get(r.bits), this.c(1)))),
+              m.br(r.lane, this.get(r.bits)),
+            ]),
+          ),
+          ...store,
+        ]),
+      ),
+    ];
+  }
+
   private ltU(a: X, b: X): X {
     return this.m.i32.lt_u(a, b);
   }
@@ -386,23 +414,7 @@ export class WasmGen {
           () => this.ltU(this.get(o), this.get(end)),
           [
             this.set(xv, m.v128.load(V0, 4, this.get(o))),
-            this.set(mk, m.i32x4.ge_s(this.get(xv), this.get(thv))),
-            m.if(
-              m.v128.any_true(this.get(mk)),
-              this.block([
-                this.set(bits, m.i32x4.bitmask(this.get(mk))),
-                this.set(xv, subtract ? m.i32x4.sub(this.get(xv), m.v128.and(this.get(mk), this.get(thv))) : m.v128.andnot(this.get(xv), this.get(mk))),
-                m.loop(
-                  lane,
-                  this.block([
-                    ...bump(index(this.add(m.i32.shr_u(this.get(o), this.c(2)), m.i32.ctz(this.get(bits))))),
-                    this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
-                    m.br(lane, this.get(bits)),
-                  ]),
-                ),
-                ...(shifts.length ? [] : [m.v128.store(V0, 4, this.get(o), this.get(xv))]),
-              ]),
-            ),
+            ...this.fireVec({ xv, mk, thv, bits, lane }, subtract, (l) => bump(index(this.add(m.i32.shr_u(this.get(o), this.c(2)), l))), shifts.length ? [] : [m.v128.store(V0, 4, this.get(o), this.get(xv))]),
             ...leakV(),
             this.inc(o, 16),
           ],
@@ -471,23 +483,7 @@ export class WasmGen {
         }
         out.push(
           this.set(xv, m.v128.load(a, 4, this.c(0))),
-          this.set(mk, m.i32x4.ge_s(this.get(xv), this.get(thv))),
-          m.if(
-            m.v128.any_true(this.get(mk)),
-            this.block([
-              this.set(bits, m.i32x4.bitmask(this.get(mk))),
-              this.set(xv, subtract ? m.i32x4.sub(this.get(xv), m.v128.and(this.get(mk), this.get(thv))) : m.v128.andnot(this.get(xv), this.get(mk))),
-              m.loop(
-                lane,
-                this.block([
-                  ...this.append(lw, idx(k0, m.i32.ctz(this.get(bits)))),
-                  this.set(bits, m.i32.and(this.get(bits), m.i32.sub(this.get(bits), this.c(1)))),
-                  m.br(lane, this.get(bits)),
-                ]),
-              ),
-              ...(leaked ? [] : [m.v128.store(a, 4, this.c(0), this.get(xv))]),
-            ]),
-          ),
+          ...this.fireVec({ xv, mk, thv, bits, lane }, subtract, (l) => this.append(lw, idx(k0, l)), leaked ? [] : [m.v128.store(a, 4, this.c(0), this.get(xv))]),
           ...(leaked ? [m.v128.store(a, 4, this.c(0), leaked)] : []),
         );
       }
