@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from './ir/types.js';
-import { fail, SnncError } from '../runtime/errors.js';
+import { fail, SnncError } from '../core/errors.js';
 import { readModelFile } from './frontend/model-format.js';
 import { runPipeline, isPassName, PASS_ORDER, type CalibrationReport, type PassName } from './passes/pipeline.js';
 import type { PassReport } from './passes/pass.js';

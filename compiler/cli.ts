@@ -3,7 +3,7 @@
 // otherwise the command's formatter prints it for people. Errors print their stable code.
 
 import { Command, Option } from 'commander';
-import { SnncError, isSnncError } from '../runtime/errors.js';
+import { SnncError, isSnncError } from '../core/errors.js';
 
 export interface OptionSpec {
   flags: string;

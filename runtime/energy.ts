@@ -4,7 +4,7 @@
 
 import type { OpCounts } from './reference.js';
 import type { ArtifactInfo } from './wasm/artifact-format.js';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 
 /** Shape of one synapse layer, enough to count the equivalent ANN's MACs for n positions. */
 export type SynapseShape =

@@ -14,7 +14,11 @@ import type {
   ReadoutNode,
   SynapseTable,
 } from '../compiler/ir/types.js';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
+import { encoderBits, poissonCuts, rateStart } from '../core/encoders.js';
+import { embeddingRowBytes, levelTop, toLevel, unpackLevel } from '../core/levels.js';
+import { seedState, xorshift32 } from '../core/prng.js';
+import { rowBytes } from '../core/tables.js';
 
 /** Op counters; docs/semantics.md "Op counters" defines each exactly. */
 export interface OpCounts {
@@ -47,49 +51,6 @@ export type SimInput = { tokens: ArrayLike<number> } | { vector: ArrayLike<numbe
 
 export function emptyOps(): OpCounts {
   return { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
-}
-
-/** xorshift32; the only PRNG in snnc (docs/semantics.md "Poisson encoder"). */
-export function xorshift32(x: number): number {
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
-}
-
-/** Initial PRNG state for a seed: never zero. */
-export function seedState(seed: number): number {
-  const s = (seed ^ 0x9e3779b9) >>> 0;
-  return s === 0 ? 1 : s;
-}
-
-/** Poisson cut-offs: spike iff (r >>> 16) < cut[level]. cut[L] = floor(L * 65536 / (2^q - 1)). */
-export function poissonCuts(bits: number): Uint32Array {
-  const top = (1 << bits) - 1;
-  const cuts = new Uint32Array(top + 1);
-  for (let l = 0; l <= top; l++) cuts[l] = Math.floor((l * 65536) / top);
-  return cuts;
-}
-
-/** Bytes one presynaptic row of a table occupies (what reading it costs). */
-export function rowBytes(table: SynapseTable, row: number): number {
-  const wb = table.weightBits / 8;
-  if (table.layout === 'dense') return table.rowLength * wb;
-  return (table.rowStart[row + 1] - table.rowStart[row]) * (2 + wb);
-}
-
-/** Bytes of one packed embedding row of `dim` values at `bits` bits. */
-export function embeddingRowBytes(dim: number, bits: number): number {
-  return Math.ceil((dim * bits) / 8);
-}
-
-/** Bit-packed level lookup: value `i` of a row, LSB-first within little-endian bytes. */
-export function unpackLevel(data: Uint8Array, rowOffsetBits: number, i: number, bits: number): number {
-  const bit = rowOffsetBits + i * bits;
-  const byte = bit >>> 3;
-  const shift = bit & 7;
-  const word = data[byte] | ((data[byte + 1] ?? 0) << 8);
-  return (word >>> shift) & ((1 << bits) - 1);
 }
 
 interface Pop {
@@ -196,8 +157,8 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
   for (const node of P.order) {
     if (node.kind !== 'encoder') continue;
     const src = P.byId.get(node.from);
-    const bits = node.scheme === 'binary' ? 1 : node.bits;
-    const top = (1 << bits) - 1;
+    const bits = encoderBits(node.scheme, node.bits);
+    const top = levelTop(bits);
     let dim: number;
     let perPosition: boolean;
     let level: Int32Array;
@@ -219,7 +180,7 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
         const x = Math.min(1, Math.max(0, Number(input.vector[i])));
         if (!Number.isFinite(x)) fail('SNN_E_INPUT', 'the input vector holds NaN');
         value[i] = x;
-        level[i] = Math.floor(x * top + 0.5);
+        level[i] = toLevel(x, bits);
       }
     } else {
       fail('SNN_E_GRAPH', `encoder ${node.id} reads ${node.from}, which is neither an embedding nor a vector input`);
@@ -227,7 +188,7 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
     const size = perPosition ? n * dim : dim;
     const acc = integer ? new Int32Array(size) : new Float64Array(size);
     // deterministic rate: the accumulator starts half full (docs/semantics.md)
-    if (node.scheme !== 'poisson') acc.fill(integer ? top >> 1 : 0.5);
+    if (node.scheme !== 'poisson') acc.fill(integer ? rateStart(top) : 0.5);
     const spikes = new Uint8Array(size);
     encoders.push({ node, dim, perPosition, level, value, acc, spikes, top, cuts: poissonCuts(bits) });
     sources.set(node.id, { perPosition, channels: dim, spikes });

@@ -2,7 +2,7 @@
 // with a clear error instead of computing something else.
 
 import type { Graph } from './types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
 export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking';
 

@@ -3,7 +3,8 @@
 // SNN_E_GRAPH naming the node, never discovered as a crash deep in a backend.
 
 import type { Graph, LifNode, Model, Node, Tensor } from './types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
+import { embeddingRowBytes } from '../../core/levels.js';
 
 const bad = (node: Node | undefined, msg: string): never => fail('SNN_E_GRAPH', node ? `node "${node.id}" (${node.kind}): ${msg}` : msg);
 
@@ -89,7 +90,7 @@ export function validateGraph(g: Graph): Graph {
         }
         if (n.levels) {
           if (!isPosInt(n.levels.bits, 8)) bad(n, 'levels.bits must be 1..8');
-          const rowBytes = Math.ceil((n.dim * n.levels.bits) / 8);
+          const rowBytes = embeddingRowBytes(n.dim, n.levels.bits);
           if (!(n.levels.data instanceof Uint8Array) || n.levels.data.length !== rowBytes * n.vocab) bad(n, `levels must hold ${rowBytes * n.vocab} bytes`);
         }
         break;

@@ -3,7 +3,7 @@
 // label agreement, accuracy before and after pruning, and populations that fall silent.
 
 import type { Graph } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';
 import { validateGraph } from '../ir/validate.js';
 import { packEmbeddings } from './pack-embeddings.js';

@@ -3,10 +3,10 @@
 // maxLen. Targets compare it with their flash and RAM budgets before anything is built.
 
 import type { Graph, MemoryPlan } from '../ir/types.js';
-import { embeddingRowBytes } from '../../runtime/reference.js';
-import { fail } from '../../runtime/errors.js';
+import { embeddingRowBytes } from '../../core/levels.js';
+import { fail } from '../../core/errors.js';
 import { cloneGraph, type PassResult } from './pass.js';
-import { tableBytes } from './sparsify.js';
+import { tableBytes } from '../../core/tables.js';
 
 /** Counters: sops, updates, spikes, inputSpikes, bytesRead as 64-bit integers. */
 export const COUNTER_BYTES = 5 * 8;

@@ -3,7 +3,7 @@
 // proven from the weights (docs/semantics.md "Overflow"), or a refusal that says why.
 
 import type { Conv1dNode, DenseNode, Graph, IntTensor, LifNode } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { cloneGraph, type PassResult } from './pass.js';
 import { validateGraph } from '../ir/validate.js';
 

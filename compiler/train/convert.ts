@@ -11,7 +11,7 @@
 // output population activation over its scale. Readout = spike counts summed per class.
 
 import type { Conv1dNode, DenseNode, EncoderNode, FloatTensor, Graph, LifNode, Model, Node } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { tf } from './backend.js';
 import { disposeBatch, disposeParams, forward, makeBatch, makeParams, type TextCnnShape, type TextCnnWeights } from './textcnn.js';
 

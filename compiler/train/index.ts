@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { Graph, LifNode, Model } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
 import { annForward, buildGraph, buildModel, measureScales, type ConvertOptions, type Scales } from './convert.js';
 import { prepareData, type SubsetLimits } from './prepare.js';

@@ -5,8 +5,8 @@
 // holds the differentiable twin of this loop).
 
 import type { Graph } from '../ir/types.js';
-import { seedState, xorshift32 } from '../../runtime/reference.js';
-import { fail } from '../../runtime/errors.js';
+import { seedState, xorshift32 } from '../../core/prng.js';
+import { fail } from '../../core/errors.js';
 import { tf } from './backend.js';
 import { viewTextCnn } from './convert.js';
 import { im2col } from './ops.js';

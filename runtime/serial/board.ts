@@ -3,7 +3,7 @@
 // a board reset or a lost reply, and a clear SnncError (never a hang) when the board is gone.
 
 import type { Graph } from '../../compiler/ir/types.js';
-import { SnncError, fail } from '../errors.js';
+import { SnncError, fail } from '../../core/errors.js';
 import type { InferenceResult, SimInput } from '../reference.js';
 import { encodeSpikeFrames, truncateTokens, vectorLevels } from './host-encoder.js';
 import { BOARD_ERRORS, FrameParser, MSG, decodeInfo, decodeResultFrame, encodeFrame, type BoardInfo } from './protocol.js';

@@ -14,19 +14,11 @@ import type {
   SynapseTable,
 } from '../../compiler/ir/types.js';
 import type { ArtifactMeta } from '../../runtime/wasm/artifact-format.js';
-import { embeddingRowBytes } from '../../runtime/reference.js';
+import { embeddingRowBytes } from '../../core/levels.js';
+import { mulberry32 } from '../../core/prng.js';
 
-/** mulberry32: test data only. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (core/prng.ts): test data only. */
+export const rng = mulberry32;
 
 export type TableKind = 'dense' | 'sparse' | 'none';
 

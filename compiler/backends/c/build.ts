@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { repoRoot, type TargetDescription } from '../../../targets/index.js';
 import type { EmittedCModel } from './index.js';
 

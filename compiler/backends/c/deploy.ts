@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { readModelFile } from '../../frontend/model-format.js';
 import { runPipeline } from '../../passes/pipeline.js';
 import { loadTarget, repoRoot, type TargetDescription } from '../../../targets/index.js';
@@ -36,8 +36,11 @@ export interface DeployOutcome {
   budget?: CBudget;
 }
 
-/** Files of the minimal runner, relative to runtime/ (what model.wasm needs at run time). */
-export const RUNNER_MODULES = ['errors', 'tokenizer', 'wasm-host', 'wasm/artifact-format'];
+/**
+ * Modules of the minimal runner (what model.wasm needs at run time), relative to the repository
+ * root; the bundle's lib/ mirrors these paths so their relative imports resolve unchanged.
+ */
+export const RUNNER_MODULES = ['core/errors', 'runtime/tokenizer', 'runtime/wasm-host', 'runtime/wasm/artifact-format'];
 
 function lowered(model: Model, o: DeployOptions): Graph {
   if (model.graph.stage === 'integer' && model.graph.plan) return model.graph;
@@ -87,9 +90,9 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
 /** The runner's JS: from dist/ when snnc runs built, else transpiled from the TS sources. */
 async function runnerModule(name: string): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, '..', '..', '..', 'runtime', `${name}.js`);
+  const built = join(here, '..', '..', '..', `${name}.js`);
   if (import.meta.url.endsWith('.js') && existsSync(built)) return readFileSync(built, 'utf8');
-  const src = join(repoRoot(), 'runtime', `${name}.ts`);
+  const src = join(repoRoot(), `${name}.ts`);
   let ts: typeof import('typescript');
   try {
     ts = (await import('typescript')).default;
@@ -108,8 +111,8 @@ export const RUNNER = `#!/usr/bin/env node
 //   node run.mjs --lines < file     one JSON result per input line
 //   node run.mjs --ids < file       one JSON result per line of token ids (a JSON array)
 import { readFileSync } from 'node:fs';
-import { loadArtifact } from './lib/wasm-host.js';
-import { Vocab, textToIds } from './lib/tokenizer.js';
+import { loadArtifact } from './lib/runtime/wasm-host.js';
+import { Vocab, textToIds } from './lib/runtime/tokenizer.js';
 
 const model = await loadArtifact(readFileSync(new URL('./model.wasm', import.meta.url)));
 const info = model.meta;

@@ -4,7 +4,7 @@
 
 import { requireFeatures } from '../../ir/features.js';
 import type { Graph } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import type { TargetDescription } from '../../../targets/index.js';
 import { emitCSources } from './emit.js';
 import { constItems, frameBytes, planC, stateBytes, stateFields, type CAbi, type CMode, type CPlan } from './plan.js';

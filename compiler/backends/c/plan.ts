@@ -3,8 +3,8 @@
 // (fields sorted by alignment so its size is known exactly before any compiler runs).
 
 import type { Conv1dNode, DenseNode, EmbeddingNode, EncoderNode, Graph, LifNode, ReadoutNode, SynapseTable, TokensNode, VectorNode } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
-import { embeddingRowBytes } from '../../../runtime/reference.js';
+import { fail } from '../../../core/errors.js';
+import { embeddingRowBytes } from '../../../core/levels.js';
 
 export type CMode = 'tokens' | 'spikes';
 

@@ -5,7 +5,7 @@
 import binaryen from 'binaryen';
 import { WASM_ERRORS, WASM_EXPORTS } from '../../../runtime/wasm/artifact-format.js';
 import type { EncoderPlan, Plan, PopPlan, SynapsePlan, TablePlan } from './plan.js';
-import { seedState } from '../../../runtime/reference.js';
+import { seedState } from '../../../core/prng.js';
 
 type X = binaryen.ExpressionRef;
 type T = binaryen.Type;

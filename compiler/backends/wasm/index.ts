@@ -4,7 +4,7 @@
 
 import binaryen from 'binaryen';
 import type { Graph } from '../../ir/types.js';
-import { fail, isSnncError } from '../../../runtime/errors.js';
+import { fail, isSnncError } from '../../../core/errors.js';
 import { ARTIFACT_SECTION, type ArtifactInfo, type ArtifactMeta } from '../../../runtime/wasm/artifact-format.js';
 import { WasmGen } from './emit.js';
 import { artifactInfo } from './meta.js';

@@ -14,8 +14,9 @@ import type {
   TokensNode,
   VectorNode,
 } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
-import { embeddingRowBytes, poissonCuts } from '../../../runtime/reference.js';
+import { fail } from '../../../core/errors.js';
+import { embeddingRowBytes } from '../../../core/levels.js';
+import { poissonCuts } from '../../../core/encoders.js';
 
 /** A spike list: count at `cntAddr`, flat neuron indices (p * channels + c) at `dataAddr`. */
 export interface SpikeList {

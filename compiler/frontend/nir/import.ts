@@ -5,13 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Model } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { readModelFile, writeModelFile } from '../model-format.js';
 import { runPipeline, type CalibrationReport } from '../../passes/pipeline.js';
 import type { SimInput } from '../../../runtime/reference.js';
 import { readNirFile, writeNirFile } from './hdf5.js';
 import { lowerNir, type DecayConvention, type LowerOptions, type LowerReport } from './lower.js';
 import { exportNir } from './export.js';
+import { xorshift32 } from '../../../core/prng.js';
 
 export { lowerNir, type LowerOptions, type LowerReport } from './lower.js';
 export { exportNir } from './export.js';
@@ -27,11 +28,7 @@ export async function readNirModel(path: string, o: LowerOptions = {}): Promise<
 export function randomVectors(dim: number, count: number, seed = 1, biasChannel = false): SimInput[] {
   let s = seed >>> 0 || 1;
   const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
+    s = xorshift32(s);
     return s / 4294967296;
   };
   const out: SimInput[] = [];
