@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from './ir/types.js';
 import { fail, SnncError } from '../core/errors.js';
 import { readModelFile } from './frontend/model-format.js';
-import { runPipeline, isPassName, PASS_ORDER, type CalibrationReport, type PassName } from './passes/pipeline.js';
+import { runPipeline, isPassName, PASS_ORDER, type PassName } from './passes/pipeline.js';
+import { runCalibratedPipeline, type CalibrationReport } from './api/calibrate.js';
 import type { PassReport } from './passes/pass.js';
 import { printGraph } from './ir/print.js';
 import { simulate, type InferenceResult, type OpCounts, type SimInput } from '../runtime/reference.js';
@@ -150,7 +151,7 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
     }
     cal = { inputs, labels };
   }
-  const pipe = runPipeline(model.graph, { weightBits, stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', stopAfter: o.stopAfter as PassName | undefined, calibration: cal });
+  const pipe = runCalibratedPipeline(model.graph, { weightBits, stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', stopAfter: o.stopAfter as PassName | undefined, calibration: cal });
   return { pipe, target, cal };
 }
 

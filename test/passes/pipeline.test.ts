@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPipeline, PASS_ORDER } from '../../compiler/passes/pipeline.js';
+import { runCalibratedPipeline } from '../../compiler/api/calibrate.js';
 import { leakShifts, quantize, roundSym } from '../../compiler/passes/quantize.js';
 import { sparsify } from '../../compiler/passes/sparsify.js';
 import { tableBytes } from '../../core/tables.js';
@@ -50,8 +51,8 @@ describe('pass pipeline', () => {
   });
 
   it('integer SNN agrees with the float SNN on most inputs (8-bit) and better with 16-bit', () => {
-    const p8 = runPipeline(model.graph, { calibration: { inputs } }).calibration!;
-    const p16 = runPipeline(model.graph, { weightBits: 16, calibration: { inputs } }).calibration!;
+    const p8 = runCalibratedPipeline(model.graph, { calibration: { inputs } }).calibration!;
+    const p16 = runCalibratedPipeline(model.graph, { weightBits: 16, calibration: { inputs } }).calibration!;
     expect(p8.checked).toBe(60);
     expect(p8.agreement).toBeGreaterThanOrEqual(0.8);
     expect(p16.agreement).toBeGreaterThanOrEqual(p8.agreement);
@@ -88,7 +89,7 @@ describe('pass pipeline', () => {
 
   it('pruning removes the asked share of weights and reports its accuracy effect', () => {
     const labels = inputs.map((x) => simulate(runPipeline(model.graph).graph, x).label);
-    const res = runPipeline(model.graph, { prune: 0.5, calibration: { inputs, labels } });
+    const res = runCalibratedPipeline(model.graph, { prune: 0.5, calibration: { inputs, labels } });
     const det = res.reports.find((p) => p.pass === 'sparsify')!.details as Record<string, any>;
     expect(det.conv3.pruned).toBeGreaterThan(0);
     expect(det.conv3.nnz).toBeLessThanOrEqual(Math.ceil(3 * 12 * 8 * 0.5) + 1);

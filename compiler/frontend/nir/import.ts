@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Model } from '../../ir/types.js';
 import { fail } from '../../../core/errors.js';
 import { readModelFile, writeModelFile } from '../model-format.js';
-import { runPipeline, type CalibrationReport } from '../../passes/pipeline.js';
+import { runCalibratedPipeline, type CalibrationReport } from '../../api/calibrate.js';
 import type { SimInput } from '../../../runtime/reference.js';
 import { readNirFile, writeNirFile } from './hdf5.js';
 import { lowerNir, type DecayConvention, type LowerOptions, type LowerReport } from './lower.js';
@@ -92,7 +92,7 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   let warnings: string[] = [];
   if (count > 0) {
     const inputs = randomVectors(report.inputDim, count, 1, report.biasChannel);
-    const pipe = runPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
+    const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
     warnings = pipe.warnings;
     if (pipe.calibration) calibration = { ...pipe.calibration, inputs: `${count} uniform random vectors in [0, 1]` };
   }
