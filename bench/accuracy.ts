@@ -12,7 +12,6 @@ import type { Model } from '../compiler/ir/types.js';
 import {
   accuracyOf,
   agreement,
-  evaluateInteger,
   initBackend,
   predictFloatReference,
   prepareData,
@@ -24,6 +23,7 @@ import {
   type PreparedData,
 } from '../compiler/train/index.js';
 import { trainBisnn } from '../compiler/train/bisnn.js';
+import { evaluateInteger } from '../compiler/api/evaluate.js';
 import { barChart, lineChart, svg } from './plot.js';
 
 export interface ResultRow {

@@ -62,7 +62,7 @@ export {
   type MlpTrained,
   type SentenceVectorRule,
 } from './mlp.js';
-export { evaluateInteger, predictFloatReference, agreement, accuracyOf, type IntegerEvaluation } from './evaluate.js';
+export { predictFloatReference, agreement, accuracyOf } from './evaluate.js';
 
 /** Options of `trainTextCnn`; every field has a default (TRAIN_DEFAULTS). */
 export interface TrainOptions {
