@@ -19,7 +19,7 @@ import { loadTarget, repoRoot } from '../targets/index.js';
 import { QEMU_CM3, SIMAVR_FLAGS, build, buildHarness, computeRanges, sst2Inputs, tempDir, unoModel, which } from '../test/firmware/helpers.js';
 import { spawnSerialBoard } from '../runtime/serial/child.js';
 import type { BoardResult } from '../runtime/serial/board.js';
-import { deployModel } from '../compiler/backends/c/deploy.js';
+import { deployModel } from '../compiler/deploy/index.js';
 import { emitC } from '../compiler/backends/c/index.js';
 
 const N = Number(process.env.SNNC_BENCH_N ?? 100);

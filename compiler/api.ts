@@ -351,7 +351,7 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
 /**
  * Classifies on a board running snnc firmware (docs/firmware.md). The host tokenizes, and in
  * spikes mode also encodes, with the integer graph lowered exactly as `snnc deploy` lowered it
- * (compiler/backends/c/deploy.ts); the board's model hash (CRC-32 of its model.c) must equal
+ * (compiler/deploy/index.ts); the board's model hash (CRC-32 of its model.c) must equal
  * the one this graph gives, else the deploy and run options differ and the board is refused.
  */
 async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Promise<RunOutcome> {

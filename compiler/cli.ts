@@ -182,7 +182,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--no-build', description: 'C targets: write sources only' },
       json,
     ],
-    run: async (a, o) => (await import('./backends/c/deploy.js')).runDeploy(a, o),
+    run: async (a, o) => (await import('./deploy/index.js')).runDeploy(a, o),
     format: (r) => r.text,
   },
   {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployModel } from '../../compiler/backends/c/deploy.js';
+import { deployModel } from '../../compiler/deploy/index.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';
 import { Vocab, textToIds } from '../../runtime/tokenizer.js';
