@@ -132,7 +132,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--calibrate <n>', description: 'random input vectors for the float-vs-int agreement (0: skip)', parse: 'int', default: 64 },
       json,
     ],
-    run: async (a, o) => (await import('./frontend/nir/import.js')).importNir(a[0], o),
+    run: async (a, o) => (await import('./api/import.js')).importNir(a[0], o),
     format: (r) => r.text,
   },
   {
@@ -146,7 +146,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--gzip <level>', description: 'gzip level of the arrays (0: none)', parse: 'int', default: 4 },
       json,
     ],
-    run: async (a, o) => (await import('./frontend/nir/import.js')).exportNirFile(a[0], o),
+    run: async (a, o) => (await import('./api/export.js')).exportNirFile(a[0], o),
     format: (r) => r.text,
   },
   {

@@ -7,6 +7,7 @@
 import type { Graph } from '../ir/types.js';
 import { PASS_ORDER, runPipeline, type PipelineOptions, type PipelineResult } from '../passes/pipeline.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';
+import { xorshift32 } from '../../core/prng.js';
 
 export interface Calibration {
   inputs: SimInput[];
@@ -82,4 +83,20 @@ export function runCalibratedPipeline(input: Graph, opts: PipelineOptions & { ca
       layerSpikes,
     },
   };
+}
+
+/** Deterministic random input vectors in [0, 1] (xorshift32), the bias channel held at 1. */
+export function randomVectors(dim: number, count: number, seed = 1, biasChannel = false): SimInput[] {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s = xorshift32(s);
+    return s / 4294967296;
+  };
+  const out: SimInput[] = [];
+  for (let k = 0; k < count; k++) {
+    const v = Array.from({ length: dim }, next);
+    if (biasChannel) v[dim - 1] = 1;
+    out.push({ vector: v });
+  }
+  return out;
 }
