@@ -3,6 +3,7 @@
 // The reader checks every declared size against the file before it allocates anything.
 
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { crc32 } from 'node:zlib'; // CRC-32 (IEEE 802.3, the zlib one); Node >= 20.15
 import type { Model } from '../ir/types.js';
 import { SnncError, fail } from '../../core/errors.js';
 import { fromHalf, toHalf } from '../../core/half.js';
@@ -38,25 +39,6 @@ const ALLOWED_STORAGE: Record<ArrayName, Storage[]> = {
 export interface WriteOptions {
   /** Store float tensors with more than this many elements as float16 (halves the file). */
   f16Above?: number;
-}
-
-// ------------------------------------------------------------------------------- CRC-32
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, the zlib one). */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 // ------------------------------------------------------------------------------ writing
@@ -146,7 +128,7 @@ export function encodeModel(model: Model, opts: WriteOptions = {}): Uint8Array {
     out.set(c, at);
     at += c.length;
   }
-  dv.setUint32(total - 4, crc32(out, 0, total - 4), true);
+  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
   return out;
 }
 
@@ -168,7 +150,7 @@ export function decodeModel(bytes: Uint8Array): Model {
   if (bytes.length < expected) fail('SNN_E_TRUNCATED', `file has ${bytes.length} bytes but its header declares ${expected}`, 'the file was cut short; copy it again');
   if (bytes.length > expected) fail('SNN_E_SIZE', `file has ${bytes.length - expected} unexpected trailing bytes`);
   const stored = dv.getUint32(expected - 4, true);
-  const actual = crc32(bytes, 0, expected - 4);
+  const actual = crc32(bytes.subarray(0, expected - 4));
   if (stored !== actual) fail('SNN_E_CHECKSUM', `CRC-32 is ${actual.toString(16)}, the file says ${stored.toString(16)}`, 'the file is corrupt; copy it again');
   let header: unknown;
   try {

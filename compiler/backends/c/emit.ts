@@ -2,7 +2,7 @@
 // API) and model.c (const tables, PROGMEM on AVR via SNN_CONST, and glue that calls the generic
 // kernel in firmware-stubs/ in graph order). Deterministic: same plan, same bytes.
 
-import { crc32 } from '../../frontend/model-format.js';
+import { crc32 } from 'node:zlib';
 import { embeddingRowBytes } from '../../../core/levels.js';
 import { poissonCuts, rateStart } from '../../../core/encoders.js';
 import { seedState } from '../../../core/prng.js';
@@ -272,7 +272,7 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
   c.push('  return label;');
   c.push('}');
   const source = c.join('\n') + '\n';
-  const hash = crc32(new TextEncoder().encode(source)) >>> 0;
+  const hash = crc32(source) >>> 0;
 
   // ------------------------------------------------------------------ model.h
   const h: string[] = [BANNER, '#ifndef SNN_MODEL_H', '#define SNN_MODEL_H', '', '#include <stdint.h>', '#include "snn_kernel.h"', ''];
