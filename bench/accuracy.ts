@@ -23,7 +23,7 @@ import {
   type PreparedData,
 } from '../compiler/train/index.js';
 import { trainBisnn } from '../compiler/train/bisnn.js';
-import { evaluateInteger } from '../compiler/api/evaluate.js';
+import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
 import { barChart, lineChart, svg } from './plot.js';
 
 export interface ResultRow {

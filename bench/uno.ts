@@ -13,7 +13,7 @@ import { PACKAGE_ROOT } from '../compiler/api.js';
 import { writeModelFile } from '../compiler/frontend/model-format.js';
 import { loadTarget } from '../targets/index.js';
 import { accuracyOf, agreement, initBackend, predictSnn, prepareData, trainTextCnn } from '../compiler/train/index.js';
-import { evaluateInteger } from '../compiler/api/evaluate.js';
+import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
 
 async function main(): Promise<void> {
   const seedArg = process.argv.indexOf('--seed');

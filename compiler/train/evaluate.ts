@@ -1,6 +1,6 @@
 // Measuring a trained float model with the reference simulator (float mode) and comparing
 // label lists. Compiling it and running the artifact (evaluateInteger) is the API layer's:
-// compiler/api/evaluate.ts.
+// compiler/api/evaluate-integer.ts.
 
 import type { Model } from '../ir/types.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';

@@ -11,7 +11,7 @@ import { prepareData } from '../../compiler/train/prepare.js';
 import { encoderView, trainMlpModel, withEncoder, type MlpTrained } from '../../compiler/train/mlp.js';
 import { sentenceVector } from '../../compiler/train/sentence-vector.js';
 import { accuracyOf, agreement, predictFloatReference } from '../../compiler/train/evaluate.js';
-import { evaluateInteger } from '../../compiler/api/evaluate.js';
+import { evaluateInteger } from '../../compiler/api/evaluate-integer.js';
 import type { PreparedData } from '../../compiler/train/trainer.js';
 import { readModelFile, writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';

@@ -7,8 +7,9 @@ import type { Model } from '../ir/types.js';
 import { runPipeline } from '../passes/pipeline.js';
 import { emitWasm } from '../backends/wasm/index.js';
 import { loadArtifact, type ArtifactInfo } from '../../runtime/wasm-host.js';
-import { simulate, type InferenceResult, type OpCounts, type SimInput } from '../../runtime/reference.js';
+import { simulate, type OpCounts, type SimInput } from '../../runtime/reference.js';
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
+import { float32Bytes, sameResult } from './shared.js';
 
 export interface IntegerEvaluation {
   labels: number[];
@@ -26,28 +27,6 @@ export interface IntegerEvaluation {
   warnings: string[];
 }
 
-function same(a: InferenceResult, b: InferenceResult): boolean {
-  return (
-    a.label === b.label &&
-    a.scores.every((s, i) => s === b.scores[i]) &&
-    a.ops.sops === b.ops.sops &&
-    a.ops.updates === b.ops.updates &&
-    a.ops.spikes === b.ops.spikes &&
-    a.ops.inputSpikes === b.ops.inputSpikes &&
-    a.ops.bytesRead === b.ops.bytesRead &&
-    a.layerSpikes.every((s, i) => s === b.layerSpikes[i])
-  );
-}
-
-function float32Bytes(model: Model): number {
-  let n = 0;
-  for (const node of model.graph.nodes) {
-    if (node.kind === 'embedding' && node.table) n += node.table.data.length;
-    if (node.kind === 'conv1d' || node.kind === 'dense') n += node.weight.data.length;
-  }
-  return 4 * n;
-}
-
 /** Compiles `model` (int8 weights, default passes) to wasm and runs it on every input. */
 export async function evaluateInteger(model: Model, inputs: SimInput[], o: { bitexact?: number; weightBits?: 8 | 16; profile?: string } = {}): Promise<IntegerEvaluation> {
   const pipe = runPipeline(model.graph, { weightBits: o.weightBits ?? 8 });
@@ -58,7 +37,7 @@ export async function evaluateInteger(model: Model, inputs: SimInput[], o: { bit
     tokenizer: model.tokenizer,
     // a vector model's artifact takes vectors: its vocabulary stays in the .snn model
     vocab: model.graph.nodes.some((n) => n.kind === 'tokens') ? model.vocab : undefined,
-    float32Bytes: float32Bytes(model),
+    float32Bytes: float32Bytes(model.graph),
   });
   const host = await loadArtifact(emitted.wasm);
   const sum = { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
@@ -75,7 +54,7 @@ export async function evaluateInteger(model: Model, inputs: SimInput[], o: { bit
     const e = artifactEnergy(host.meta, r.ops, n, o.profile ?? DEFAULT_PROFILE);
     macs += e.annMacs;
     ratio += e.ratio;
-    if (i < check && same(r, simulate(pipe.graph, x, 'integer'))) equal++;
+    if (i < check && sameResult(r, simulate(pipe.graph, x, 'integer'))) equal++;
   });
   const N = Math.max(1, inputs.length);
   const ops = { sops: sum.sops / N, updates: sum.updates / N, spikes: sum.spikes / N, inputSpikes: sum.inputSpikes / N, bytesRead: sum.bytesRead / N };
