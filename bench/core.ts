@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { readModelFile } from '../compiler/frontend/model-format.js';
 import { compileModel, float32Bytes, PACKAGE_ROOT } from '../compiler/api.js';
 import { emitWasm } from '../compiler/backends/wasm/index.js';
@@ -26,19 +27,21 @@ interface Args {
   out: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { model: join(PACKAGE_ROOT, 'examples', 'sst2', 'model.snn'), data: 'sst2:test', timing: 256, bitexact: 200, out: join(PACKAGE_ROOT, 'bench', 'results') };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i].replace(/^--/, '');
-    const v = argv[i + 1];
-    if (k === 'model') a.model = resolve(v);
-    else if (k === 'data') a.data = v;
-    else if (k === 'timing') a.timing = Number(v);
-    else if (k === 'bitexact') a.bitexact = Number(v);
-    else if (k === 'out') a.out = resolve(v);
-    else throw new Error(`unknown option --${k}; known: --model --data --timing --bitexact --out`);
-  }
-  return a;
+/** Command-line options (node:util parseArgs; an unknown option is an error). */
+function parseCli(argv: string[]): Args {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: { model: { type: 'string' }, data: { type: 'string' }, timing: { type: 'string' }, bitexact: { type: 'string' }, out: { type: 'string' } },
+  });
+  return {
+    model: v.model !== undefined ? resolve(v.model) : join(PACKAGE_ROOT, 'examples', 'sst2', 'model.snn'),
+    data: v.data ?? 'sst2:test',
+    timing: v.timing !== undefined ? Number(v.timing) : 256,
+    bitexact: v.bitexact !== undefined ? Number(v.bitexact) : 200,
+    out: v.out !== undefined ? resolve(v.out) : join(PACKAGE_ROOT, 'bench', 'results'),
+  };
 }
 
 const now = () => performance.now();
@@ -92,7 +95,7 @@ function machine(backend: string) {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCli(process.argv.slice(2));
   const t0 = now();
   const backend = await initBackend('auto');
   const mach = machine(backend);
