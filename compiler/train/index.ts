@@ -427,7 +427,7 @@ function pct(x: number | null): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`;
 }
 
-/** Adapter for `snnc train` (compiler/api.ts): commander's camelCase options -> TrainOptions (bisnn: BisnnOptions). */
+/** Adapter for `snnc train` (compiler/api/train.ts): commander's camelCase options -> TrainOptions (bisnn: BisnnOptions). */
 export async function trainFromCli(c: Record<string, unknown>): Promise<{ model: Model; summary: string; metrics: TrainMetrics | BisnnMetrics }> {
   if (c.family === 'bisnn') return bisnnFromCli(c);
   rejectBisnnOptions(c);
