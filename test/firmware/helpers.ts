@@ -64,6 +64,17 @@ export function sst2Sentences(): { label: number; text: string }[] {
     .map((l) => ({ label: Number(l[0]), text: l.slice(2) }));
 }
 
+/** Token ids of the first `count` SST-2 training sentences (calibration of the twin ANN): the committed copy. */
+export function sst2TrainIds(model: Model, count: number): number[][] {
+  const vocab = new Vocab(model.vocab!);
+  return readFileSync(join(repoRoot(), 'examples', 'data', 'sst2', 'stsa.binary.train'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, count)
+    .map((l) => vocab.encode(tokenize(l.slice(2))))
+    .filter((x) => x.length > 0);
+}
+
 /** The `size - 2` most frequent SST-2 test words, after <pad> and <unk>. */
 export function sst2Vocab(size: number): string[] {
   const freq = new Map<string, number>();
