@@ -20,6 +20,8 @@ import type { WasmModel } from '../runtime/wasm-host.js';
 import { loadSplit, type LabeledSplit } from './data/splits.js';
 import { progress } from './progress.js';
 import { loadTarget } from '../targets/index.js';
+import { withTimesteps } from './api/timesteps.js';
+import type { ScheduleChoice } from './passes/schedule.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 
@@ -103,6 +105,10 @@ export interface CompileOptions {
   calibrateLimit?: number;
   dataDir?: string;
   simd?: boolean;
+  /** Override the model's T (docs/semantics.md: thresholds do not depend on T). */
+  timesteps?: number;
+  /** Schedule of the first layer's additions (the schedule pass); default auto. */
+  schedule?: ScheduleChoice;
 }
 
 export interface CompileReport {
@@ -130,6 +136,7 @@ export interface CompileOutcome {
 
 /** Compiles a model in memory: the pipeline and the wasm backend, nothing written. */
 export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: LabeledSplit }) {
+  model = withTimesteps(model, o.timesteps);
   const target = loadTarget(o.target ?? 'wasm');
   if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
   const weightBits = Number(o.weightBits ?? 8) as 8 | 16;
@@ -150,7 +157,16 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
     }
     cal = { inputs, labels };
   }
-  const pipe = runPipeline(model.graph, { weightBits, stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', stopAfter: o.stopAfter as PassName | undefined, calibration: cal });
+  const pipe = runPipeline(model.graph, {
+    weightBits,
+    stateBits,
+    prune: o.prune ?? 0,
+    layout: o.layout ?? 'auto',
+    schedule: o.schedule ?? 'auto',
+    ramBytes: target.ramBytes,
+    stopAfter: o.stopAfter as PassName | undefined,
+    calibration: cal,
+  });
   return { pipe, target, cal };
 }
 
@@ -164,7 +180,7 @@ function safeIds(text: string, v: Vocab, maxLen: number): number[] | undefined {
 }
 
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
-  const model = await readModelOrNir(modelPath);
+  const model = withTimesteps(await readModelOrNir(modelPath), o.timesteps);
   const outDir = resolve(o.out ?? 'out');
   let calibration: { dataset: string; split: LabeledSplit } | undefined;
   if (o.calibrate) {
@@ -418,6 +434,10 @@ export interface EvalOptions {
   model?: string;
   backend?: string;
   profile?: string;
+  /** Override the model's T (a .snn model only: an artifact's T is compiled in). */
+  timesteps?: number;
+  /** Schedule when compiling a .snn model (default auto). */
+  schedule?: ScheduleChoice;
 }
 
 export interface EvalOutcome {
@@ -440,11 +460,14 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   let model: Model | undefined;
   let intGraph: Graph | undefined;
   if (path.endsWith('.wasm')) {
+    if (o.timesteps !== undefined || o.schedule !== undefined) {
+      fail('SNN_E_USAGE', `${basename(path)} is compiled: its T and schedule are fixed`, `pass the .snn model to eval, or recompile with snnc compile --timesteps / --schedule`);
+    }
     host = await loadArtifactFile(path);
     if (o.model) model = readModelFile(o.model);
   } else {
-    model = await readModelOrNir(path);
-    const c = await compileModel(model);
+    model = withTimesteps(await readModelOrNir(path), o.timesteps);
+    const c = await compileModel(model, { schedule: o.schedule });
     intGraph = c.pipe.graph;
     const { emitWasm } = await import('./backends/wasm/index.js');
     const emitted = emitWasm(intGraph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });

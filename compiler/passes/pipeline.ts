@@ -1,4 +1,4 @@
-// The pass pipeline: pack -> quantize -> sparsify -> plan-memory, stoppable after any pass
+// The pass pipeline: pack -> quantize -> sparsify -> schedule -> plan-memory, stoppable after any pass
 // (`--stop-after`). With a calibration set it also measures what lowering cost: float-vs-int
 // label agreement, accuracy before and after pruning, and populations that fall silent.
 
@@ -10,9 +10,10 @@ import { packEmbeddings } from './pack-embeddings.js';
 import { quantize, type QuantizeOptions } from './quantize.js';
 import { sparsify, type SparsifyOptions } from './sparsify.js';
 import { planMemoryPass } from './plan-memory.js';
+import { schedulePass, type ScheduleOptions } from './schedule.js';
 import type { PassReport, PassResult } from './pass.js';
 
-export const PASS_ORDER = ['pack', 'quantize', 'sparsify', 'plan-memory'] as const;
+export const PASS_ORDER = ['pack', 'quantize', 'sparsify', 'schedule', 'plan-memory'] as const;
 export type PassName = (typeof PASS_ORDER)[number];
 
 export interface Calibration {
@@ -21,7 +22,7 @@ export interface Calibration {
   labels?: number[];
 }
 
-export interface PipelineOptions extends QuantizeOptions, SparsifyOptions {
+export interface PipelineOptions extends QuantizeOptions, SparsifyOptions, ScheduleOptions {
   stopAfter?: PassName;
   calibration?: Calibration;
 }
@@ -71,6 +72,8 @@ export function runPipeline(input: Graph, opts: PipelineOptions = {}): PipelineR
       if (opts.prune && opts.calibration) unpruned = sparsify(x, { ...opts, prune: 0 }).graph;
       return sparsify(x, opts);
     },
+    // default event: callers that do not ask (deploy, import) keep the event-driven schedule
+    schedule: (x) => schedulePass(x, { schedule: opts.schedule ?? 'event', ramBytes: opts.ramBytes }),
     'plan-memory': (x) => planMemoryPass(x),
   };
   for (const name of PASS_ORDER) {
