@@ -41,7 +41,11 @@ export interface EmittedAnnC {
 
 function numbers(values: ArrayLike<number>, perLine = 24): string {
   const out: string[] = [];
-  for (let i = 0; i < values.length; i += perLine) out.push('  ' + Array.from(values).slice(i, i + perLine).join(', '));
+  for (let i = 0; i < values.length; i += perLine) {
+    const line: number[] = [];
+    for (let k = i; k < Math.min(values.length, i + perLine); k++) line.push(values[k]);
+    out.push('  ' + line.join(', '));
+  }
   return out.join(',\n');
 }
 
