@@ -162,6 +162,12 @@ static uint16_t add_sparse(const snn_tab *t, uint16_t row, void *v, uint8_t v32)
   return len;
 }
 
+uint16_t snn_add_row(const snn_tab *t, uint16_t row, void *v, uint8_t v32) {
+  if (t->sparse) return add_sparse(t, row, v, v32);
+  add_dense((const uint8_t *)t->w + (uint32_t)row * t->row_len * t->wbytes, t->row_len, t->wbytes, v, v32);
+  return t->row_len;
+}
+
 static void count(snn_ops *ops, const snn_tab *t, uint32_t entries) {
   ops->sops += entries;
   ops->bytes_read += entries * (t->sparse ? 2u + t->wbytes : t->wbytes);

@@ -93,11 +93,11 @@ export function sst2Inputs(model: Model, count: number): { tokens: number[] }[] 
 }
 
 /** A seeded random TextCNN with a real SST-2 vocabulary, lowered by the real pipeline. */
-export function integerModel(o: TinyOptions & { weightBits?: 8 | 16; stateBits?: 16 | 32; prune?: number; layout?: 'auto' | 'dense' | 'sparse' } = {}): { model: Model; graph: Graph } {
+export function integerModel(o: TinyOptions & { weightBits?: 8 | 16; stateBits?: 16 | 32; prune?: number; layout?: 'auto' | 'dense' | 'sparse'; schedule?: 'event' | 'grouped' } = {}): { model: Model; graph: Graph } {
   const vocabSize = o.vocab ?? 400;
   const model = tinyTextCnn({ ...o, vocab: vocabSize });
   model.vocab = sst2Vocab(vocabSize);
-  const { graph } = runPipeline(model.graph, { weightBits: o.weightBits, stateBits: o.stateBits, prune: o.prune, layout: o.layout });
+  const { graph } = runPipeline(model.graph, { weightBits: o.weightBits, stateBits: o.stateBits, prune: o.prune, layout: o.layout, schedule: o.schedule });
   return { model: { ...model, graph }, graph };
 }
 
@@ -127,7 +127,7 @@ export function buildHarness(name: string, flags: string[]): string {
 export const SIMAVR_FLAGS = ['-I/usr/include/simavr', '-I/usr/include/simavr/parts', '-lsimavr', '-lsimavrparts'];
 
 /** The Uno model shape from targets/arduino-uno.json, with random weights and an SST-2 vocabulary. */
-export function unoModel(seed = 11): { model: Model; graph: Graph } {
+export function unoModel(seed = 11, schedule?: 'event' | 'grouped'): { model: Model; graph: Graph } {
   const cfg = loadTarget('arduino-uno').defaultModel!;
   return integerModel({
     dim: cfg.dim,
@@ -140,6 +140,7 @@ export function unoModel(seed = 11): { model: Model; graph: Graph } {
     classes: cfg.classes,
     weightBits: cfg.weightBits,
     seed,
+    schedule,
   });
 }
 
@@ -152,7 +153,7 @@ export function unoModel(seed = 11): { model: Model; graph: Graph } {
  * that is not a multiple of 8 padded nibbles. Lowered by the real pipeline (16-bit membranes
  * proven by quantize).
  */
-export function fastVariantModel(o: TinyOptions = {}): { model: Model; graph: Graph } {
+export function fastVariantModel(o: TinyOptions = {}, schedule?: 'event' | 'grouped'): { model: Model; graph: Graph } {
   const vocabSize = o.vocab ?? 400;
   const model = tinyTextCnn({ dim: 12, maps: 16, widths: [3, 4, 5], maxLen: 10, timesteps: 6, reset: 'zero', beta: 0.8, seed: 17, ...o, vocab: vocabSize });
   model.vocab = sst2Vocab(vocabSize);
@@ -174,7 +175,7 @@ export function fastVariantModel(o: TinyOptions = {}): { model: Model; graph: Gr
     for (let k = 0; k < data.length; k++) data[k] = -0.5 * conv.weight.data[data.length - 1 - k];
     nodes.splice(i + 1, 0, { ...conv, id: `${conv.id}b`, weight: { ...conv.weight, data } });
   }
-  const { graph } = runPipeline(model.graph, {});
+  const { graph } = runPipeline(model.graph, { schedule });
   return { model: { ...model, graph }, graph };
 }
 

@@ -22,7 +22,7 @@ export interface BuiltFirmware {
 
 export const KERNEL_SOURCES = ['snn_kernel.c', 'snn_proto.c', 'snn_firmware.c'];
 /** Kernel sources linked only when the model needs them (so other images do not grow). */
-export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c' } as const;
+export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c', group: 'snn_group.c', groupFast: 'snn_group_fast.c' } as const;
 /** Every firmware source file (what `snnc deploy` copies). */
 export const FIRMWARE_SOURCES = [...KERNEL_SOURCES, ...Object.values(FEATURE_SOURCES)];
 
@@ -35,6 +35,8 @@ export function kernelSources(model: FirmwareModel): string[] {
   const out = [...KERNEL_SOURCES];
   if (model.plan.pops.some((p) => p.scan)) out.push(FEATURE_SOURCES.scan);
   if (model.plan.synapses.some((s) => s.lut)) out.push(FEATURE_SOURCES.fast);
+  if (model.plan.synapses.some((s) => s.grouped && !s.grouped.fast)) out.push(FEATURE_SOURCES.group);
+  if (model.plan.synapses.some((s) => s.grouped?.fast)) out.push(FEATURE_SOURCES.groupFast);
   return out;
 }
 

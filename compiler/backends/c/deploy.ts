@@ -10,6 +10,7 @@ import type { Graph, Model } from '../../ir/types.js';
 import { fail } from '../../../runtime/errors.js';
 import { readModelFile } from '../../frontend/model-format.js';
 import { runPipeline } from '../../passes/pipeline.js';
+import { SCHEDULES, type ScheduleChoice } from '../../passes/schedule.js';
 import { loadTarget, repoRoot, type TargetDescription } from '../../../targets/index.js';
 import { emitC, type CBudget } from './index.js';
 import type { CMode } from './plan.js';
@@ -27,6 +28,8 @@ export interface DeployOptions {
   native?: boolean | 'auto';
   /** C targets: build the image when the toolchain exists (default true). */
   build?: boolean;
+  /** First-layer schedule (the schedule pass; docs/semantics.md): event (default), grouped, or auto. */
+  schedule?: ScheduleChoice;
 }
 
 export interface DeployOutcome {
@@ -41,7 +44,7 @@ export const RUNNER_MODULES = ['errors', 'tokenizer', 'wasm-host', 'wasm/artifac
 
 function lowered(model: Model, o: DeployOptions): Graph {
   if (model.graph.stage === 'integer' && model.graph.plan) return model.graph;
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto' }).graph;
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
 }
 
 export async function deploy(modelPath: string, o: DeployOptions): Promise<DeployOutcome> {
@@ -210,6 +213,8 @@ export async function runDeploy(args: string[], o: Record<string, unknown>): Pro
   if (weightBits !== undefined && weightBits !== 8 && weightBits !== 16) fail('SNN_E_USAGE', '--weight-bits must be 8 or 16');
   if (stateBits !== undefined && stateBits !== 16 && stateBits !== 32) fail('SNN_E_USAGE', '--state-bits must be 16 or 32');
   const mode = o.mode === undefined ? undefined : String(o.mode);
+  const schedule = o.schedule === undefined ? undefined : (String(o.schedule) as ScheduleChoice);
+  if (schedule !== undefined && !SCHEDULES.includes(schedule)) fail('SNN_E_USAGE', `--schedule must be one of ${SCHEDULES.join(', ')}`);
   if (mode !== undefined && mode !== 'tokens' && mode !== 'spikes') fail('SNN_E_USAGE', '--mode must be tokens or spikes');
   return deploy(args[0], {
     target,
@@ -221,5 +226,6 @@ export async function runDeploy(args: string[], o: Record<string, unknown>): Pro
     layout: o.layout as DeployOptions['layout'],
     native: o.native === false ? false : 'auto',
     build: o.build !== false,
+    schedule,
   });
 }
