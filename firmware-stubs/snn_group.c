@@ -7,8 +7,6 @@
  * count what is done here. Linked only into firmware whose model has grouped synapses. */
 #include "snn_kernel.h"
 
-const uint8_t snn_level_one[2] = {0, 1};
-
 void snn_level_clock(uint8_t *acc, uint8_t *flags, uint8_t top) {
   for (uint16_t l = 1; l <= top; l++) {
     uint16_t a = (uint16_t)(acc[l] + l);
@@ -20,6 +18,18 @@ void snn_level_clock(uint8_t *acc, uint8_t *flags, uint8_t top) {
       flags[l] = 0;
     }
   }
+}
+
+void snn_level_counts(const uint8_t *lev, uint16_t size, uint8_t top, uint16_t *cnt) {
+  for (uint16_t l = 0; l <= top; l++) cnt[l] = 0;
+  for (uint16_t i = 0; i < size; i++) cnt[lev[i]]++;
+}
+
+void snn_level_spikes(const uint16_t *cnt, const uint8_t *flags, uint8_t top, snn_ops *ops) {
+  uint32_t k = 0;
+  for (uint16_t l = 1; l <= top; l++)
+    if (!flags || flags[l]) k += cnt[l];
+  ops->input_spikes += k;
 }
 
 void snn_group_form(const snn_tab *tab, const uint8_t *lev, uint16_t positions, uint16_t cin, uint8_t width,
@@ -67,7 +77,7 @@ void snn_group_add(const void *h, const uint8_t *present, const uint8_t *flags, 
   uint32_t adds = 0;
   for (uint16_t r = 0; r < rows; r++) {
     for (uint16_t l = 1; l <= top; l++, present++) {
-      if (!*present || !flags[l]) continue;
+      if (!*present || (flags && !flags[l])) continue;
       uint32_t k = ((uint32_t)r * top + l - 1) * row_len;
       adds++;
       if (v32) {

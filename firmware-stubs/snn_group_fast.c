@@ -56,24 +56,24 @@ uint16_t snn_group_lut_rows(const snn_lut *d, const uint8_t *bits, const uint8_t
   for (uint16_t q = n; q; q--) {                                  \
     uint8_t *c = s;                                               \
     for (uint16_t o = row_len; o; o--) {                          \
-      int16_t x = (int16_t)(*v + *h++);                           \
+      int x = *v + *h++; /* fits 16 bits (the overflow proof) */ \
       if (x >= th) {                                              \
-        x = (RZ) ? 0 : (int16_t)(x - th);                         \
+        x = (RZ) ? 0 : x - th;                                    \
         spikes++;                                                 \
         if (COUNTS) (*c)++;                                       \
         else *c = 1;                                              \
       } else if (!COUNTS) *c = 0;                                 \
-      *v++ = x;                                                   \
+      *v++ = (int16_t)x;                                          \
       c++;                                                        \
     }                                                             \
     if (!COUNTS) s += row_len;                                    \
   }
 
 /* The TextCNN's case on its own (avr-gcc allocates its registers apart from the general loop). */
-__attribute__((noinline)) static uint16_t fire_counts(const int16_t *h, int16_t *v, uint8_t *s, uint16_t n, uint16_t row_len, int16_t th) {
-  uint16_t spikes = 0;
+__attribute__((noinline)) static uint16_t snn_group_fire_counts(const int16_t *h, int16_t *v, uint8_t *s, uint16_t n, uint16_t row_len, int16_t th) {
+  unsigned spikes = 0;
   GROUP_FIRE(1, 0)
-  return spikes;
+  return (uint16_t)spikes;
 }
 
 uint16_t snn_group_fire16(const int16_t *h, uint16_t hn, int16_t *v, uint8_t *s, uint16_t n, uint16_t row_len,
@@ -92,7 +92,7 @@ uint16_t snn_group_fire16(const int16_t *h, uint16_t hn, int16_t *v, uint8_t *s,
   uint16_t spikes = 0;
   const uint8_t counts = mode & SNN_LUT_COUNTS;
   const uint8_t rz = mode & SNN_LUT_RESET_ZERO;
-  if (counts && !rz) return fire_counts(h, v, s, n, row_len, th);
+  if (counts && !rz) return snn_group_fire_counts(h, v, s, n, row_len, th);
   GROUP_FIRE(counts, rz)
   return spikes;
 }

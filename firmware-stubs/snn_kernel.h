@@ -158,8 +158,11 @@ uint16_t snn_add_row(const snn_tab *t, uint16_t row, void *v, uint8_t v32);
 /* The level-grouped schedule (docs/semantics.md "Level-grouped input schedule"; snn_group.c,
  * linked only by models with grouped synapses). Levels 1..top spike together: the clock's
  * flags[L] says whether level L spikes this step (flags[0] stays 0). */
-extern const uint8_t snn_level_one[2]; /* binary: level 1 spikes at every step */
 void snn_level_clock(uint8_t *acc, uint8_t *flags, uint8_t top);
+/* An encoder read only by grouped synapses (tokens mode): its inputs per level (at step 0), and
+ * each step the spikes they emit, the inputs of the levels that spike (flags null: binary). */
+void snn_level_counts(const uint8_t *lev, uint16_t size, uint8_t top, uint16_t *cnt);
+void snn_level_spikes(const uint16_t *cnt, const uint8_t *flags, uint8_t top, snn_ops *ops);
 #define SNN_GROUP_CONV 0  /* target row r = p + left - j (one per position) */
 #define SNN_GROUP_POS 1   /* position-wise dense: r = p */
 #define SNN_GROUP_ONE 2   /* into a global target: one row */
@@ -170,7 +173,8 @@ void snn_level_clock(uint8_t *acc, uint8_t *flags, uint8_t top);
 void snn_group_form(const snn_tab *tab, const uint8_t *lev, uint16_t positions, uint16_t cin, uint8_t width,
                     uint8_t kind, uint16_t n, uint8_t top, uint8_t live, void *h, uint8_t *present, uint8_t h32,
                     snn_ops *ops);
-/* One step: for every row r and level L present with flags[L], v[r] += H[r][L]. */
+/* One step: for every row r and level L present with flags[L], v[r] += H[r][L]; flags null: a
+ * binary encoder, whose one level spikes at every step. */
 void snn_group_add(const void *h, const uint8_t *present, const uint8_t *flags, uint16_t rows, uint8_t top,
                    uint16_t row_len, void *v, uint8_t v32, snn_ops *ops);
 /* The binary fast path (snn_group_fast.c, with the fast conv): H [n][row_len] is formed by

@@ -182,7 +182,7 @@ export function fastVariantModel(o: TinyOptions = {}, schedule?: 'event' | 'grou
 /** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared). */
 export function computeRanges(nmTool: string, elf: string): [number, number][] {
   const out = execFileSync(nmTool, ['-S', '--defined-only', elf], { encoding: 'utf8' });
-  const re = /^(ann_\w+|snn_model_\w+|snn_conv|snn_conv_lut|snn_load_pk|lut_\w+|pop8|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_\w+|scan_add.*)$/;
+  const re = /^(ann_\w+|snn_group_\w+|snn_level_clock|snn_add_row|snn_model_\w+|snn_conv|snn_conv_lut|snn_load_pk|lut_\w+|pop8|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_\w+|scan_add.*)$/;
   const ranges: [number, number][] = [];
   for (const line of out.split('\n')) {
     const m = line.trim().split(/\s+/);

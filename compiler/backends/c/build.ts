@@ -35,7 +35,7 @@ export function kernelSources(model: FirmwareModel): string[] {
   const out = [...KERNEL_SOURCES];
   if (model.plan.pops.some((p) => p.scan)) out.push(FEATURE_SOURCES.scan);
   if (model.plan.synapses.some((s) => s.lut)) out.push(FEATURE_SOURCES.fast);
-  if (model.plan.synapses.some((s) => s.grouped && !s.grouped.fast)) out.push(FEATURE_SOURCES.group);
+  if (model.plan.synapses.some((s) => s.grouped && !s.grouped.fast) || model.plan.encoders.some((e) => e.levelsOnly)) out.push(FEATURE_SOURCES.group);
   if (model.plan.synapses.some((s) => s.grouped?.fast)) out.push(FEATURE_SOURCES.groupFast);
   return out;
 }

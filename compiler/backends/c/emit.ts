@@ -135,7 +135,7 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
     // theta * n for pooled populations: the one multiply per inference (docs/semantics.md)
     c.push(`  st->theta[${p.index}] = ${p.pooled ? `(int32_t)${p.node.threshold} * n` : `(int32_t)${p.node.threshold}`};`);
   }
-  for (const e of plan.encoders) c.push(`  snn_zero(st->se${e.index}, sizeof st->se${e.index});`);
+  for (const e of plan.encoders) if (!e.levelsOnly || e.packed) c.push(`  snn_zero(st->se${e.index}, sizeof st->se${e.index});`);
   if (!spikes) {
     for (const e of plan.encoders) {
       if (e.source.kind === 'embedding') {
@@ -143,7 +143,7 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
       } else {
         c.push(`  for (uint16_t i = 0; i < ${e.dim}; i++) st->lev${e.index}[i] = st->vin[i] > ${e.top} ? ${e.top} : st->vin[i];`);
       }
-      if (e.node.scheme !== 'poisson') c.push(`  for (uint16_t i = 0; i < ${size(e.perPosition, e.dim)}; i++) st->acc${e.index}[i] = ${e.top >> 1};`);
+      if (e.node.scheme !== 'poisson' && !e.levelsOnly) c.push(`  for (uint16_t i = 0; i < ${size(e.perPosition, e.dim)}; i++) st->acc${e.index}[i] = ${e.top >> 1};`);
     }
     if (plan.poissonSeed !== undefined) c.push(`  st->rng = ${seedState(plan.poissonSeed)}u;`);
     // level clocks of grouped synapses' encoders: every level's accumulator starts half full
@@ -223,7 +223,7 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
         out.push(
           `  if (st->t == 0) snn_group_form(&snn_tab${s.index}, ${lev}, ${e.perPosition ? 'n' : '1'}, ${s.srcChannels}, ${W}, ${kind}, n, ${g.top}, ${g.live}, st->g${s.index}, st->gp${s.index}, ${g.h32 ? 1 : 0}, ops);`,
         );
-        out.push(`  snn_group_add(st->g${s.index}, st->gp${s.index}, ${e.clock ? `st->lf${e.index}` : 'snn_level_one'}, ${rows}, ${g.top}, ${g.width}, st->v${p.index}, ${p.v32 ? 1 : 0}, ops);`);
+        out.push(`  snn_group_add(st->g${s.index}, st->gp${s.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${rows}, ${g.top}, ${g.width}, st->v${p.index}, ${p.v32 ? 1 : 0}, ops);`);
         continue;
       }
       if (s.lut) out.push(`  ${lutCall(s, false)}`);
@@ -267,6 +267,21 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
       c.push(`  /* encoder ${node.id} (${node.scheme}, ${e.bits} bits${e.packed ? ', packed flags' : ''}) */`);
       if (e.clock) c.push(`  snn_level_clock(st->lc${e.index}, st->lf${e.index}, ${e.top});`);
       const pk = e.packed;
+      if (e.levelsOnly) {
+        // every reader is grouped: the inputs' spikes are needed only at step 0 (forming); after it the
+        // encoder counts its spikes from the inputs per level and the level clock (snn_group.c)
+        const n1 = size(e.perPosition, e.dim);
+        if (pk) {
+          c.push(`  if (st->t == 0) {`);
+          c.push(`    snn_enc_rate_pk(st->lev${e.index}, 0, st->se${e.index} + ${pk.pad * pk.cb}, st->pc${e.index}, n, ${e.dim}, ${pk.cb}, ${e.top}, ops);`);
+          c.push(`    snn_level_counts(st->lev${e.index}, ${n1}, ${e.top}, st->ic${e.index});`);
+          c.push(`  } else snn_level_spikes(st->ic${e.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${e.top}, ops);`);
+        } else {
+          c.push(`  if (st->t == 0) snn_level_counts(st->lev${e.index}, ${n1}, ${e.top}, st->ic${e.index});`);
+          c.push(`  snn_level_spikes(st->ic${e.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${e.top}, ops);`);
+        }
+        continue;
+      }
       if (pk) {
         const dst = `st->se${e.index} + ${pk.pad * pk.cb}, st->pc${e.index}, n, ${e.dim}, ${pk.cb}`;
         if (node.scheme === 'poisson') c.push(`  snn_enc_poisson_pk(st->lev${e.index}, ${dst}, snn_cuts${e.index}, &st->rng, ops);`);

@@ -93,7 +93,7 @@ function groupCodeBytes(plan: CPlan, target: TargetDescription): number {
   const b = GROUP_KERNEL_BOUNDS[target.arch ?? ''];
   const grouped = plan.synapses.filter((s) => s.grouped);
   if (!b || !grouped.length) return 0;
-  return (grouped.some((s) => !s.grouped!.fast) ? b.genericBytes : 0) + (grouped.some((s) => s.grouped!.fast) ? b.fastBytes : 0) + b.perSynapseBytes * grouped.length;
+  return (grouped.some((s) => !s.grouped!.fast) || plan.encoders.some((e) => e.levelsOnly) ? b.genericBytes : 0) + (grouped.some((s) => s.grouped!.fast) ? b.fastBytes : 0) + b.perSynapseBytes * grouped.length;
 }
 
 function fastBounds(target: TargetDescription): { codeBytes: number; stackBytes: number } {

@@ -29,6 +29,9 @@ export interface CEncoder {
   packed?: { cb: number; pad: number; after: number };
   /** A grouped synapse reads it and its levels are more than one bit: the per-level clock (lc/lf, top + 1 bytes each). */
   clock?: boolean;
+  /** Tokens mode, and every reader is grouped: no per-input spikes after step 0; the input spikes
+   *  of a step are counted from the inputs per level (ic, u16 [top + 1]) and the level clock. */
+  levelsOnly?: boolean;
 }
 
 /**
@@ -379,6 +382,11 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
   if (options.fast !== false) planFast(encoders, synapses, pops, readoutPop, maxLen);
   // a binary grouped fast conv that fires its population alone: formed by the fast conv, fused add + fire
   for (const p of pops) if (p.fused?.grouped && p.fused.grouped.top === 1) p.fused.grouped.fast = true;
+  if (mode === 'tokens')
+    for (const e of encoders) {
+      const readers = synapses.filter((s) => s.src.kind === 'enc' && s.src.index === e.index);
+      if (readers.length && readers.every((s) => s.grouped)) e.levelsOnly = true;
+    }
   let frameBitsPerPosition = 0;
   let frameBitsFixed = 0;
   for (const e of encoders) {
@@ -524,6 +532,7 @@ export function stateFields(plan: CPlan): StateField[] {
   for (const p of plan.pops) if (!p.v32) f.push({ name: `v${p.index}`, ctype: 'int16_t', count: p.vSize, what: vWhat(p) });
   for (const s of plan.synapses) if (s.grouped && !s.grouped.h32) f.push({ name: `g${s.index}`, ctype: 'int16_t', count: gCount(s.grouped), what: gWhat(s) });
   for (const s of plan.synapses) if (s.grouped?.fast) f.push({ name: `gn${s.index}`, ctype: 'uint16_t', count: 1, what: `present rows of ${s.node.id}`, scalar: true });
+  for (const e of plan.encoders) if (e.levelsOnly) f.push({ name: `ic${e.index}`, ctype: 'uint16_t', count: e.top + 1, what: `inputs per level of ${e.node.id}` });
   if (!plan.membraneReadout) f.push({ name: 'counts', ctype: 'uint16_t', count: plan.readoutPop.size, what: `spike counts of ${plan.readoutPop.node.id}` });
   f.push({ name: 'n', ctype: 'uint16_t', count: 1, what: 'positions', scalar: true });
   f.push({ name: 't', ctype: 'uint16_t', count: 1, what: 'step', scalar: true });
@@ -533,13 +542,13 @@ export function stateFields(plan: CPlan): StateField[] {
     const size = (e.perPosition ? plan.maxLen : 1) * e.dim;
     if (plan.mode === 'tokens') {
       f.push({ name: `lev${e.index}`, ctype: 'uint8_t', count: size, what: `levels of ${e.node.id}` });
-      if (e.node.scheme !== 'poisson') f.push({ name: `acc${e.index}`, ctype: 'uint8_t', count: size, what: `accumulators of ${e.node.id}` });
+      if (e.node.scheme !== 'poisson' && !e.levelsOnly) f.push({ name: `acc${e.index}`, ctype: 'uint8_t', count: size, what: `accumulators of ${e.node.id}` });
     }
     if (e.packed) {
       const k = e.packed;
       f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: (k.pad + plan.maxLen + k.after) * k.cb, what: `packed spike bits of ${e.node.id} (${k.cb} B per position, ${k.pad} + ${k.after} zero positions around)` });
       f.push({ name: `pc${e.index}`, ctype: 'uint8_t', count: plan.maxLen, what: `spikes per position of ${e.node.id}` });
-    } else f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
+    } else if (!e.levelsOnly) f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
   }
   for (const p of plan.pops) {
     if (p.counts) f.push({ name: `c${p.index}`, ctype: 'uint8_t', count: p.node.channels, what: `spikes per channel of ${p.node.id} in this step` });
