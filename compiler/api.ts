@@ -20,7 +20,7 @@ import type { WasmModel } from '../runtime/wasm-host.js';
 import { loadSplit, type LabeledSplit } from './data/splits.js';
 import { progress } from './progress.js';
 import { loadTarget } from '../targets/index.js';
-import { withTimesteps } from './api/timesteps.js';
+import { checkTimesteps, withTimesteps } from './api/timesteps.js';
 import type { ScheduleChoice } from './passes/schedule.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
@@ -269,6 +269,8 @@ export interface RunOptions {
   weightBits?: string | number;
   /** With --port: the first-layer schedule the firmware was deployed with (default event). */
   schedule?: string;
+  /** With --port: the T the firmware was deployed with (default: the model's). */
+  timesteps?: string | number;
 }
 
 export interface RunOutcome {
@@ -373,7 +375,7 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
  */
 async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Promise<RunOutcome> {
   if (!modelPath.endsWith('.snn')) fail('SNN_E_USAGE', 'with --port, pass the .snn model the board was deployed from', 'snnc run model.snn --port /dev/ttyACM0 "text"');
-  const model = readModelFile(modelPath);
+  const model = withTimesteps(readModelFile(modelPath), o.timesteps === undefined ? undefined : checkTimesteps(o.timesteps));
   if (!model.vocab) fail('SNN_E_USAGE', 'this model takes vectors, not text');
   const text = readTextInput(args, o.file);
   const weightBits = Number(o.weightBits ?? 8);

@@ -94,6 +94,26 @@ describe.skipIf(toolGate(['gcc']).skip)('grouped schedule on host-c', () => {
   it('refuses a grouped synapse over multi-bit levels in spikes mode (the board sees spikes, not levels)', () => {
     expect(() => emitC(groupAll(textCnn(undefined, { seed: 3 })), loadTarget('host-c'), { mode: 'spikes' })).toThrow(/SNN_E_BACKEND.*spikes mode/);
   });
+  it('snnc deploy --schedule grouped --timesteps 4: the firmware runs the grouped graph at T = 4 (usage errors are SNN_E_USAGE)', async () => {
+    const { runDeploy } = await import('../../compiler/backends/c/deploy.js');
+    const float = tinyTextCnn({ vocab: 400, dim: 16, maps: 8, widths: [3, 4, 5], maxLen: 16, timesteps: 8, scheme: 'binary', population: 2, seed: 12 });
+    float.vocab = sst2Vocab(400);
+    const file = join(tempDir('deploygrouped'), 'model.snn');
+    (await import('../../compiler/frontend/model-format.js')).writeModelFile(file, float);
+    const out = tempDir('deploygrouped-out');
+    const r = await runDeploy([file], { target: 'host-c', out, schedule: 'grouped', timesteps: '4' });
+    expect(r.text).toMatch(/deployed/);
+    const graph = runPipeline({ ...float.graph, timesteps: 4 }, { schedule: 'grouped' }).graph;
+    const b = await spawnBoard(join(out, 'snn-firmware'), [], { graph, timeoutMs: 20000 });
+    try {
+      expect(b.board.info.timesteps).toBe(4);
+      await equalOnBoard(b, graph, sst2Inputs({ ...float, graph }, 60));
+    } finally {
+      await b.stop();
+    }
+    await expect(runDeploy([file], { target: 'host-c', out, timesteps: '0' })).rejects.toThrow(/SNN_E_USAGE/);
+    await expect(runDeploy([file], { target: 'host-c', out, schedule: 'sideways' })).rejects.toThrow(/SNN_E_USAGE/);
+  });
   it.each(HOST)('$name: equals the reference, counters included', async (c) => {
     const { graph, inputs } = c.make();
     check(c, graph);

@@ -179,14 +179,17 @@ export function fastVariantModel(o: TinyOptions = {}, schedule?: 'event' | 'grou
   return { model: { ...model, graph }, graph };
 }
 
-/** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared). */
+/** Address ranges of the compute kernel's functions in an ELF (Thumb bit cleared); the model's constant tables (snn_tab*, snn_luts, ...) are never executed, so their ranges count nothing. */
 export function computeRanges(nmTool: string, elf: string): [number, number][] {
   const out = execFileSync(nmTool, ['-S', '--defined-only', elf], { encoding: 'utf8' });
-  const re = /^(ann_\w+|snn_group_\w+|snn_level_clock|snn_add_row|snn_model_\w+|snn_conv|snn_conv_lut|snn_load_pk|lut_\w+|pop8|snn_dense|snn_scan|snn_fire(16|32)|snn_leak(16|32)|snn_enc_\w+|snn_unpack|snn_load_bits|snn_zero|snn_copy|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_\w+|scan_add.*)$/;
+  // every kernel function (snn_* other than the protocol's and the platform's, the twin ANN's ann_*) and the kernel's static helpers
+  const re = /^(ann_\w+|snn_(?!pf_|rx_|tx_|crc16|reset_handler)\w+|lut_\w+|pop8|add_dense.*|add_sparse.*|count.*|conv_os.*|dense_\w+|scan_add.*)$/;
+  // the model's constants sit in .text too (never executed; left out to stay within the plugin's 64 ranges)
+  const data = /^(snn_(tab\d+(_\w+)?|lut\d+|luts|levels(_\w+)?|cuts\d+|scan\d+(_in)?|pf_name)|ann_([wms]\d+|fc))$/;
   const ranges: [number, number][] = [];
   for (const line of out.split('\n')) {
     const m = line.trim().split(/\s+/);
-    if (m.length !== 4 || !/^[tT]$/.test(m[2]) || !re.test(m[3])) continue;
+    if (m.length !== 4 || !/^[tT]$/.test(m[2]) || !re.test(m[3]) || data.test(m[3])) continue;
     const lo = parseInt(m[0], 16) & ~1;
     ranges.push([lo, lo + parseInt(m[1], 16)]);
   }

@@ -11,6 +11,7 @@ import { fail } from '../../../runtime/errors.js';
 import { readModelFile } from '../../frontend/model-format.js';
 import { runPipeline } from '../../passes/pipeline.js';
 import { SCHEDULES, type ScheduleChoice } from '../../passes/schedule.js';
+import { checkTimesteps, withTimesteps } from '../../api/timesteps.js';
 import { loadTarget, repoRoot, type TargetDescription } from '../../../targets/index.js';
 import { emitC, type CBudget } from './index.js';
 import type { CMode } from './plan.js';
@@ -30,6 +31,8 @@ export interface DeployOptions {
   build?: boolean;
   /** First-layer schedule (the schedule pass; docs/semantics.md): event (default), grouped, or auto. */
   schedule?: ScheduleChoice;
+  /** Run at T steps instead of the model's (thresholds do not depend on T; compiler/api/timesteps.ts). */
+  timesteps?: number;
 }
 
 export interface DeployOutcome {
@@ -43,7 +46,11 @@ export interface DeployOutcome {
 export const RUNNER_MODULES = ['errors', 'tokenizer', 'wasm-host', 'wasm/artifact-format'];
 
 function lowered(model: Model, o: DeployOptions): Graph {
-  if (model.graph.stage === 'integer' && model.graph.plan) return model.graph;
+  if (model.graph.stage === 'integer' && model.graph.plan) {
+    if (o.timesteps !== undefined || (o.schedule ?? 'event') !== 'event') fail('SNN_E_USAGE', 'the model is already lowered: its T and schedule are fixed', 'deploy the float .snn model');
+    return model.graph;
+  }
+  model = withTimesteps(model, o.timesteps);
   return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
 }
 
@@ -227,5 +234,6 @@ export async function runDeploy(args: string[], o: Record<string, unknown>): Pro
     native: o.native === false ? false : 'auto',
     build: o.build !== false,
     schedule,
+    timesteps: o.timesteps === undefined ? undefined : checkTimesteps(o.timesteps),
   });
 }
