@@ -14,6 +14,8 @@ import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
 import { loadSplit, type LabeledSplit } from '../data/splits.js';
 import { loadTarget } from '../../targets/index.js';
 import { runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
+import { withTimesteps } from '../ir/timesteps.js';
+import type { ScheduleChoice } from '../passes/schedule.js';
 import { float32Bytes, maxLenOf, meanOps, pct, readModelOrNir, safeIds, sameResult, vocabOf } from './shared.js';
 
 export interface CompileOptions {
@@ -28,6 +30,10 @@ export interface CompileOptions {
   calibrateLimit?: number;
   dataDir?: string;
   simd?: boolean;
+  /** Override the model's T (docs/semantics.md: thresholds do not depend on T). */
+  timesteps?: number;
+  /** Schedule of the first layer's additions (the schedule pass); default auto. */
+  schedule?: ScheduleChoice;
 }
 
 export interface CompileReport {
@@ -55,6 +61,7 @@ export interface CompileOutcome {
 
 /** Compiles a model in memory: the pipeline and the wasm backend, nothing written. */
 export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: LabeledSplit }) {
+  model = withTimesteps(model, o.timesteps);
   const target = loadTarget(o.target ?? 'wasm');
   if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
   const weightBits = Number(o.weightBits ?? 8) as 8 | 16;
@@ -75,12 +82,21 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
     }
     cal = { inputs, labels };
   }
-  const pipe = runCalibratedPipeline(model.graph, { weightBits, stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', stopAfter: o.stopAfter as PassName | undefined, calibration: cal });
+  const pipe = runCalibratedPipeline(model.graph, {
+    weightBits,
+    stateBits,
+    prune: o.prune ?? 0,
+    layout: o.layout ?? 'auto',
+    schedule: o.schedule ?? 'auto',
+    ramBytes: target.ramBytes,
+    stopAfter: o.stopAfter as PassName | undefined,
+    calibration: cal,
+  });
   return { pipe, target, cal };
 }
 
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
-  const model = await readModelOrNir(modelPath);
+  const model = withTimesteps(await readModelOrNir(modelPath), o.timesteps);
   const outDir = resolve(o.out ?? 'out');
   let calibration: { dataset: string; split: LabeledSplit } | undefined;
   if (o.calibrate) {

@@ -3,6 +3,8 @@
 
 import { fail } from '../../core/errors.js';
 import type { CMode } from '../backends/c/index.js';
+import { SCHEDULES, type ScheduleChoice } from '../passes/schedule.js';
+import { checkTimesteps } from '../ir/timesteps.js';
 import { deploy, type DeployOptions, type DeployOutcome } from '../deploy/index.js';
 
 /** The `snnc deploy <model>` command: CLI options (commander-parsed) -> deploy(). */
@@ -15,6 +17,8 @@ export async function runDeploy(args: string[], o: Record<string, unknown>): Pro
   if (weightBits !== undefined && weightBits !== 8 && weightBits !== 16) fail('SNN_E_USAGE', '--weight-bits must be 8 or 16');
   if (stateBits !== undefined && stateBits !== 16 && stateBits !== 32) fail('SNN_E_USAGE', '--state-bits must be 16 or 32');
   const mode = o.mode === undefined ? undefined : String(o.mode);
+  const schedule = o.schedule === undefined ? undefined : (String(o.schedule) as ScheduleChoice);
+  if (schedule !== undefined && !SCHEDULES.includes(schedule)) fail('SNN_E_USAGE', `--schedule must be one of ${SCHEDULES.join(', ')}`);
   if (mode !== undefined && mode !== 'tokens' && mode !== 'spikes') fail('SNN_E_USAGE', '--mode must be tokens or spikes');
   return deploy(args[0], {
     target,
@@ -26,5 +30,7 @@ export async function runDeploy(args: string[], o: Record<string, unknown>): Pro
     layout: o.layout as DeployOptions['layout'],
     native: o.native === false ? false : 'auto',
     build: o.build !== false,
+    schedule,
+    timesteps: o.timesteps === undefined ? undefined : checkTimesteps(o.timesteps),
   });
 }

@@ -13,6 +13,8 @@ import type { WasmModel } from '../../runtime/wasm-host.js';
 import { loadSplit } from '../data/splits.js';
 import { progress } from '../progress.js';
 import { compileModel } from './compile.js';
+import { withTimesteps } from '../ir/timesteps.js';
+import type { ScheduleChoice } from '../passes/schedule.js';
 import { float32Bytes, meanOps, pct, readModelOrNir, safeIds, sameResult, vectorOf, vocabOf } from './shared.js';
 
 export interface EvalOptions {
@@ -22,6 +24,10 @@ export interface EvalOptions {
   model?: string;
   backend?: string;
   profile?: string;
+  /** Override the model's T (a .snn model only: an artifact's T is compiled in). */
+  timesteps?: number;
+  /** Schedule when compiling a .snn model (default auto). */
+  schedule?: ScheduleChoice;
 }
 
 export interface EvalOutcome {
@@ -44,11 +50,14 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   let model: Model | undefined;
   let intGraph: Graph | undefined;
   if (path.endsWith('.wasm')) {
+    if (o.timesteps !== undefined || o.schedule !== undefined) {
+      fail('SNN_E_USAGE', `${basename(path)} is compiled: its T and schedule are fixed`, `pass the .snn model to eval, or recompile with snnc compile --timesteps / --schedule`);
+    }
     host = await loadArtifactFile(path);
     if (o.model) model = readModelFile(o.model);
   } else {
-    model = await readModelOrNir(path);
-    const c = await compileModel(model);
+    model = withTimesteps(await readModelOrNir(path), o.timesteps);
+    const c = await compileModel(model, { schedule: o.schedule });
     intGraph = c.pipe.graph;
     const { emitWasm } = await import('../backends/wasm/index.js');
     const emitted = emitWasm(intGraph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });

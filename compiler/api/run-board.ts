@@ -5,6 +5,8 @@ import type { Graph } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
+import type { ScheduleChoice } from '../passes/schedule.js';
+import { checkTimesteps, withTimesteps } from '../ir/timesteps.js';
 import { textToIds, tokenize } from '../../runtime/tokenizer.js';
 import { artifactEnergy } from '../../runtime/energy.js';
 import { loadTarget } from '../../targets/index.js';
@@ -19,14 +21,15 @@ import { float32Bytes, maxLenOf, readTextInput, vocabOf } from './shared.js';
  */
 export async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Promise<RunOutcome> {
   if (!modelPath.endsWith('.snn')) fail('SNN_E_USAGE', 'with --port, pass the .snn model the board was deployed from', 'snnc run model.snn --port /dev/ttyACM0 "text"');
-  const model = readModelFile(modelPath);
+  const model = withTimesteps(readModelFile(modelPath), o.timesteps === undefined ? undefined : checkTimesteps(o.timesteps));
   if (!model.vocab) fail('SNN_E_USAGE', 'this model takes vectors, not text');
   const text = readTextInput(args, o.file);
   const weightBits = Number(o.weightBits ?? 8);
   if (weightBits !== 8 && weightBits !== 16) fail('SNN_E_USAGE', '--weight-bits must be 8 or 16');
   // as deploy does: an integer model as it is, else the pipeline with prune 0 and layout auto
   const integer = model.graph.stage === 'integer' && Boolean(model.graph.plan);
-  const lower = (bits: 8 | 16): Graph => (integer ? model.graph : runPipeline(model.graph, { weightBits: bits, prune: 0, layout: 'auto' }).graph);
+  const schedule = (o.schedule ?? 'event') as ScheduleChoice;
+  const lower = (bits: 8 | 16, sched: ScheduleChoice = schedule): Graph => (integer ? model.graph : runPipeline(model.graph, { weightBits: bits, prune: 0, layout: 'auto', schedule: sched }).graph);
   const graph = lower(weightBits);
   const ids = textToIds(text, vocabOf(model.vocab), maxLenOf(model.graph));
   const { openSerialPort } = await import('../../runtime/serial/transport.js');
@@ -45,11 +48,14 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
       const ours = hashOf(graph);
       if (ours !== info.modelHash) {
         const other = integer ? undefined : ([8, 16] as const).find((b) => b !== weightBits && hashOf(lower(b)) === info.modelHash);
+        const otherSchedule = integer || other ? undefined : (['event', 'grouped'] as const).find((k) => k !== schedule && hashOf(lower(weightBits as 8 | 16, k)) === info.modelHash);
         fail(
           'SNN_E_ARTIFACT',
           `the ${info.board} board on ${o.port} runs model ${hex(info.modelHash)} (${info.mode} mode), but ${modelPath} lowered with --weight-bits ${weightBits} gives ${hex(ours)}: the firmware was not deployed from this model with these options`,
           other
             ? `the firmware was deployed with --weight-bits ${other}: pass --weight-bits ${other} to snnc run`
+            : otherSchedule
+              ? `the firmware was deployed with --schedule ${otherSchedule}: pass --schedule ${otherSchedule} to snnc run`
             : `deploy and run must lower the model alike (same --weight-bits; deploy's --state-bits, --prune and --layout left at their defaults), or redeploy: snnc deploy ${modelPath} --target ${info.board}`,
         );
       }

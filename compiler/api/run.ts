@@ -24,6 +24,10 @@ export interface RunOptions {
   baud?: number;
   timeout?: number;
   weightBits?: string | number;
+  /** With --port: the first-layer schedule the firmware was deployed with (default event). */
+  schedule?: string;
+  /** With --port: the T the firmware was deployed with (default: the model's). */
+  timesteps?: string | number;
 }
 
 export interface RunOutcome {

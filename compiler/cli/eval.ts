@@ -12,6 +12,8 @@ export const evalCommand: CommandSpec = {
     { flags: '--limit <n>', description: 'evaluate only the first n sentences', parse: 'int' },
     { flags: '--model <file>', description: 'the float .snn model behind a .wasm artifact (adds float-vs-int agreement)' },
     { flags: '--backend <name>', description: 'TF.js backend for the ANN and float SNN', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto' },
+    { flags: '--timesteps <n>', description: "a .snn model: run at T steps instead of the model's", parse: 'int' },
+    { flags: '--schedule <kind>', description: 'a .snn model: first-layer schedule (default auto)', choices: ['auto', 'event', 'grouped'] },
     profile,
     json,
   ],

@@ -16,11 +16,12 @@ import { deployCommand } from './deploy.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { profilesCommand } from './profiles.js';
+import { sweepCommand } from './sweep.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
-export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, inspectCommand, profilesCommand];
+export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, sweepCommand, inspectCommand, profilesCommand];
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {

@@ -10,6 +10,8 @@ import type { Graph, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
+import type { ScheduleChoice } from '../passes/schedule.js';
+import { withTimesteps } from '../ir/timesteps.js';
 import { loadTarget, repoRoot } from '../../targets/index.js';
 import { emitC, type CBudget, type CMode } from '../backends/c/index.js';
 import { FIRMWARE_SOURCES, buildFirmware, haveToolchain } from '../backends/c/build.js';
@@ -26,6 +28,10 @@ export interface DeployOptions {
   native?: boolean | 'auto';
   /** C targets: build the image when the toolchain exists (default true). */
   build?: boolean;
+  /** First-layer schedule (the schedule pass; docs/semantics.md): event (default), grouped, or auto. */
+  schedule?: ScheduleChoice;
+  /** Run at T steps instead of the model's (thresholds do not depend on T; compiler/ir/timesteps.ts). */
+  timesteps?: number;
 }
 
 export interface DeployOutcome {
@@ -36,8 +42,12 @@ export interface DeployOutcome {
 }
 
 function lowered(model: Model, o: DeployOptions): Graph {
-  if (model.graph.stage === 'integer' && model.graph.plan) return model.graph;
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto' }).graph;
+  if (model.graph.stage === 'integer' && model.graph.plan) {
+    if (o.timesteps !== undefined || (o.schedule ?? 'event') !== 'event') fail('SNN_E_USAGE', 'the model is already lowered: its T and schedule are fixed', 'deploy the float .snn model');
+    return model.graph;
+  }
+  model = withTimesteps(model, o.timesteps);
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
 }
 
 export async function deploy(modelPath: string, o: DeployOptions): Promise<DeployOutcome> {

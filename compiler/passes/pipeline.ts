@@ -1,5 +1,5 @@
-// The pass pipeline: pack -> quantize -> sparsify -> plan-memory, stoppable after any pass
-// (`--stop-after`). A graph-to-graph transform: measuring what lowering cost on inputs
+// The pass pipeline: pack -> quantize -> sparsify -> schedule -> plan-memory, stoppable after any
+// pass (`--stop-after`). A graph-to-graph transform: measuring what lowering cost on inputs
 // (calibration) runs the reference simulator, so it lives above, in compiler/api/calibrate.ts.
 
 import type { Graph } from '../ir/types.js';
@@ -9,12 +9,13 @@ import { packEmbeddings } from './pack-embeddings.js';
 import { quantize, type QuantizeOptions } from './quantize.js';
 import { sparsify, type SparsifyOptions } from './sparsify.js';
 import { planMemoryPass } from './plan-memory.js';
+import { schedulePass, type ScheduleOptions } from './schedule.js';
 import type { PassReport, PassResult } from './pass.js';
 
-export const PASS_ORDER = ['pack', 'quantize', 'sparsify', 'plan-memory'] as const;
+export const PASS_ORDER = ['pack', 'quantize', 'sparsify', 'schedule', 'plan-memory'] as const;
 export type PassName = (typeof PASS_ORDER)[number];
 
-export interface PipelineOptions extends QuantizeOptions, SparsifyOptions {
+export interface PipelineOptions extends QuantizeOptions, SparsifyOptions, ScheduleOptions {
   stopAfter?: PassName;
 }
 
@@ -39,6 +40,8 @@ export function runPipeline(input: Graph, opts: PipelineOptions = {}): PipelineR
     pack: (x) => packEmbeddings(x),
     quantize: (x) => quantize(x, opts),
     sparsify: (x) => sparsify(x, opts),
+    // default event: callers that do not ask (deploy, import) keep the event-driven schedule
+    schedule: (x) => schedulePass(x, { schedule: opts.schedule ?? 'event', ramBytes: opts.ramBytes }),
     'plan-memory': (x) => planMemoryPass(x),
   };
   for (const name of PASS_ORDER) {

@@ -137,7 +137,7 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
     // theta * n for pooled populations: the one multiply per inference (docs/semantics.md)
     c.push(`  st->theta[${p.index}] = ${p.pooled ? `(int32_t)${p.node.threshold} * n` : `(int32_t)${p.node.threshold}`};`);
   }
-  for (const e of plan.encoders) c.push(`  snn_zero(st->se${e.index}, sizeof st->se${e.index});`);
+  for (const e of plan.encoders) if (!e.levelsOnly || e.packed) c.push(`  snn_zero(st->se${e.index}, sizeof st->se${e.index});`);
   if (!spikes) {
     for (const e of plan.encoders) {
       if (e.source.kind === 'embedding') {
@@ -145,9 +145,11 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
       } else {
         c.push(`  for (uint16_t i = 0; i < ${e.dim}; i++) st->lev${e.index}[i] = st->vin[i] > ${e.top} ? ${e.top} : st->vin[i];`);
       }
-      if (e.node.scheme !== 'poisson') c.push(`  for (uint16_t i = 0; i < ${size(e.perPosition, e.dim)}; i++) st->acc${e.index}[i] = ${rateStart(e.top)};`);
+      if (e.node.scheme !== 'poisson' && !e.levelsOnly) c.push(`  for (uint16_t i = 0; i < ${size(e.perPosition, e.dim)}; i++) st->acc${e.index}[i] = ${rateStart(e.top)};`);
     }
     if (plan.poissonSeed !== undefined) c.push(`  st->rng = ${seedState(plan.poissonSeed)}u;`);
+    // level clocks of grouped synapses' encoders: every level's accumulator starts half full
+    for (const e of plan.encoders) if (e.clock) c.push(`  for (uint16_t i = 0; i <= ${e.top}; i++) st->lc${e.index}[i] = ${e.top >> 1};`);
   }
   c.push('  return 0;');
   c.push('}');
@@ -188,6 +190,22 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
       `snn_conv_lut(&snn_lut${s.index}, st->se${s.src.index}, st->pc${s.src.index}, n, st->v${p.index}, ${
         fire ? `st->${p.counts ? 'c' : 's'}${p.index}, st->theta[${p.index}], SNN_LUT_FIRE${p.counts ? ' | SNN_LUT_COUNTS' : ''}${node.reset === 'zero' ? ' | SNN_LUT_RESET_ZERO' : ''}` : '0, 0, 0'
       }, ops);`;
+    if (p.fused?.grouped?.fast) {
+      // the level-grouped schedule, binary: H formed at step 0 by the fast conv, then each step v += H and fire in one pass (snn_group_fast.c)
+      const s = p.fused;
+      const e = plan.encoders[s.src.index];
+      out.push('  if (st->t == 0) {');
+      out.push('    uint32_t b = ops->bytes_read;');
+      out.push(`    snn_zero(st->g${s.index}, (uint32_t)n * ${2 * s.table.rowLength});`);
+      out.push(`    snn_conv_lut(&snn_lut${s.index}, st->se${e.index}, st->pc${e.index}, n, st->g${s.index}, 0, 0, 0, ops);`);
+      out.push(`    st->gn${s.index} = snn_group_lut_rows(&snn_lut${s.index}, st->se${e.index}, st->pc${e.index}, n, b, ops);`);
+      out.push('  }');
+      out.push(
+        `  k = snn_group_fire16(st->g${s.index}, st->gn${s.index}, st->v${p.index}, st->${p.counts ? 'c' : 's'}${p.index}, n, ${s.table.rowLength}, st->theta[${p.index}], SNN_LUT_FIRE${p.counts ? ' | SNN_LUT_COUNTS' : ''}${node.reset === 'zero' ? ' | SNN_LUT_RESET_ZERO' : ''}, ops);`,
+      );
+      out.push(...counters(p, active));
+      return out;
+    }
     if (p.fused) {
       // integrate and fire in one pass (firmware-stubs/snn_fast.c)
       out.push(`  k = ${lutCall(p.fused, true)}`);
@@ -196,6 +214,20 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
     }
     for (const s of p.inputs) {
       const src = srcFlags(s);
+      const g = s.grouped;
+      if (g) {
+        // the level-grouped schedule (snn_group.c): sums formed at step 0 from the levels, then the spiking levels' sums each step
+        const e = plan.encoders[s.src.index];
+        const lev = spikes ? `st->se${e.index}` : `st->lev${e.index}`;
+        const kind = s.node.kind === 'conv1d' ? 'SNN_GROUP_CONV' : g.perPosition ? 'SNN_GROUP_POS' : 'SNN_GROUP_ONE';
+        const W = s.node.kind === 'conv1d' ? s.node.width : 1;
+        const rows = g.perPosition ? 'n' : '1';
+        out.push(
+          `  if (st->t == 0) snn_group_form(&snn_tab${s.index}, ${lev}, ${e.perPosition ? 'n' : '1'}, ${s.srcChannels}, ${W}, ${kind}, n, ${g.top}, ${g.live}, st->g${s.index}, st->gp${s.index}, ${g.h32 ? 1 : 0}, ops);`,
+        );
+        out.push(`  snn_group_add(st->g${s.index}, st->gp${s.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${rows}, ${g.top}, ${g.width}, st->v${p.index}, ${p.v32 ? 1 : 0}, ops);`);
+        continue;
+      }
       if (s.lut) out.push(`  ${lutCall(s, false)}`);
       else if (s.node.kind === 'conv1d') out.push(`  snn_conv(&snn_tab${s.index}, ${src}, n, ${s.srcChannels}, ${s.node.width}, st->v${p.index}, ${p.v32 ? 1 : 0}, ops);`);
       else if (s.src.kind === 'pop' && plan.pops[s.src.index].counts) out.push(`  snn_dense_counts(&snn_tab${s.index}, st->c${s.src.index}, ${s.srcChannels}, st->v${p.index}, ${p.v32 ? 1 : 0}, ops);`);
@@ -235,7 +267,23 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
         continue;
       }
       c.push(`  /* encoder ${node.id} (${node.scheme}, ${e.bits} bits${e.packed ? ', packed flags' : ''}) */`);
+      if (e.clock) c.push(`  snn_level_clock(st->lc${e.index}, st->lf${e.index}, ${e.top});`);
       const pk = e.packed;
+      if (e.levelsOnly) {
+        // every reader is grouped: the inputs' spikes are needed only at step 0 (forming); after it the
+        // encoder counts its spikes from the inputs per level and the level clock (snn_group.c)
+        const n1 = size(e.perPosition, e.dim);
+        if (pk) {
+          c.push(`  if (st->t == 0) {`);
+          c.push(`    snn_enc_rate_pk(st->lev${e.index}, 0, st->se${e.index} + ${pk.pad * pk.cb}, st->pc${e.index}, n, ${e.dim}, ${pk.cb}, ${e.top}, ops);`);
+          c.push(`    snn_level_counts(st->lev${e.index}, ${n1}, ${e.top}, st->ic${e.index});`);
+          c.push(`  } else snn_level_spikes(st->ic${e.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${e.top}, ops);`);
+        } else {
+          c.push(`  if (st->t == 0) snn_level_counts(st->lev${e.index}, ${n1}, ${e.top}, st->ic${e.index});`);
+          c.push(`  snn_level_spikes(st->ic${e.index}, ${e.clock ? `st->lf${e.index}` : '0'}, ${e.top}, ops);`);
+        }
+        continue;
+      }
       if (pk) {
         const dst = `st->se${e.index} + ${pk.pad * pk.cb}, st->pc${e.index}, n, ${e.dim}, ${pk.cb}`;
         if (node.scheme === 'poisson') c.push(`  snn_enc_poisson_pk(st->lev${e.index}, ${dst}, snn_cuts${e.index}, &st->rng, ops);`);

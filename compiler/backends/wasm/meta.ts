@@ -40,6 +40,7 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
       perPosition: s.srcPerPosition,
       ...(node.kind === 'dense' && node.pool ? { pool: node.pool } : {}),
       ...(node.kind === 'dense' && node.recurrent ? { recurrent: true } : {}),
+      ...(s.grouped ? { schedule: 'grouped' as const } : {}),
       layout: s.table.layout,
       weightBits: s.table.weightBits,
       entries: s.table.entries,
