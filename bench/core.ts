@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch, loadavg, getPriority, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelFile } from '../compiler/frontend/model-format.js';
 import { compileModel, float32Bytes, PACKAGE_ROOT } from '../compiler/api.js';
@@ -463,7 +463,7 @@ async function run(
       uptime_before_timing: uptimeBeforeTiming,
       uptime_after_timing: uptimeAfterTiming,
       date: new Date().toISOString(),
-      command: `node ${process.argv.slice(1).join(' ')}`,
+      command: `node ${[relative(PACKAGE_ROOT, process.argv[1]), ...process.argv.slice(2)].join(' ')}` + (getPriority() ? ` (at nice ${getPriority()})` : ''),
       how:
         `one Node process; every engine takes the same ${timingIds.length} token-id lists to labels, one thread each ` +
         '(the WASM runtime is single-threaded; TF.js on its wasm backend without threads; PyTorch with set_num_threads(1) and OMP/OpenBLAS at 1 thread, ' +
@@ -512,7 +512,29 @@ async function run(
     lines.push(`| ${g.metric} | ${v}${g.note ? `; ${g.note}` : ''} | ${g.goal} | ${g.met === null ? '—' : g.met ? 'yes' : 'no'} |`);
   }
   process.stdout.write(lines.join('\n') + '\n');
-  log(`wrote ${join(args.out, 'core.json')} and core.svg in ${result.wall_s.toFixed(0)} s`);
+  // the same table and the latency rows as markdown, for bench/README.md
+  const names: Record<string, string> = { wasm: 'snnc WASM', tfjs_ann: 'TF.js ANN', tfjs_dense_snn: 'TF.js dense SNN', torch_ann: 'PyTorch ANN', torch_dense_snn: 'PyTorch dense SNN' };
+  const keys = Object.keys(names).filter((k) => runs.some((r) => (r.engines as Record<string, unknown>)[k]));
+  const md = [
+    `Model \`${relative(PACKAGE_ROOT, args.model)}\` on ${args.data}; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, TF.js ${tf.version.tfjs} (${backend})` +
+      (torch.available ? `, PyTorch ${torch.info.torch} (${torch.info.blas_loaded.some((p) => p.includes('openblas')) ? 'OpenBLAS' : 'no OpenBLAS'})` : ', no PyTorch peer') +
+      `; ${result.machine.date.slice(0, 10)}; \`${result.machine.command}\`.`,
+    `Load (uptime): at start ${result.machine.uptime_at_start.replace(/^.*load average: /, '')}; before timing ${uptimeBeforeTiming.replace(/^.*load average: /, '')}; after ${uptimeAfterTiming.replace(/^.*load average: /, '')}.`,
+    '',
+    ...lines,
+    '',
+    `Latency, ms per sentence, median (min–max) over ${args.reps} interleaved repetitions on the same ${timingIds.length} sentences; speedup = other engine / WASM in the same repetition:`,
+    '',
+    `| T | batch | ${keys.map((k) => names[k]).join(' | ')} | ${keys.filter((k) => k !== 'wasm').map((k) => `WASM vs ${names[k]}`).join(' | ')} | load before → after |`,
+    `|---|---|${keys.map(() => '---').join('|')}|${keys.filter((k) => k !== 'wasm').map(() => '---').join('|')}|---|`,
+    ...runs.map((r) => {
+      const eng = r.engines as Record<string, { ms_per_sentence: Stats }>;
+      const spd = r.speedup_of_wasm_vs as Record<string, Stats>;
+      return `| ${r.T} | ${r.batch} | ${keys.map((k) => fmtStats(eng[k]?.ms_per_sentence, 3)).join(' | ')} | ${keys.filter((k) => k !== 'wasm').map((k) => `${fmtStats(spd[k])}×`).join(' | ')} | ${(r.load_before as number[])[0]} → ${(r.load_after as number[])[0]} |`;
+    }),
+  ];
+  writeFileSync(join(args.out, 'core.md'), md.join('\n') + '\n');
+  log(`wrote ${join(args.out, 'core.json')}, core.md and core.svg in ${result.wall_s.toFixed(0)} s`);
 }
 
 function log(s: string): void {

@@ -27,6 +27,7 @@ Node engines do). Usage: torch_peer.py DIR (meta.json, *.npy and ids.json from b
 
 import json
 import os
+import re
 import sys
 import time
 
@@ -149,8 +150,8 @@ def first_argmax(scores):
 
 
 def blas_info():
-    cfg = torch.__config__.show()
-    blas = [ln.strip() for ln in cfg.splitlines() if "BLAS" in ln or "LAPACK" in ln]
+    # build-time settings (Debian's torch says BLAS_INFO=generic: it links libblas.so.3)
+    blas = re.findall(r"\b(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", torch.__config__.show())
     # which BLAS the process really loaded (Debian picks libblas.so.3 by update-alternatives)
     torch.ones(64, 64) @ torch.ones(64, 64)
     loaded = set()
