@@ -142,10 +142,17 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 /** One engine timed on the same chunks of sentences: returns wall ms of one pass. */
 interface Engine {
   key: string;
-  label: string;
-  color: string;
   pass: (chunks: number[][][]) => Promise<number>;
 }
+
+/** Display name and plot colour of every engine. */
+const ENGINES: Record<string, { name: string; color: string }> = {
+  wasm: { name: 'snnc WASM (int SNN)', color: '#1b7837' },
+  tfjs_ann: { name: 'TF.js ANN', color: '#2166ac' },
+  tfjs_dense_snn: { name: 'TF.js dense SNN', color: '#762a83' },
+  torch_ann: { name: 'PyTorch ANN', color: '#d6604d' },
+  torch_dense_snn: { name: 'PyTorch dense SNN', color: '#f4a582' },
+};
 
 interface GoalRow {
   metric: string;
@@ -283,42 +290,24 @@ async function run(
     const m = withT(model, T);
     const a = T === T0 ? base : await artifactFor(m);
     const sops = timingIds.reduce((s, x) => s + a.host.infer({ tokens: x }).ops.sops, 0);
+    /** A pass of an engine that runs in this process, timed here. */
+    const inProcess = (key: string, run: (c: number[][]) => void): Engine => ({
+      key,
+      pass: async (chunks) => {
+        const s = now();
+        for (const c of chunks) run(c);
+        return now() - s;
+      },
+    });
     const engines: Engine[] = [
-      {
-        key: 'wasm',
-        label: 'snnc wasm (int SNN)',
-        color: '#1b7837',
-        pass: async (chunks) => {
-          const s = now();
-          for (const c of chunks) a.host.inferMany(c.map((x) => ({ tokens: x })));
-          return now() - s;
-        },
-      },
-      {
-        key: 'tfjs_ann',
-        label: 'TF.js ANN',
-        color: '#2166ac',
-        pass: async (chunks) => {
-          const s = now();
-          for (const c of chunks) annForward(m, c, consts);
-          return now() - s;
-        },
-      },
-      {
-        key: 'tfjs_dense_snn',
-        label: 'TF.js dense SNN',
-        color: '#762a83',
-        pass: async (chunks) => {
-          const s = now();
-          for (const c of chunks) simulateBatch(m.graph, c, consts);
-          return now() - s;
-        },
-      },
+      inProcess('wasm', (c) => a.host.inferMany(c.map((x) => ({ tokens: x })))),
+      inProcess('tfjs_ann', (c) => annForward(m, c, consts)),
+      inProcess('tfjs_dense_snn', (c) => simulateBatch(m.graph, c, consts)),
     ];
+    // the peer times its own passes (in its process) over the same sentences and batch size
     if (peer && torch.available) {
-      engines.push({ key: 'torch_ann', label: 'PyTorch ANN', color: '#d6604d', pass: (chunks) => peer.time('ann', 'timing', chunks[0].length, T) });
-      if (torch.info.snn_supported)
-        engines.push({ key: 'torch_dense_snn', label: 'PyTorch dense SNN', color: '#f4a582', pass: (chunks) => peer.time('snn', 'timing', chunks[0].length, T) });
+      engines.push({ key: 'torch_ann', pass: (chunks) => peer.time('ann', 'timing', chunks[0].length, T) });
+      if (torch.info.snn_supported) engines.push({ key: 'torch_dense_snn', pass: (chunks) => peer.time('snn', 'timing', chunks[0].length, T) });
     }
     for (const batch of [1, 64]) {
       const chunks: number[][][] = [];
@@ -479,16 +468,11 @@ async function run(
   writeFileSync(join(args.out, 'core.json'), JSON.stringify(result, null, 2) + '\n');
   const groups = runs.map((r) => {
     const eng = r.engines as Record<string, { sentences_per_s: Stats }>;
-    const names: [string, string, string][] = [
-      ['wasm', 'snnc wasm (int SNN)', '#1b7837'],
-      ['tfjs_dense_snn', 'TF.js dense SNN', '#762a83'],
-      ['tfjs_ann', 'TF.js ANN', '#2166ac'],
-      ['torch_ann', 'PyTorch ANN', '#d6604d'],
-      ['torch_dense_snn', 'PyTorch dense SNN', '#f4a582'],
-    ];
     return {
       label: `T=${r.T} batch ${r.batch}`,
-      values: names.filter(([k]) => eng[k]).map(([k, name, color]) => ({ name, value: eng[k].sentences_per_s.median, color })),
+      values: Object.keys(ENGINES)
+        .filter((k) => eng[k])
+        .map((k) => ({ name: ENGINES[k].name, value: eng[k].sentences_per_s.median, color: ENGINES[k].color })),
     };
   });
   const chart = svg(
@@ -513,7 +497,7 @@ async function run(
   }
   process.stdout.write(lines.join('\n') + '\n');
   // the same table and the latency rows as markdown, for bench/README.md
-  const names: Record<string, string> = { wasm: 'snnc WASM', tfjs_ann: 'TF.js ANN', tfjs_dense_snn: 'TF.js dense SNN', torch_ann: 'PyTorch ANN', torch_dense_snn: 'PyTorch dense SNN' };
+  const names = Object.fromEntries(Object.entries(ENGINES).map(([k, e]) => [k, e.name]));
   const keys = Object.keys(names).filter((k) => runs.some((r) => (r.engines as Record<string, unknown>)[k]));
   const md = [
     `Model \`${relative(PACKAGE_ROOT, args.model)}\` on ${args.data}; ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, TF.js ${tf.version.tfjs} (${backend})` +
