@@ -44,6 +44,13 @@ export interface FinetuneOptions {
    * and feature, the same at every step), as the ANN had before its classifier. Training only.
    */
   dropout: number;
+  /**
+   * Firing-rate penalty: loss += ratePenalty * the fan-out-weighted firing rate of the hidden
+   * populations, sum_l F_l S_l / sum_l F_l N_l (S_l spikes, N_l real neuron-steps, F_l the
+   * synaptic additions one spike of l causes: the pooled dense row length for a conv
+   * population; 0 for the output population, whose spikes are only counted). 0 = off.
+   */
+  ratePenalty: number;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -61,6 +68,7 @@ export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'checkpointDir' | 'onProgr
   thresholdScale: 1,
   detachReset: true,
   dropout: 0.5,
+  ratePenalty: 0,
   resume: false,
   quiet: false,
 };
@@ -227,6 +235,8 @@ interface Structure {
  */
 interface BatchConsts {
   cols: tf.Tensor2D[];
+  /** Real positions in the batch (sum of n): neuron-steps of a per-position population = positions * channels * T. */
+  positions: number;
   mask3: tf.Tensor3D;
   outTheta: tf.Tensor2D;
   onehot: tf.Tensor2D;
@@ -259,6 +269,7 @@ function batchConsts(st: Structure, hb: HostBatch, labels: number[], T: number, 
       ),
       onehot: tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), st.classes) as tf.Tensor2D,
       drop: masks?.map((m, b) => tf.tensor3d(m, [1, B, st.branches[b].maps])),
+      positions: hb.n.reduce((a, x) => a + x, 0),
       B,
       L,
     };
@@ -274,12 +285,14 @@ function disposeConsts(c: BatchConsts): void {
  * currents for all steps come from one matMul per branch (the encoder spikes do not depend on
  * the weights).
  */
-function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: FinetuneOptions): { loss: tf.Scalar; counts: tf.Tensor2D } {
+function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: FinetuneOptions): { loss: tf.Scalar; counts: tf.Tensor2D; rate: tf.Scalar } {
   const { B, L, cols, mask3, outTheta, onehot } = k;
   const K = st.K;
   let counts: tf.Tensor2D | undefined;
+  let rate: tf.Scalar | undefined;
   const loss = tf.tidy(() => {
     let iOut: tf.Tensor2D | undefined;
+    const layerSpikes: tf.Scalar[] = [];
     st.branches.forEach((br, b) => {
       const w = effective(p.convU[b], p.convS[b]);
       const I = tf.reshape(linearConstX(cols[b], w), [T, B, L, br.maps]);
@@ -294,6 +307,7 @@ function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: Fin
         spikes.push(tf.sum(s, 1)); // [B, maps]: spikes summed over positions
       }
       let stacked = tf.stack(spikes); // [T, B, maps]
+      layerSpikes.push(tf.sum(stacked) as tf.Scalar);
       if (k.drop) stacked = tf.mul(stacked, k.drop[b]);
       const pooled = tf.reshape(stacked, [T * B, br.maps]) as tf.Tensor2D;
       const wd = effective(p.denseU[b], p.denseS[b]);
@@ -316,9 +330,29 @@ function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: Fin
       total = tf.add(total, ce);
     }
     counts = tf.keep(tf.sum(tf.reshape(c, [B, st.classes, st.population]), 2) as tf.Tensor2D);
-    return tf.div(total, T) as tf.Scalar;
+    // every conv spike adds one pooled dense row of K weights
+    const r = fanoutRate(
+      layerSpikes,
+      st.branches.map(() => K),
+      st.branches.map((br) => k.positions * br.maps * T),
+    );
+    rate = tf.keep(r);
+    const ce = tf.div(total, T) as tf.Scalar;
+    return o.ratePenalty ? (tf.add(ce, tf.mul(r, o.ratePenalty)) as tf.Scalar) : ce;
   });
-  return { loss, counts: counts! };
+  return { loss, counts: counts!, rate: rate! };
+}
+
+/**
+ * The fan-out-weighted firing rate sum_l F_l S_l / sum_l F_l N_l of populations with spike
+ * totals S_l (differentiable), fan-outs F_l (synaptic additions per spike) and N_l real
+ * neuron-steps: the share of the hidden layers' possible synaptic additions that happen.
+ */
+export function fanoutRate(spikes: tf.Scalar[], fanOut: number[], neuronSteps: number[]): tf.Scalar {
+  let den = 0;
+  fanOut.forEach((f, l) => (den += f * neuronSteps[l]));
+  if (!(den > 0)) return tf.scalar(0);
+  return tf.tidy(() => spikes.reduce((a: tf.Scalar, s, l) => tf.add(a, tf.mul(s, fanOut[l] / den)) as tf.Scalar, tf.scalar(0)));
 }
 
 function structureOf(graph: Graph): Structure {
@@ -398,6 +432,7 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     trainTimesteps: T,
     detachReset: o.detachReset,
     dropout: o.dropout,
+    ...(o.ratePenalty ? { ratePenalty: o.ratePenalty } : {}),
     graph: weightHash(graphIn),
   };
   const vocabHash = hashStrings([...data.vocab, String(data.dim)]);
@@ -440,6 +475,8 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     const batches = bucketBatches(data.train, o.batch, rng);
     let lossSum = 0;
     let correct = 0;
+    let rateSum = 0;
+    let ratePositions = 0;
     bar?.start(batches.length, 0, { epoch, epochs: o.epochs, loss: '-' });
     for (let s = 0; s < batches.length; s++) {
       const idx = batches[s];
@@ -454,12 +491,17 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
       );
       const labels = idx.map((i) => data.train[i].label);
       let counts: tf.Tensor2D | undefined;
+      let rateT: tf.Scalar | undefined;
       const consts = batchConsts(st, hb, labels, T, o.dropout, rng);
       const { value, grads } = tf.variableGrads(() => {
         const r = lossOnBatch(p, st, consts, T, o);
         counts = r.counts;
+        rateT = r.rate;
         return r.loss;
       }, vars);
+      rateSum += rateT!.dataSync()[0] * consts.positions;
+      ratePositions += consts.positions;
+      rateT!.dispose();
       disposeConsts(consts);
       adam.apply(vars.map((v) => grads[v.name]));
       const loss = value.dataSync()[0];
@@ -490,10 +532,11 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
       bestEpoch = epoch;
       bestW = cur;
     }
-    history.push({ epoch, loss, trainAcc, devAcc, seconds });
+    const firingRate = ratePositions ? rateSum / ratePositions : 0;
+    history.push({ epoch, loss, trainAcc, devAcc, seconds, firingRate });
     if (!o.quiet)
       process.stderr.write(
-        `finetune ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} (${seconds.toFixed(1)} s)\n`,
+        `finetune ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} hidden firing ${(100 * firingRate).toFixed(2)}% (${seconds.toFixed(1)} s)\n`,
       );
     o.onProgress?.({ kind: 'epoch', epoch, epochs: o.epochs, loss, trainAcc, devAcc, seconds, best: isBest });
     if (o.checkpointDir) {

@@ -154,6 +154,8 @@ export interface ForwardOut {
   convActs: tf.Tensor3D[];
   /** [B, classes * population]: ReLU outputs of the classifier population. */
   outActs: tf.Tensor2D;
+  /** [B, L, dim]: the input the convs saw (the level-rounded embeddings with `inputBits`). */
+  input: tf.Tensor3D;
 }
 
 /**
@@ -176,7 +178,7 @@ export function forward(
   const outActs = tf.relu(linear(feat, effectiveClassifier(p)));
   const B = batch.ids.shape[0];
   const logits = tf.mean(tf.reshape(outActs, [B, s.classes, s.population]), 2) as tf.Tensor2D;
-  return { logits, convActs, outActs };
+  return { logits, convActs, outActs, input: x };
 }
 
 /** Builds a right-padded batch of token-id rows (each truncated to maxLen, at least 1 long). */

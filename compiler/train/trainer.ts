@@ -7,6 +7,8 @@ import { tf } from './backend.js';
 import { Adam, applyMaxNorm } from './adam.js';
 import { checkCompatible, hasCheckpoint, hashStrings, loadCheckpoint, need, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { Prng } from './prng.js';
+import { shiftToDensity } from './input-cost.js';
+import { fail } from '../../runtime/errors.js';
 import {
   disposeBatch,
   disposeParams,
@@ -61,6 +63,17 @@ export interface AnnOptions {
   initGain: number;
   /** Train on embeddings rounded to this many encoder bits (straight-through gradient); unset: continuous. */
   inputBits?: number;
+  /**
+   * Input-sparsity penalty: loss += densityPenalty * (mean over the real tokens and channels of
+   * the level-rounded input / top), i.e. the share of ones for binary inputs. Its gradient
+   * reaches the (trained) table through the straight-through rounding. 0 = off.
+   */
+  densityPenalty?: number;
+  /**
+   * Start the table at this share of nonzero input levels (per-dimension shift measured on the
+   * training tokens, `shiftToDensity`); unset: the table as given.
+   */
+  inputDensity?: number;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -99,6 +112,8 @@ function fingerprint(o: AnnOptions, data: PreparedData): Record<string, unknown>
     maxLen: o.maxLen,
     trainEmbeddings: o.trainEmbeddings,
     ...(o.inputBits ? { inputBits: o.inputBits } : {}),
+    ...(o.densityPenalty ? { densityPenalty: o.densityPenalty } : {}),
+    ...(o.inputDensity !== undefined ? { inputDensity: o.inputDensity } : {}),
     l2: o.l2,
     maxNorm: o.maxNorm,
     logitScale: o.logitScale,
@@ -138,6 +153,15 @@ function ckTensors(raw: Float32Array[], best: TextCnnWeights, adam: Adam, trainE
   return m;
 }
 
+/**
+ * Mean over the real tokens and channels of the conv input `x` [B, L, D] (levels / top once
+ * rounded: the share of ones for binary inputs); `mask` [B, L] marks the real tokens.
+ */
+export function inputDensityTensor(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
+  const D = x.shape[2];
+  return tf.div(tf.sum(tf.mul(x, tf.expandDims(mask, 2))), tf.mul(tf.sum(mask), D)) as tf.Scalar;
+}
+
 function constrainEmbedding(p: TextCnnParams, rowMask: tf.Tensor2D): void {
   tf.tidy(() => p.embedding.assign(tf.mul(tf.clipByValue(p.embedding, 0, 1), rowMask)));
 }
@@ -153,8 +177,23 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
     population: o.population,
     ...(o.inputBits ? { inputBits: o.inputBits } : {}),
   };
+  if (o.densityPenalty && !o.trainEmbeddings) fail('SNN_E_USAGE', 'the input density penalty trains the embedding table', 'drop --static-embeddings');
+  if (o.densityPenalty !== undefined && !(o.densityPenalty >= 0)) fail('SNN_E_USAGE', `the density penalty must be >= 0, got ${o.densityPenalty}`);
+  if ((o.densityPenalty || o.inputDensity !== undefined) && !o.inputBits) fail('SNN_E_USAGE', 'the input density options act on the level-rounded inputs', 'add --quantize-ann-input');
+  const bits = o.inputBits ?? 8;
+  const table0 =
+    o.inputDensity === undefined
+      ? data.table
+      : shiftToDensity(
+          data.table,
+          data.dim,
+          data.train.map((x) => x.ids),
+          o.maxLen,
+          bits,
+          o.inputDensity,
+        );
   const rng = new Prng(o.seed);
-  const init = initWeights(shape, data.table, rng, o.initGain);
+  const init = initWeights(shape, table0, rng, o.initGain);
   const params = makeParams(shape, init, o.trainEmbeddings);
   const vars = trainables(params, o.trainEmbeddings);
   const adam = new Adam(vars, { lr: o.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: o.l2 });
@@ -170,7 +209,7 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
     const ck = loadCheckpoint(o.checkpointDir);
     checkCompatible(ck, fp, vocabHash);
     best = {
-      embedding: o.trainEmbeddings ? need(ck, 'best.embedding', data.table.length) : data.table.slice(),
+      embedding: o.trainEmbeddings ? need(ck, 'best.embedding', data.table.length) : table0.slice(),
       conv: init.conv.map((c, i) => need(ck, `best.conv${i}`, c.length)),
       classifier: need(ck, 'best.classifier', init.classifier.length),
     };
@@ -208,6 +247,8 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
     const order = rng.shuffle(data.train.map((_, i) => i));
     let lossSum = 0;
     let correct = 0;
+    let densSum = 0;
+    let densTokens = 0;
     bar?.start(steps, 0, { epoch, epochs: o.epochs, loss: '-' });
     for (let s = 0; s < steps; s++) {
       const idx = order.slice(s * o.batch, (s + 1) * o.batch);
@@ -221,17 +262,25 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
       for (let i = 0; i < maskData.length; i++) maskData[i] = rng.next() < keep ? 1 / keep : 0;
       const dropMask = tf.tensor2d(maskData, [idx.length, feat]);
       let predT: tf.Tensor | undefined;
+      let densT: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const out = forward(params, batch, o.dropout > 0 ? dropMask : undefined, o.trainEmbeddings);
         predT = tf.keep(tf.argMax(out.logits, 1));
         const onehot = tf.oneHot(batch.labels!, shape.classes);
-        return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(tf.mul(out.logits, o.logitScale))), 1))) as tf.Scalar;
+        const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(tf.mul(out.logits, o.logitScale))), 1))) as tf.Scalar;
+        const dens = inputDensityTensor(out.input, batch.mask);
+        densT = tf.keep(dens);
+        return (o.densityPenalty ? tf.add(ce, tf.mul(dens, o.densityPenalty)) : ce) as tf.Scalar;
       }, vars);
       adam.apply(vars.map((v) => grads[v.name]));
       if (o.maxNorm > 0) applyMaxNorm(params.classifier, o.maxNorm);
       if (o.trainEmbeddings) constrainEmbedding(params, rowMask!);
       const loss = value.dataSync()[0];
       lossSum += loss * idx.length;
+      const tokens = idx.reduce((a, i) => a + Math.max(1, Math.min(data.train[i].ids.length, o.maxLen)), 0);
+      densSum += densT!.dataSync()[0] * tokens;
+      densTokens += tokens;
+      densT!.dispose();
       const pred = predT!.dataSync();
       idx.forEach((i, k) => (correct += pred[k] === data.train[i].label ? 1 : 0));
       value.dispose();
@@ -256,10 +305,11 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
       bestEpoch = epoch;
       best = cur;
     }
-    history.push({ epoch, loss, trainAcc, devAcc, seconds });
+    const inputDensity = densTokens ? densSum / densTokens : 0;
+    history.push({ epoch, loss, trainAcc, devAcc, seconds, inputDensity });
     if (!o.quiet)
       process.stderr.write(
-        `epoch ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} (${seconds.toFixed(1)} s)\n`,
+        `epoch ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} input density ${(100 * inputDensity).toFixed(1)}% (${seconds.toFixed(1)} s)\n`,
       );
     o.onProgress?.({ kind: 'epoch', epoch, epochs: o.epochs, loss, trainAcc, devAcc, seconds, best: isBest });
     if (o.checkpointDir)
