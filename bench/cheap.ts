@@ -14,7 +14,8 @@ import { Vocab, textToIds } from '../runtime/tokenizer.js';
 import { toLevel } from '../compiler/passes/pack-embeddings.js';
 import { evaluateInteger, initBackend, predictAnnFromModel, predictSnn, viewTextCnn } from '../compiler/train/index.js';
 import { firstLayerOps } from '../compiler/train/input-cost.js';
-import type { Model } from '../compiler/ir/types.js';
+import type { Conv1dNode, Model } from '../compiler/ir/types.js';
+import { runPipeline } from '../compiler/passes/pipeline.js';
 
 interface Args {
   model: string;
@@ -65,6 +66,10 @@ export interface CheapRow {
   integerBytes: number;
   float32Bytes: number;
   tableRatio: number;
+  /** Nonzero int8 conv weights / all conv weights (pruning). */
+  convDensity: number;
+  /** Grouped SNN additions / the MACs of an ANN that skips the pruned (zero) conv weights. */
+  ratioGroupedVsSparseAnn: number;
 }
 
 export async function cheapRow(model: Model, name: string, data: string, limit?: number): Promise<CheapRow> {
@@ -92,7 +97,15 @@ export async function cheapRow(model: Model, name: string, data: string, limit?:
   );
   const bits = v.encoder.bits;
   const T = model.graph.timesteps;
-  const convs = v.branches.map((b) => ({ width: b.conv.width, maps: b.conv.outChannels }));
+  // the compiled tables: a pruned conv is laid out sparse, one entry per kept int8 weight
+  const intGraph = runPipeline(model.graph, { weightBits: 8 }).graph;
+  const convs = v.branches.map((b) => {
+    const t = intGraph.nodes.find((n): n is Conv1dNode => n.kind === 'conv1d' && n.id === b.conv.id)?.table;
+    const rows = b.conv.width * v.dim;
+    const rowEntries = t?.layout === 'sparse' ? Array.from({ length: rows }, (_, r) => t.rowStart[r + 1] - t.rowStart[r]) : undefined;
+    return { width: b.conv.width, maps: b.conv.outChannels, rowEntries };
+  });
+  const convNnz = convs.reduce((a, c) => a + (c.rowEntries ? c.rowEntries.reduce((x, y) => x + y, 0) : c.width * v.dim * c.maps), 0);
   const dim = v.dim;
   const table = v.table.data as Float32Array;
   let perSpike = 0;
@@ -112,6 +125,15 @@ export async function cheapRow(model: Model, name: string, data: string, limit?:
   }
   const N = ids.length;
   const sops = ev.ops.sops;
+  const convAll = convs.reduce((a, c) => a + c.width * v.dim * c.maps, 0);
+  // the dense ANN's conv MACs per sentence (runtime/energy.ts annCost: taps inside the sentence)
+  let annConvMacs = 0;
+  for (const t of ids)
+    for (const c of convs) {
+      const left = (c.width - 1) >> 1;
+      for (let q = 0; q < t.length; q++) for (let j = 0; j < c.width; j++) if (q - left + j >= 0 && q - left + j < t.length) annConvMacs += v.dim * c.maps;
+    }
+  annConvMacs /= N;
   const sopsGrouped = sops - perSpike / N + grouped / N;
   const e = ev.meta.energy;
   const f32 = e.float32Bytes;
@@ -136,6 +158,8 @@ export async function cheapRow(model: Model, name: string, data: string, limit?:
     integerBytes: e.integerBytes,
     float32Bytes: f32,
     tableRatio: e.integerBytes / f32,
+    convDensity: convNnz / convAll,
+    ratioGroupedVsSparseAnn: sopsGrouped / (ev.annMacs - annConvMacs * (1 - convNnz / convAll)),
   };
 }
 
@@ -159,7 +183,7 @@ async function main(): Promise<void> {
       `  accuracy ANN / float SNN / integer SNN: ${pct(r.accuracy.ann)} / ${pct(r.accuracy.floatSnn)} / ${pct(r.accuracy.intSnn)} % (int == float on ${pct(r.intFloatAgreement)} %; wasm == reference ${r.bitexact})`,
       `  input density ${pct(r.inputDensity)} %; LIF firing rate ${pct(r.hiddenFiringRate)} %`,
       `  per sentence: ANN MACs ${Math.round(r.annMacs)}; SNN additions per spike ${Math.round(r.sopsPerSpike)} (ratio ${r.ratioPerSpike.toFixed(3)}), level-grouped estimate ${Math.round(r.sopsGrouped)} (ratio ${r.ratioGrouped.toFixed(3)}); first layer ${Math.round(r.firstLayerPerSpike)} -> ${Math.round(r.firstLayerGrouped)}`,
-      `  integer tables ${r.integerBytes} B vs float32 ${r.float32Bytes} B: ${pct(r.tableRatio)} %`,
+      `  integer tables ${r.integerBytes} B vs float32 ${r.float32Bytes} B: ${pct(r.tableRatio)} %; conv weights kept ${pct(r.convDensity)} % (grouped vs an ANN skipping zero weights: ${r.ratioGroupedVsSparseAnn.toFixed(3)})`,
     ].join('\n') + '\n',
   );
 }

@@ -65,6 +65,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--quantize-ann-input', description: 'train the ANN on the embeddings rounded to the encoder levels (straight-through gradient), as the SNN gets them' },
       { flags: '--density-penalty <x>', description: 'input-sparsity penalty: loss += x * share of nonzero input levels (needs --quantize-ann-input)', parse: 'float' },
       { flags: '--input-density <x>', description: 'start the embedding table at this share of nonzero input levels, in (0, 1) (needs --quantize-ann-input)', parse: 'float' },
+      { flags: '--prune-conv <x>', description: 'keep this share (0, 1] of each conv branch\'s weights (largest magnitude) after ANN training; sparse tables when smaller', parse: 'float' },
       { flags: '--rate-penalty <x>', description: 'fine-tuning: loss += x * fan-out-weighted firing rate of the hidden populations', parse: 'float' },
       { flags: '--direct', description: 'ablation: no ANN, no conversion; random init then surrogate training (--finetune-epochs or --epochs)' },
       { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers (default 1)', parse: 'float' },

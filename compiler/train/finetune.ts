@@ -51,6 +51,8 @@ export interface FinetuneOptions {
    * population; 0 for the output population, whose spikes are only counted). 0 = off.
    */
   ratePenalty: number;
+  /** Conv weights that are exactly 0 in the input graph (pruned) stay 0: the conv weights are multiplied by their nonzero mask. */
+  keepZeros: boolean;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -69,6 +71,7 @@ export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'checkpointDir' | 'onProgr
   detachReset: true,
   dropout: 0.5,
   ratePenalty: 0,
+  keepZeros: false,
   resume: false,
   quiet: false,
 };
@@ -193,6 +196,13 @@ interface Params {
   convS: tf.Variable<tf.Rank.R2>[];
   denseU: tf.Variable<tf.Rank.R2>[];
   denseS: tf.Variable<tf.Rank.R2>[];
+  /** Per branch: 1 where the input graph's conv weight is nonzero (with keepZeros). */
+  convMask?: tf.Tensor2D[];
+}
+
+function convWeight(p: Params, b: number): tf.Tensor2D {
+  const w = effective(p.convU[b], p.convS[b]);
+  return p.convMask ? tf.mul(w, p.convMask[b]) : w;
 }
 
 let serial = 0;
@@ -214,7 +224,7 @@ function varsOf(p: Params): tf.Variable[] {
 
 function readEffective(p: Params): { conv: Float32Array[]; dense: Float32Array[] } {
   return tf.tidy(() => ({
-    conv: p.convU.map((u, i) => effective(u, p.convS[i]).dataSync().slice() as Float32Array),
+    conv: p.convU.map((_, i) => convWeight(p, i).dataSync().slice() as Float32Array),
     dense: p.denseU.map((u, i) => effective(u, p.denseS[i]).dataSync().slice() as Float32Array),
   }));
 }
@@ -294,7 +304,7 @@ function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: Fin
     let iOut: tf.Tensor2D | undefined;
     const layerSpikes: tf.Scalar[] = [];
     st.branches.forEach((br, b) => {
-      const w = effective(p.convU[b], p.convS[b]);
+      const w = convWeight(p, b);
       const I = tf.reshape(linearConstX(cols[b], w), [T, B, L, br.maps]);
       const It = tf.unstack(I);
       let v: tf.Tensor = tf.zeros([B, L, br.maps]);
@@ -415,6 +425,8 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     p.denseU.push(du);
     p.denseS.push(ds);
   });
+  if (o.keepZeros)
+    p.convMask = view.branches.map((b) => tf.tidy(() => tf.cast(tf.notEqual(tf.tensor2d(b.conv.weight.data as Float32Array, [b.conv.width * st.D, b.conv.outChannels]), 0), 'float32') as tf.Tensor2D));
   const vars = varsOf(p);
   const adam = new Adam(vars, { lr: o.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 0 });
   const rng = new Prng(o.seed ^ 0x5f3759df);
@@ -433,6 +445,7 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     detachReset: o.detachReset,
     dropout: o.dropout,
     ...(o.ratePenalty ? { ratePenalty: o.ratePenalty } : {}),
+    ...(o.keepZeros ? { keepZeros: true } : {}),
     graph: weightHash(graphIn),
   };
   const vocabHash = hashStrings([...data.vocab, String(data.dim)]);
@@ -557,6 +570,7 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
   const last = readEffective(p);
   adam.dispose();
   vars.forEach((v) => v.dispose());
+  p.convMask?.forEach((m) => m.dispose());
   const secs = history.map((h) => h.seconds);
   return {
     graph: withWeights(graph0, bestW.conv, bestW.dense),

@@ -8,6 +8,7 @@ import { fail } from '../../runtime/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
 import { annForward, buildGraph, buildModel, measureScales, viewTextCnn, type ConvertOptions, type Scales } from './convert.js';
 import { inputDensity } from './input-cost.js';
+import { pruneConv } from './prune.js';
 import { prepareData, type SubsetLimits } from './prepare.js';
 import { predictSnn } from './snn-tfjs.js';
 import { makeParams, disposeParams, type TextCnnShape } from './textcnn.js';
@@ -109,6 +110,11 @@ export interface TrainOptions {
   densityPenalty: number;
   /** Start the table at this share of nonzero input levels on the training tokens (needs quantizeAnnInput). */
   inputDensity?: number;
+  /**
+   * Keep this share of each conv branch's weights (largest magnitude) after ANN training, before
+   * conversion; fine-tuning then keeps the pruned weights at zero. Unset: dense convs.
+   */
+  pruneConv?: number;
   /** Fan-out-weighted firing-rate penalty in surrogate fine-tuning (FinetuneOptions.ratePenalty); 0 = off. */
   ratePenalty: number;
   /** Percentile of positive ANN activations used as each layer's threshold. */
@@ -160,7 +166,7 @@ export interface TrainOptions {
   hidden: number[];
 }
 
-export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir' | 'ftLr' | 'trainTimesteps' | 'thresholdSweep' | 'thresholdSearch' | 'quantizeAnnInput' | 'inputDensity'> = {
+export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir' | 'ftLr' | 'trainTimesteps' | 'thresholdSweep' | 'thresholdSearch' | 'quantizeAnnInput' | 'inputDensity' | 'pruneConv'> = {
   dataset: 'sst2',
   epochs: 4,
   batch: 50,
@@ -213,8 +219,10 @@ export interface TrainMetrics {
   family: 'textcnn' | 'mlp';
   /** 'converted', 'finetuned' (conversion + surrogate fine-tuning) or 'direct' (surrogate training from scratch). */
   stage: string;
-  /** Tailored ANN; null for a directly trained SNN. */
+  /** Tailored ANN (after pruning, with `pruneConv`); null for a directly trained SNN. */
   annDev: number | null;
+  /** Dev accuracy of the ANN before pruning (with `pruneConv`). */
+  annDevUnpruned?: number;
   annTest: number | null;
   /** Converted float SNN on the test split (before fine-tuning); null if skipped or direct. */
   convertedTest: number | null;
@@ -282,26 +290,33 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
   let annPred: number[] | undefined;
   let scales: Scales | undefined;
   let search: TrainMetrics['thresholdSearch'];
+  let annDevUnpruned: number | undefined;
   let annInfo: { bestEpoch: number; secondsPerEpoch: number; history: TrainMetrics['history'] } = { bestEpoch: 0, secondsPerEpoch: 0, history: [] };
   if (o.direct) {
     const shape: TextCnnShape = { vocab: data.vocab.length, dim: data.dim, widths: o.widths, maps: o.maps, classes: data.classes.length, population: o.population };
     graph = directInitGraph(shape, data.table, o.threshold * o.thresholdScale, conv, new Prng(o.seed));
   } else {
     const ann = await trainAnn(data, { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined, densityPenalty: o.densityPenalty, inputDensity: o.inputDensity });
-    const params = makeParams(ann.shape, ann.weights, false);
+    const weights = o.pruneConv === undefined ? ann.weights : pruneConv(ann.weights, o.pruneConv);
+    const params = makeParams(ann.shape, weights, false);
     annPred = predictAnn(params, data.test, o.maxLen);
     annTest = accuracy(annPred, data.test);
     annDev = ann.bestDev;
+    if (o.pruneConv !== undefined) {
+      annDevUnpruned = ann.bestDev;
+      annDev = accuracy(predictAnn(params, data.dev, o.maxLen), data.dev);
+      if (!o.quiet) process.stderr.write(`conv weights pruned to ${(100 * o.pruneConv).toFixed(0)}%: ANN dev ${(100 * ann.bestDev).toFixed(2)}% -> ${(100 * annDev).toFixed(2)}%\n`);
+    }
     disposeParams(params);
     annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
     scales = measureScales(
       ann.shape,
-      ann.weights,
+      weights,
       data.train.slice(0, o.normSamples).map((x) => x.ids),
       o.maxLen,
       o.percentile,
     );
-    graph = buildGraph(ann.shape, ann.weights, scales, conv);
+    graph = buildGraph(ann.shape, weights, scales, conv);
     if (o.thresholdSearch?.length) {
       if (!data.dev.length) fail('SNN_E_DATA', 'the threshold search needs a dev split');
       const dev = o.thresholdSearch.map((scale) => ({ scale, accuracy: snnAccuracy(scaleThresholds(graph, scale), data.dev) }));
@@ -337,6 +352,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       detachReset: true,
       dropout: o.dropout,
       ratePenalty: o.ratePenalty,
+      keepZeros: o.pruneConv !== undefined,
       checkpointDir: o.checkpointDir ? join(o.checkpointDir, o.direct ? 'direct' : 'finetune') : undefined,
       resume: o.resume,
       quiet: o.quiet,
@@ -374,6 +390,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     family: 'textcnn',
     stage,
     annDev,
+    ...(annDevUnpruned !== undefined ? { annDevUnpruned } : {}),
     annTest,
     convertedTest,
     snnTest,
@@ -398,7 +415,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       dataset: data.dataset,
       seed: o.seed,
       examples: { train: data.train.length, dev: data.dev.length, test: data.test.length },
-      accuracy: { annDev, annTest, convertedTest, snnTest, snnAnnAgreement: agreement },
+      accuracy: { annDev, ...(annDevUnpruned !== undefined ? { annDevUnpruned } : {}), annTest, convertedTest, snnTest, snnAnnAgreement: agreement },
       inputDensity: inputDens,
       thresholds,
       ...(scales ? { conversionScales: scales } : {}),
@@ -516,6 +533,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   set('densityPenalty', num('densityPenalty'));
   set('inputDensity', num('inputDensity'));
   set('ratePenalty', num('ratePenalty'));
+  set('pruneConv', num('pruneConv'));
   const list = (k: string, what: string): number[] | undefined => {
     if (c[k] === undefined) return undefined;
     const xs = String(c[k]).split(',').map((x) => Number(x.trim()));
@@ -546,8 +564,10 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if ((opts.densityPenalty || opts.inputDensity !== undefined) && !opts.quantizeAnnInput) fail('SNN_E_USAGE', '--density-penalty and --input-density act on the level-rounded ANN input', 'add --quantize-ann-input');
   if (opts.densityPenalty && opts.trainEmbeddings === false) fail('SNN_E_USAGE', '--density-penalty trains the embedding table', 'drop --static-embeddings');
   if (opts.ratePenalty && !opts.finetuneEpochs && !opts.direct) fail('SNN_E_USAGE', '--rate-penalty applies to surrogate fine-tuning', 'add --finetune-epochs');
+  if (opts.pruneConv !== undefined && !(opts.pruneConv > 0 && opts.pruneConv <= 1)) fail('SNN_E_USAGE', `--prune-conv must be in (0, 1], got ${String(c.pruneConv)}`);
+  if (opts.pruneConv !== undefined && opts.direct) fail('SNN_E_USAGE', '--prune-conv prunes the trained ANN; --direct has none');
   if (opts.thresholdSearch && opts.direct) fail('SNN_E_USAGE', '--threshold-search scales the thresholds of a converted SNN; --direct has none', 'use --threshold');
-  if (opts.family === 'mlp' && (opts.thresholdSearch || opts.quantizeAnnInput || opts.densityPenalty || opts.inputDensity !== undefined || opts.ratePenalty)) fail('SNN_E_USAGE', '--threshold-search, --quantize-ann-input, --density-penalty, --input-density and --rate-penalty apply to the textcnn family (the mlp trains on its encoder view already)');
+  if (opts.family === 'mlp' && (opts.thresholdSearch || opts.pruneConv !== undefined || opts.quantizeAnnInput || opts.densityPenalty || opts.inputDensity !== undefined || opts.ratePenalty)) fail('SNN_E_USAGE', '--threshold-search, --prune-conv, --quantize-ann-input, --density-penalty, --input-density and --rate-penalty apply to the textcnn family (the mlp trains on its encoder view already)');
   if (opts.family === 'mlp' && (opts.direct || opts.finetuneEpochs)) fail('SNN_E_USAGE', 'the mlp family is trained as an ANN and converted; --direct and --finetune-epochs apply to textcnn');
   for (const k of ['epochs', 'batch', 'timesteps', 'population', 'bits', 'maxLen', 'seed', 'maps'] as const) {
     const v = opts[k];
@@ -559,6 +579,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (opts.resume && !opts.checkpointDir) fail('SNN_E_USAGE', '--resume needs --checkpoint-dir');
   const { model, metrics: m } = opts.family === 'mlp' ? await trainMlp(opts) : await trainTextCnn(opts);
   const lines = [`trained ${model.meta.name} (${m.stage}) on ${m.dataset} (${m.backend}), ${m.seconds.toFixed(0)} s total`];
+  if (m.annDevUnpruned !== undefined) lines.push(`  ANN before pruning the convs: dev ${pct(m.annDevUnpruned)}`);
   if (m.annDev !== null) lines.push(`  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}  (best epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch)`);
   if (m.thresholdSearch) lines.push(`  threshold search on dev: ${m.thresholdSearch.dev.map((r) => `x${r.scale} ${pct(r.accuracy)}`).join(', ')}; kept x${m.thresholdSearch.factor}`);
   if (m.stage !== 'converted' && m.convertedTest !== null) lines.push(`  converted SNN  test ${pct(m.convertedTest)}`);

@@ -66,8 +66,10 @@ export function shiftToDensity(table: Float32Array, dim: number, rows: ArrayLike
 /** Shape of one conv branch of the first layer. */
 export interface FirstConv {
   width: number;
-  /** Target channels: the length of one (dense) weight row. */
+  /** Target channels: the length of a dense weight row, and of a level group's sum row. */
   maps: number;
+  /** Weights per table row `j * dim + c` (a sparse table's entries); default `maps` (dense). */
+  rowEntries?: ArrayLike<number>;
 }
 
 /** First-layer synaptic additions of one inference under two schedules. */
@@ -89,8 +91,8 @@ function firesAt(level: number, t: number, top: number): boolean {
 }
 
 /**
- * First-layer additions of one sentence for the deterministic rate encoder (binary = q 1) with
- * dense conv rows: `levels` [n, dim] q-bit levels. The grouped count assumes that all input
+ * First-layer additions of one sentence for the deterministic rate encoder (binary = q 1):
+ * `levels` [n, dim] q-bit levels; conv rows dense or with the given entry counts. The grouped count assumes that all input
  * channels with the same level fire on the same steps (they do: same accumulator start), so
  * each (target position, level) sums its inputs' weight rows once per inference and adds that
  * sum at every step the level fires. An estimate of the engine's exact counter, not it.
@@ -121,16 +123,16 @@ export function firstLayerOps(levels: ArrayLike<number>, n: number, dim: number,
   for (const cv of convs) {
     const left = (cv.width - 1) >> 1;
     for (let p = 0; p < n; p++) {
-      let taps = 0;
-      for (let j = 0; j < cv.width; j++) {
-        const q = p + left - j;
-        if (q >= 0 && q < n) taps++;
-      }
       for (let c = 0; c < dim; c++) {
         const L = levels[p * dim + c];
         if (L === 0) continue;
-        forming += taps * cv.maps;
-        perSpike += spikes[L] * taps * cv.maps;
+        let adds = 0;
+        for (let j = 0; j < cv.width; j++) {
+          const q = p + left - j;
+          if (q >= 0 && q < n) adds += cv.rowEntries ? cv.rowEntries[j * dim + c] : cv.maps;
+        }
+        forming += adds;
+        perSpike += spikes[L] * adds;
       }
     }
     for (let q = 0; q < n; q++) {

@@ -15,6 +15,8 @@ import { directInitGraph, fanoutRate, finetuneTextCnn, type FinetuneOptions } fr
 import { firstLayerOps, inputDensity, shiftToDensity } from '../../compiler/train/input-cost.js';
 import { predictAnnFromModel, trainFromCli, trainTextCnn } from '../../compiler/train/index.js';
 import { roundToLevelsSte } from '../../compiler/train/ops.js';
+import { pruneMagnitude } from '../../compiler/train/prune.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { prepareData } from '../../compiler/train/prepare.js';
 import { Prng } from '../../compiler/train/prng.js';
 import { fastSigmoidGrad, spikeFn } from '../../compiler/train/surrogate.js';
@@ -228,6 +230,41 @@ describe('firing-rate penalty', () => {
   }, 600_000);
 });
 
+describe('conv pruning', () => {
+  it('pruneMagnitude keeps the largest-magnitude share and zeroes the rest', () => {
+    const r = new Prng(11);
+    const w = Float32Array.from({ length: 1000 }, () => r.uniform(-1, 1));
+    const p = pruneMagnitude(w, 0.2);
+    const kept = p.filter((x) => x !== 0);
+    expect(kept.length).toBe(200);
+    const minKept = Math.min(...Array.from(kept, Math.abs));
+    w.forEach((x, i) => {
+      if (p[i] !== 0) expect(p[i]).toBe(x);
+      else expect(Math.abs(x)).toBeLessThanOrEqual(minKept);
+    });
+    expect(pruneMagnitude(w, 1)).toEqual(w);
+    expect(() => pruneMagnitude(w, 0)).toThrow();
+  });
+
+  it('fine-tuning with keepZeros leaves pruned weights at zero and compiles to sparse conv tables', async () => {
+    const shape = { vocab: data.vocab.length, dim: data.dim, widths: [3, 4, 5], maps: 30, classes: 2, population: 10 };
+    const g0 = directInitGraph(shape, data.table, 1, { ...DEFAULT_CONVERT, timesteps: 4, encoder: 'binary', bits: 1 }, new Prng(6));
+    const pruned: Graph = { ...g0, nodes: g0.nodes.map((n) => (n.kind === 'conv1d' ? { ...n, weight: { dtype: 'f32' as const, shape: [...n.weight.shape], data: pruneMagnitude(n.weight.data as Float32Array, 0.2) } } : n)) };
+    const r = await finetuneTextCnn(pruned, small(150, 30), { batch: 50, lr: 1e-2, seed: 5, quiet: true, epochs: 1, keepZeros: true });
+    const convs = (g: Graph) => g.nodes.filter((n) => n.kind === 'conv1d').map((n) => n.weight.data);
+    convs(r.last).forEach((w, i) => {
+      const before = convs(pruned)[i];
+      let moved = 0;
+      w.forEach((x, k) => {
+        if (before[k] === 0) expect(x === 0).toBe(true);
+        else if (x !== before[k]) moved++;
+      });
+      expect(moved).toBeGreaterThan(0);
+    });
+    for (const n of runPipeline(r.last).graph.nodes) if (n.kind === 'conv1d') expect(n.table?.layout).toBe('sparse');
+  }, 600_000);
+});
+
 describe('checkpoints and the saved model', () => {
   it('a resumed binary ANN run with density options equals an uninterrupted one; other density options are refused', async () => {
     const d = small(150, 40);
@@ -272,6 +309,11 @@ describe('checkpoints and the saved model', () => {
       { ratePenalty: '1' },
       { family: 'mlp', quantizeAnnInput: true },
       { family: 'bisnn', ratePenalty: '1' },
+      { pruneConv: '0' },
+      { pruneConv: '1.5' },
+      { direct: true, pruneConv: '0.5' },
+      { direct: true, thresholdSearch: '0.5,1' },
+      { thresholdSearch: '0.5,-1' },
     ];
     for (const c of bad) await expect(trainFromCli({ json: true, ...c })).rejects.toMatchObject({ code: 'SNN_E_USAGE' });
   });
