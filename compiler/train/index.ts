@@ -115,6 +115,10 @@ export interface TrainOptions {
    * conversion; fine-tuning then keeps the pruned weights at zero. Unset: dense convs.
    */
   pruneConv?: number;
+  /** ANN epochs after pruning with the pruned conv weights held at zero (best dev kept, the pruned ANN itself included). */
+  pruneEpochs: number;
+  /** Dropout on the ANN's conv inputs (per token and channel; training only); 0 = off. */
+  inputDropout: number;
   /** Fan-out-weighted firing-rate penalty in surrogate fine-tuning (FinetuneOptions.ratePenalty); 0 = off. */
   ratePenalty: number;
   /** Percentile of positive ANN activations used as each layer's threshold. */
@@ -186,6 +190,8 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits'
   bits: 4,
   densityPenalty: 0,
   ratePenalty: 0,
+  pruneEpochs: 0,
+  inputDropout: 0,
   percentile: 99.9,
   normSamples: 2000,
   resume: false,
@@ -296,19 +302,38 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     const shape: TextCnnShape = { vocab: data.vocab.length, dim: data.dim, widths: o.widths, maps: o.maps, classes: data.classes.length, population: o.population };
     graph = directInitGraph(shape, data.table, o.threshold * o.thresholdScale, conv, new Prng(o.seed));
   } else {
-    const ann = await trainAnn(data, { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined, densityPenalty: o.densityPenalty, inputDensity: o.inputDensity });
-    const weights = o.pruneConv === undefined ? ann.weights : pruneConv(ann.weights, o.pruneConv);
+    const annOpts = { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined, densityPenalty: o.densityPenalty, inputDensity: o.inputDensity };
+    const ann = await trainAnn(data, annOpts);
+    annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
+    let weights = ann.weights;
+    annDev = ann.bestDev;
+    if (o.pruneConv !== undefined) {
+      weights = pruneConv(ann.weights, o.pruneConv);
+      annDevUnpruned = ann.bestDev;
+      let note = '';
+      if (o.pruneEpochs > 0) {
+        // epoch 0 of the retraining is the pruned ANN itself: its dev accuracy stays the floor
+        const re = await trainAnn(data, {
+          ...annOpts,
+          epochs: o.pruneEpochs,
+          initWeights: weights,
+          keepZeros: true,
+          inputDensity: undefined,
+          checkpointDir: o.checkpointDir ? join(o.checkpointDir, 'prune') : undefined,
+        });
+        note = `, retrained ${o.pruneEpochs} epochs with the zeros kept: dev ${re.history.map((h) => pct(h.devAcc)).join(', ')} (best epoch ${re.bestEpoch}, 0 = as pruned)`;
+        weights = re.weights;
+        annInfo = { ...annInfo, history: [...ann.history, ...re.history.map((h) => ({ ...h, epoch: h.epoch + ann.history.length }))] };
+      }
+      const p = makeParams(ann.shape, weights, false);
+      annDev = accuracy(predictAnn(p, data.dev, o.maxLen), data.dev);
+      disposeParams(p);
+      if (!o.quiet) process.stderr.write(`conv weights pruned to ${(100 * o.pruneConv).toFixed(0)}%${note}: ANN dev ${pct(ann.bestDev)} -> ${pct(annDev)}\n`);
+    }
     const params = makeParams(ann.shape, weights, false);
     annPred = predictAnn(params, data.test, o.maxLen);
     annTest = accuracy(annPred, data.test);
-    annDev = ann.bestDev;
-    if (o.pruneConv !== undefined) {
-      annDevUnpruned = ann.bestDev;
-      annDev = accuracy(predictAnn(params, data.dev, o.maxLen), data.dev);
-      if (!o.quiet) process.stderr.write(`conv weights pruned to ${(100 * o.pruneConv).toFixed(0)}%: ANN dev ${(100 * ann.bestDev).toFixed(2)}% -> ${(100 * annDev).toFixed(2)}%\n`);
-    }
     disposeParams(params);
-    annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
     scales = measureScales(
       ann.shape,
       weights,
@@ -534,6 +559,8 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   set('inputDensity', num('inputDensity'));
   set('ratePenalty', num('ratePenalty'));
   set('pruneConv', num('pruneConv'));
+  set('pruneEpochs', num('pruneEpochs'));
+  set('inputDropout', num('inputDropout'));
   const list = (k: string, what: string): number[] | undefined => {
     if (c[k] === undefined) return undefined;
     const xs = String(c[k]).split(',').map((x) => Number(x.trim()));
@@ -565,9 +592,12 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (opts.densityPenalty && opts.trainEmbeddings === false) fail('SNN_E_USAGE', '--density-penalty trains the embedding table', 'drop --static-embeddings');
   if (opts.ratePenalty && !opts.finetuneEpochs && !opts.direct) fail('SNN_E_USAGE', '--rate-penalty applies to surrogate fine-tuning', 'add --finetune-epochs');
   if (opts.pruneConv !== undefined && !(opts.pruneConv > 0 && opts.pruneConv <= 1)) fail('SNN_E_USAGE', `--prune-conv must be in (0, 1], got ${String(c.pruneConv)}`);
+  if (opts.inputDropout !== undefined && !(opts.inputDropout >= 0 && opts.inputDropout < 1)) fail('SNN_E_USAGE', `--input-dropout must be in [0, 1), got ${String(c.inputDropout)}`);
+  if (opts.pruneEpochs !== undefined && (!Number.isInteger(opts.pruneEpochs) || opts.pruneEpochs < 0)) fail('SNN_E_USAGE', `--prune-epochs must be a non-negative integer, got ${String(c.pruneEpochs)}`);
+  if (opts.pruneEpochs && opts.pruneConv === undefined) fail('SNN_E_USAGE', '--prune-epochs retrains a pruned ANN', 'add --prune-conv');
   if (opts.pruneConv !== undefined && opts.direct) fail('SNN_E_USAGE', '--prune-conv prunes the trained ANN; --direct has none');
   if (opts.thresholdSearch && opts.direct) fail('SNN_E_USAGE', '--threshold-search scales the thresholds of a converted SNN; --direct has none', 'use --threshold');
-  if (opts.family === 'mlp' && (opts.thresholdSearch || opts.pruneConv !== undefined || opts.quantizeAnnInput || opts.densityPenalty || opts.inputDensity !== undefined || opts.ratePenalty)) fail('SNN_E_USAGE', '--threshold-search, --prune-conv, --quantize-ann-input, --density-penalty, --input-density and --rate-penalty apply to the textcnn family (the mlp trains on its encoder view already)');
+  if (opts.family === 'mlp' && (opts.inputDropout || opts.thresholdSearch || opts.pruneConv !== undefined || opts.quantizeAnnInput || opts.densityPenalty || opts.inputDensity !== undefined || opts.ratePenalty)) fail('SNN_E_USAGE', '--input-dropout, --threshold-search, --prune-conv, --quantize-ann-input, --density-penalty, --input-density and --rate-penalty apply to the textcnn family (the mlp trains on its encoder view already)');
   if (opts.family === 'mlp' && (opts.direct || opts.finetuneEpochs)) fail('SNN_E_USAGE', 'the mlp family is trained as an ANN and converted; --direct and --finetune-epochs apply to textcnn');
   for (const k of ['epochs', 'batch', 'timesteps', 'population', 'bits', 'maxLen', 'seed', 'maps'] as const) {
     const v = opts[k];

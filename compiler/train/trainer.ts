@@ -74,6 +74,15 @@ export interface AnnOptions {
    * training tokens, `shiftToDensity`); unset: the table as given.
    */
   inputDensity?: number;
+  /**
+   * Start from these weights instead of the seeded init (the table too), e.g. a pruned ANN to
+   * retrain; with `keepZeros` its zero conv weights stay 0. Epoch 0 is then these weights: the
+   * best-dev selection keeps them unless an epoch beats their dev accuracy.
+   */
+  initWeights?: TextCnnWeights;
+  keepZeros?: boolean;
+  /** Dropout on the (level-rounded) conv inputs, per token and channel, training only; 0 = off. */
+  inputDropout?: number;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -114,6 +123,8 @@ function fingerprint(o: AnnOptions, data: PreparedData): Record<string, unknown>
     ...(o.inputBits ? { inputBits: o.inputBits } : {}),
     ...(o.densityPenalty ? { densityPenalty: o.densityPenalty } : {}),
     ...(o.inputDensity !== undefined ? { inputDensity: o.inputDensity } : {}),
+    ...(o.inputDropout ? { inputDropout: o.inputDropout } : {}),
+    ...(o.initWeights ? { initWeights: hashWeights(o.initWeights), keepZeros: o.keepZeros === true } : {}),
     l2: o.l2,
     maxNorm: o.maxNorm,
     logitScale: o.logitScale,
@@ -162,6 +173,17 @@ export function inputDensityTensor(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar
   return tf.div(tf.sum(tf.mul(x, tf.expandDims(mask, 2))), tf.mul(tf.sum(mask), D)) as tf.Scalar;
 }
 
+/** A short hash of weights (checkpoint fingerprints of runs that start from given weights). */
+function hashWeights(w: TextCnnWeights): string {
+  const parts: string[] = [];
+  for (const t of [w.embedding, ...w.conv, w.classifier]) {
+    let a = 0;
+    for (let i = 0; i < t.length; i += 31) a += t[i] * ((i % 17) + 1);
+    parts.push(String(t.length), a.toPrecision(10));
+  }
+  return hashStrings(parts).slice(0, 16);
+}
+
 function constrainEmbedding(p: TextCnnParams, rowMask: tf.Tensor2D): void {
   tf.tidy(() => p.embedding.assign(tf.mul(tf.clipByValue(p.embedding, 0, 1), rowMask)));
 }
@@ -179,6 +201,7 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
   };
   if (o.densityPenalty && !o.trainEmbeddings) fail('SNN_E_USAGE', 'the input density penalty trains the embedding table', 'drop --static-embeddings');
   if (o.densityPenalty !== undefined && !(o.densityPenalty >= 0)) fail('SNN_E_USAGE', `the density penalty must be >= 0, got ${o.densityPenalty}`);
+  if (o.inputDropout !== undefined && !(o.inputDropout >= 0 && o.inputDropout < 1)) fail('SNN_E_USAGE', `input dropout must be in [0, 1), got ${o.inputDropout}`);
   if ((o.densityPenalty || o.inputDensity !== undefined) && !o.inputBits) fail('SNN_E_USAGE', 'the input density options act on the level-rounded inputs', 'add --quantize-ann-input');
   const bits = o.inputBits ?? 8;
   const table0 =
@@ -193,8 +216,8 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
           o.inputDensity,
         );
   const rng = new Prng(o.seed);
-  const init = initWeights(shape, table0, rng, o.initGain);
-  const params = makeParams(shape, init, o.trainEmbeddings);
+  const init = o.initWeights ?? initWeights(shape, table0, rng, o.initGain);
+  const params = makeParams(shape, init, o.trainEmbeddings, o.keepZeros === true);
   const vars = trainables(params, o.trainEmbeddings);
   const adam = new Adam(vars, { lr: o.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: o.l2 });
   const fp = fingerprint(o, data);
@@ -202,14 +225,15 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
 
   let epoch0 = 0;
   let best: TextCnnWeights = init;
-  let bestDev = -1;
+  // given weights are epoch 0: retraining must beat them to replace them
+  let bestDev = o.initWeights && !(o.resume && o.checkpointDir && hasCheckpoint(o.checkpointDir)) ? accuracy(predictAnn(params, data.dev, o.maxLen), data.dev) : -1;
   let bestEpoch = 0;
   let history: CheckpointMeta['history'] = [];
   if (o.resume && o.checkpointDir && hasCheckpoint(o.checkpointDir)) {
     const ck = loadCheckpoint(o.checkpointDir);
     checkCompatible(ck, fp, vocabHash);
     best = {
-      embedding: o.trainEmbeddings ? need(ck, 'best.embedding', data.table.length) : table0.slice(),
+      embedding: o.trainEmbeddings ? need(ck, 'best.embedding', data.table.length) : init.embedding.slice(),
       conv: init.conv.map((c, i) => need(ck, `best.conv${i}`, c.length)),
       classifier: need(ck, 'best.classifier', init.classifier.length),
     };
@@ -261,10 +285,18 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
       const maskData = new Float32Array(idx.length * feat);
       for (let i = 0; i < maskData.length; i++) maskData[i] = rng.next() < keep ? 1 / keep : 0;
       const dropMask = tf.tensor2d(maskData, [idx.length, feat]);
+      let inputMask: tf.Tensor3D | undefined;
+      if (o.inputDropout) {
+        const [B, L] = batch.ids.shape;
+        const ik = 1 - o.inputDropout;
+        const m = new Float32Array(B * L * shape.dim);
+        for (let i = 0; i < m.length; i++) m[i] = rng.next() < ik ? 1 / ik : 0;
+        inputMask = tf.tensor3d(m, [B, L, shape.dim]);
+      }
       let predT: tf.Tensor | undefined;
       let densT: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const out = forward(params, batch, o.dropout > 0 ? dropMask : undefined, o.trainEmbeddings);
+        const out = forward(params, batch, o.dropout > 0 ? dropMask : undefined, o.trainEmbeddings, inputMask);
         predT = tf.keep(tf.argMax(out.logits, 1));
         const onehot = tf.oneHot(batch.labels!, shape.classes);
         const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(tf.mul(out.logits, o.logitScale))), 1))) as tf.Scalar;
@@ -287,6 +319,7 @@ export async function trainAnn(data: PreparedData, o: AnnOptions): Promise<AnnRe
       predT!.dispose();
       Object.values(grads).forEach((g) => g.dispose());
       dropMask.dispose();
+      inputMask?.dispose();
       disposeBatch(batch);
       bar?.update(s + 1, { loss: loss.toFixed(4) });
       // let timers, I/O and the progress bar run between steps

@@ -20,7 +20,8 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { prepareData } from '../../compiler/train/prepare.js';
 import { Prng } from '../../compiler/train/prng.js';
 import { fastSigmoidGrad, spikeFn } from '../../compiler/train/surrogate.js';
-import { accuracy, trainAnn, type AnnOptions, type PreparedData } from '../../compiler/train/trainer.js';
+import { accuracy, predictAnn, trainAnn, type AnnOptions, type PreparedData } from '../../compiler/train/trainer.js';
+import { disposeParams, makeParams } from '../../compiler/train/textcnn.js';
 import { toLevel } from '../../compiler/passes/pack-embeddings.js';
 import { simulate } from '../../runtime/reference.js';
 import type { Graph } from '../../compiler/ir/types.js';
@@ -265,6 +266,36 @@ describe('conv pruning', () => {
   }, 600_000);
 });
 
+describe('retraining a pruned ANN', () => {
+  it('keeps the pruned weights at zero, never returns worse-on-dev weights than it started from, and resumes bit for bit', async () => {
+    const d = small(150, 40);
+    const first = await trainAnn(d, { ...ann, epochs: 1 });
+    const pruned = { ...first.weights, conv: first.weights.conv.map((c) => pruneMagnitude(c, 0.2)) };
+    const o = { ...ann, lr: 3e-3, initWeights: pruned, keepZeros: true };
+    const a = tmp();
+    const b = tmp();
+    const full = await trainAnn(d, { ...o, epochs: 2, checkpointDir: a });
+    full.last.conv.forEach((c, i) =>
+      c.forEach((x, k) => {
+        if (pruned.conv[i][k] === 0) expect(x === 0).toBe(true);
+      }),
+    );
+    expect(full.last.conv.some((c, i) => c.some((x, k) => x !== pruned.conv[i][k]))).toBe(true);
+    // epoch 0 (the given weights) is a candidate: the kept weights are never worse on dev
+    const p0 = makeParams(first.shape, pruned, false);
+    const dev0 = accuracy(predictAnn(p0, d.dev, 64), d.dev);
+    disposeParams(p0);
+    expect(full.bestDev).toBeGreaterThanOrEqual(dev0);
+    if (full.bestEpoch === 0) expect(full.weights.conv).toEqual(pruned.conv);
+    await trainAnn(d, { ...o, epochs: 1, checkpointDir: b });
+    const resumed = await trainAnn(d, { ...o, epochs: 2, checkpointDir: b, resume: true });
+    resumed.last.conv.forEach((c, i) => expect(c).toEqual(full.last.conv[i]));
+    expect(resumed.bestDev).toBe(full.bestDev);
+    // other start weights: refused
+    await expect(trainAnn(d, { ...o, initWeights: first.weights, epochs: 3, checkpointDir: b, resume: true })).rejects.toMatchObject({ code: 'SNN_E_CHECKPOINT' });
+  }, 600_000);
+});
+
 describe('checkpoints and the saved model', () => {
   it('a resumed binary ANN run with density options equals an uninterrupted one; other density options are refused', async () => {
     const d = small(150, 40);
@@ -314,6 +345,8 @@ describe('checkpoints and the saved model', () => {
       { direct: true, pruneConv: '0.5' },
       { direct: true, thresholdSearch: '0.5,1' },
       { thresholdSearch: '0.5,-1' },
+      { pruneEpochs: '2' },
+      { pruneConv: '0.2', pruneEpochs: '-1' },
     ];
     for (const c of bad) await expect(trainFromCli({ json: true, ...c })).rejects.toMatchObject({ code: 'SNN_E_USAGE' });
   });
