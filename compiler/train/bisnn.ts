@@ -1143,7 +1143,7 @@ export function rejectBisnnOptions(c: Record<string, unknown>): void {
 
 /** `snnc train --family bisnn`: commander's camelCase options -> BisnnOptions; the summary text. */
 export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model: Model; summary: string; metrics: BisnnMetrics }> {
-  const other = ['timesteps', 'population', 'encoder', 'bits', 'maps', 'percentile', 'finetuneEpochs', 'ftLr', 'slope', 'rateScale', 'ftLoss', 'thresholdScale', 'trainTimesteps', 'direct', 'thresholdSweep'];
+  const other = ['timesteps', 'population', 'encoder', 'bits', 'maps', 'percentile', 'finetuneEpochs', 'ftLr', 'slope', 'rateScale', 'ftLoss', 'thresholdScale', 'trainTimesteps', 'direct', 'thresholdSweep', 'quantizeAnnInput', 'densityPenalty', 'inputDensity', 'ratePenalty', 'widths', 'thresholdSearch', 'pruneConv', 'pruneEpochs', 'inputDropout'];
   const given = other.filter((k) => c[k] !== undefined && c[k] !== false);
   if (given.length) fail('SNN_E_USAGE', `--family bisnn does not use ${given.map(cliFlag).join(', ')}`, 'see docs/training.md "The bisnn family"');
   const num = (k: string): number | undefined => (c[k] === undefined ? undefined : Number(c[k]));

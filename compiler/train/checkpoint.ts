@@ -19,7 +19,8 @@ export interface CheckpointMeta {
   vocabHash: string;
   bestDev: number;
   bestEpoch: number;
-  history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number }[];
+  /** Per epoch; `inputDensity` (share of nonzero input levels on the epoch's training tokens: the TextCNN ANN trainer) and `firingRate` (fan-out-weighted hidden firing rate: fine-tuning). */
+  history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number; inputDensity?: number; firingRate?: number }[];
 }
 
 export interface Checkpoint {

@@ -44,6 +44,15 @@ export interface FinetuneOptions {
    * and feature, the same at every step), as the ANN had before its classifier. Training only.
    */
   dropout: number;
+  /**
+   * Firing-rate penalty: loss += ratePenalty * the fan-out-weighted firing rate of the hidden
+   * populations, sum_l F_l S_l / sum_l F_l N_l (S_l spikes, N_l real neuron-steps, F_l the
+   * synaptic additions one spike of l causes: the pooled dense row length for a conv
+   * population; 0 for the output population, whose spikes are only counted). 0 = off.
+   */
+  ratePenalty: number;
+  /** Conv weights that are exactly 0 in the input graph (pruned) stay 0: the conv weights are multiplied by their nonzero mask. */
+  keepZeros: boolean;
   checkpointDir?: string;
   resume: boolean;
   quiet: boolean;
@@ -61,6 +70,8 @@ export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'checkpointDir' | 'onProgr
   thresholdScale: 1,
   detachReset: true,
   dropout: 0.5,
+  ratePenalty: 0,
+  keepZeros: false,
   resume: false,
   quiet: false,
 };
@@ -185,6 +196,13 @@ interface Params {
   convS: tf.Variable<tf.Rank.R2>[];
   denseU: tf.Variable<tf.Rank.R2>[];
   denseS: tf.Variable<tf.Rank.R2>[];
+  /** Per branch: 1 where the input graph's conv weight is nonzero (with keepZeros). */
+  convMask?: tf.Tensor2D[];
+}
+
+function convWeight(p: Params, b: number): tf.Tensor2D {
+  const w = effective(p.convU[b], p.convS[b]);
+  return p.convMask ? tf.mul(w, p.convMask[b]) : w;
 }
 
 let serial = 0;
@@ -206,7 +224,7 @@ function varsOf(p: Params): tf.Variable[] {
 
 function readEffective(p: Params): { conv: Float32Array[]; dense: Float32Array[] } {
   return tf.tidy(() => ({
-    conv: p.convU.map((u, i) => effective(u, p.convS[i]).dataSync().slice() as Float32Array),
+    conv: p.convU.map((_, i) => convWeight(p, i).dataSync().slice() as Float32Array),
     dense: p.denseU.map((u, i) => effective(u, p.denseS[i]).dataSync().slice() as Float32Array),
   }));
 }
@@ -227,6 +245,8 @@ interface Structure {
  */
 interface BatchConsts {
   cols: tf.Tensor2D[];
+  /** Real positions in the batch (sum of n): neuron-steps of a per-position population = positions * channels * T. */
+  positions: number;
   mask3: tf.Tensor3D;
   outTheta: tf.Tensor2D;
   onehot: tf.Tensor2D;
@@ -259,6 +279,7 @@ function batchConsts(st: Structure, hb: HostBatch, labels: number[], T: number, 
       ),
       onehot: tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), st.classes) as tf.Tensor2D,
       drop: masks?.map((m, b) => tf.tensor3d(m, [1, B, st.branches[b].maps])),
+      positions: hb.n.reduce((a, x) => a + x, 0),
       B,
       L,
     };
@@ -274,14 +295,16 @@ function disposeConsts(c: BatchConsts): void {
  * currents for all steps come from one matMul per branch (the encoder spikes do not depend on
  * the weights).
  */
-function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: FinetuneOptions): { loss: tf.Scalar; counts: tf.Tensor2D } {
+function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: FinetuneOptions): { loss: tf.Scalar; counts: tf.Tensor2D; rate: tf.Scalar } {
   const { B, L, cols, mask3, outTheta, onehot } = k;
   const K = st.K;
   let counts: tf.Tensor2D | undefined;
+  let rate: tf.Scalar | undefined;
   const loss = tf.tidy(() => {
     let iOut: tf.Tensor2D | undefined;
+    const layerSpikes: tf.Scalar[] = [];
     st.branches.forEach((br, b) => {
-      const w = effective(p.convU[b], p.convS[b]);
+      const w = convWeight(p, b);
       const I = tf.reshape(linearConstX(cols[b], w), [T, B, L, br.maps]);
       const It = tf.unstack(I);
       let v: tf.Tensor = tf.zeros([B, L, br.maps]);
@@ -294,6 +317,7 @@ function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: Fin
         spikes.push(tf.sum(s, 1)); // [B, maps]: spikes summed over positions
       }
       let stacked = tf.stack(spikes); // [T, B, maps]
+      layerSpikes.push(tf.sum(stacked) as tf.Scalar);
       if (k.drop) stacked = tf.mul(stacked, k.drop[b]);
       const pooled = tf.reshape(stacked, [T * B, br.maps]) as tf.Tensor2D;
       const wd = effective(p.denseU[b], p.denseS[b]);
@@ -316,9 +340,29 @@ function lossOnBatch(p: Params, st: Structure, k: BatchConsts, T: number, o: Fin
       total = tf.add(total, ce);
     }
     counts = tf.keep(tf.sum(tf.reshape(c, [B, st.classes, st.population]), 2) as tf.Tensor2D);
-    return tf.div(total, T) as tf.Scalar;
+    // every conv spike adds one pooled dense row of K weights
+    const r = fanoutRate(
+      layerSpikes,
+      st.branches.map(() => K),
+      st.branches.map((br) => k.positions * br.maps * T),
+    );
+    rate = tf.keep(r);
+    const ce = tf.div(total, T) as tf.Scalar;
+    return o.ratePenalty ? (tf.add(ce, tf.mul(r, o.ratePenalty)) as tf.Scalar) : ce;
   });
-  return { loss, counts: counts! };
+  return { loss, counts: counts!, rate: rate! };
+}
+
+/**
+ * The fan-out-weighted firing rate sum_l F_l S_l / sum_l F_l N_l of populations with spike
+ * totals S_l (differentiable), fan-outs F_l (synaptic additions per spike) and N_l real
+ * neuron-steps: the share of the hidden layers' possible synaptic additions that happen.
+ */
+export function fanoutRate(spikes: tf.Scalar[], fanOut: number[], neuronSteps: number[]): tf.Scalar {
+  let den = 0;
+  fanOut.forEach((f, l) => (den += f * neuronSteps[l]));
+  if (!(den > 0)) return tf.scalar(0);
+  return tf.tidy(() => spikes.reduce((a: tf.Scalar, s, l) => tf.add(a, tf.mul(s, fanOut[l] / den)) as tf.Scalar, tf.scalar(0)));
 }
 
 function structureOf(graph: Graph): Structure {
@@ -381,6 +425,8 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     p.denseU.push(du);
     p.denseS.push(ds);
   });
+  if (o.keepZeros)
+    p.convMask = view.branches.map((b) => tf.tidy(() => tf.cast(tf.notEqual(tf.tensor2d(b.conv.weight.data as Float32Array, [b.conv.width * st.D, b.conv.outChannels]), 0), 'float32') as tf.Tensor2D));
   const vars = varsOf(p);
   const adam = new Adam(vars, { lr: o.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 0 });
   const rng = new Prng(o.seed ^ 0x5f3759df);
@@ -398,6 +444,8 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     trainTimesteps: T,
     detachReset: o.detachReset,
     dropout: o.dropout,
+    ...(o.ratePenalty ? { ratePenalty: o.ratePenalty } : {}),
+    ...(o.keepZeros ? { keepZeros: true } : {}),
     graph: weightHash(graphIn),
   };
   const vocabHash = hashStrings([...data.vocab, String(data.dim)]);
@@ -440,6 +488,8 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
     const batches = bucketBatches(data.train, o.batch, rng);
     let lossSum = 0;
     let correct = 0;
+    let rateSum = 0;
+    let ratePositions = 0;
     bar?.start(batches.length, 0, { epoch, epochs: o.epochs, loss: '-' });
     for (let s = 0; s < batches.length; s++) {
       const idx = batches[s];
@@ -454,12 +504,17 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
       );
       const labels = idx.map((i) => data.train[i].label);
       let counts: tf.Tensor2D | undefined;
+      let rateT: tf.Scalar | undefined;
       const consts = batchConsts(st, hb, labels, T, o.dropout, rng);
       const { value, grads } = tf.variableGrads(() => {
         const r = lossOnBatch(p, st, consts, T, o);
         counts = r.counts;
+        rateT = r.rate;
         return r.loss;
       }, vars);
+      rateSum += rateT!.dataSync()[0] * consts.positions;
+      ratePositions += consts.positions;
+      rateT!.dispose();
       disposeConsts(consts);
       adam.apply(vars.map((v) => grads[v.name]));
       const loss = value.dataSync()[0];
@@ -490,10 +545,11 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
       bestEpoch = epoch;
       bestW = cur;
     }
-    history.push({ epoch, loss, trainAcc, devAcc, seconds });
+    const firingRate = ratePositions ? rateSum / ratePositions : 0;
+    history.push({ epoch, loss, trainAcc, devAcc, seconds, firingRate });
     if (!o.quiet)
       process.stderr.write(
-        `finetune ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} (${seconds.toFixed(1)} s)\n`,
+        `finetune ${epoch}/${o.epochs}: loss ${loss.toFixed(4)} train ${(trainAcc * 100).toFixed(2)}% dev ${(devAcc * 100).toFixed(2)}%${isBest ? ' *' : ''} hidden firing ${(100 * firingRate).toFixed(2)}% (${seconds.toFixed(1)} s)\n`,
       );
     o.onProgress?.({ kind: 'epoch', epoch, epochs: o.epochs, loss, trainAcc, devAcc, seconds, best: isBest });
     if (o.checkpointDir) {
@@ -514,6 +570,7 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
   const last = readEffective(p);
   adam.dispose();
   vars.forEach((v) => v.dispose());
+  p.convMask?.forEach((m) => m.dispose());
   const secs = history.map((h) => h.seconds);
   return {
     graph: withWeights(graph0, bestW.conv, bestW.dense),

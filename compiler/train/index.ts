@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import type { Graph, LifNode, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
-import { annForward, buildGraph, buildModel, measureScales, textCnnTensors, type ConvertOptions, type Scales } from './convert.js';
+import { annForward, buildGraph, buildModel, measureScales, textCnnTensors, viewTextCnn, type ConvertOptions, type Scales } from './convert.js';
+import { inputDensity } from './input-cost.js';
+import { pruneConv } from './prune.js';
 import { prepareData, type SubsetLimits } from './prepare.js';
 import { predictSnn } from './snn-tfjs.js';
 import { makeParams, disposeParams, type TextCnnShape } from './textcnn.js';
-import { directInitGraph, finetuneTextCnn, randomTable, scaleThresholds, type FinetuneOptions } from './finetune.js';
+import { directInitGraph, finetuneTextCnn, randomTable, scaleThresholds, snnAccuracy, type FinetuneOptions } from './finetune.js';
 import { encoderView, trainMlpModel, MLP_DEFAULTS } from './mlp.js';
 import { predictFloatReference } from './evaluate.js';
 import { Prng } from './prng.js';
@@ -104,6 +106,21 @@ export interface TrainOptions {
   bits: number;
   /** Train the ANN on the embeddings rounded to the encoder's levels (straight-through gradient), as the SNN will see them. */
   quantizeAnnInput?: boolean;
+  /** Input-sparsity penalty on the level-rounded ANN input (needs quantizeAnnInput and trained embeddings); 0 = off. */
+  densityPenalty: number;
+  /** Start the table at this share of nonzero input levels on the training tokens (needs quantizeAnnInput). */
+  inputDensity?: number;
+  /**
+   * Keep this share of each conv branch's weights (largest magnitude) after ANN training, before
+   * conversion; fine-tuning then keeps the pruned weights at zero. Unset: dense convs.
+   */
+  pruneConv?: number;
+  /** ANN epochs after pruning with the pruned conv weights held at zero (best dev kept, the pruned ANN itself included). */
+  pruneEpochs: number;
+  /** Dropout on the ANN's conv inputs (per token and channel; training only); 0 = off. */
+  inputDropout: number;
+  /** Fan-out-weighted firing-rate penalty in surrogate fine-tuning (FinetuneOptions.ratePenalty); 0 = off. */
+  ratePenalty: number;
   /** Percentile of positive ANN activations used as each layer's threshold. */
   percentile: number;
   /** Training sentences used to measure the thresholds. */
@@ -143,11 +160,17 @@ export interface TrainOptions {
   embeddings: 'glove' | 'random';
   /** Also evaluate the final float SNN with thresholds times each factor (accuracy, active neurons). */
   thresholdSweep?: number[];
+  /**
+   * Conversion for small T: evaluate the converted float SNN on the dev split (at `timesteps`)
+   * with every threshold times each factor and keep the best factor (ties: the larger one,
+   * fewer spikes). Percentile thresholds are too high when T is small (few steps to reach them).
+   */
+  thresholdSearch?: number[];
   /** MLP hidden layer sizes. */
   hidden: number[];
 }
 
-export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir' | 'ftLr' | 'trainTimesteps' | 'thresholdSweep'> = {
+export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits' | 'checkpointDir' | 'dataDir' | 'ftLr' | 'trainTimesteps' | 'thresholdSweep' | 'thresholdSearch' | 'quantizeAnnInput' | 'inputDensity' | 'pruneConv'> = {
   dataset: 'sst2',
   epochs: 4,
   batch: 50,
@@ -165,6 +188,10 @@ export const TRAIN_DEFAULTS: Omit<TrainOptions, 'onProgress' | 'data' | 'limits'
   timesteps: 16,
   encoder: 'rate',
   bits: 4,
+  densityPenalty: 0,
+  ratePenalty: 0,
+  pruneEpochs: 0,
+  inputDropout: 0,
   percentile: 99.9,
   normSamples: 2000,
   resume: false,
@@ -198,8 +225,10 @@ export interface TrainMetrics {
   family: 'textcnn' | 'mlp';
   /** 'converted', 'finetuned' (conversion + surrogate fine-tuning) or 'direct' (surrogate training from scratch). */
   stage: string;
-  /** Tailored ANN; null for a directly trained SNN. */
+  /** Tailored ANN (after pruning, with `pruneConv`); null for a directly trained SNN. */
   annDev: number | null;
+  /** Dev accuracy of the ANN before pruning (with `pruneConv`). */
+  annDevUnpruned?: number;
   annTest: number | null;
   /** Converted float SNN on the test split (before fine-tuning); null if skipped or direct. */
   convertedTest: number | null;
@@ -207,13 +236,17 @@ export interface TrainMetrics {
   snnTest: number | null;
   finetune?: { initialDev: number; bestDev: number; bestEpoch: number; secondsPerEpoch: number; history: TrainMetrics['history'] };
   thresholdSweep?: ThresholdSweepRow[];
+  /** Dev accuracy of the converted float SNN per threshold factor, and the factor kept. */
+  thresholdSearch?: { factor: number; dev: { scale: number; accuracy: number }[] };
   /** Share of test sentences where SNN and ANN agree. */
   snnAnnAgreement: number | null;
+  /** Share of nonzero encoder levels over the real tokens of each split (the final table). */
+  inputDensity?: { bits: number; train: number; dev: number };
   bestEpoch: number;
   secondsPerEpoch: number;
   seconds: number;
   thresholds: { conv: number[]; out: number };
-  history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number }[];
+  history: { epoch: number; loss: number; trainAcc: number; devAcc: number; seconds: number; inputDensity?: number; firingRate?: number }[];
 }
 
 /** Float-SNN test predictions plus activity totals (TF.js dense simulation). */
@@ -262,26 +295,62 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
   let annTest: number | null = null;
   let annPred: number[] | undefined;
   let scales: Scales | undefined;
+  let search: TrainMetrics['thresholdSearch'];
+  let annDevUnpruned: number | undefined;
   let annInfo: { bestEpoch: number; secondsPerEpoch: number; history: TrainMetrics['history'] } = { bestEpoch: 0, secondsPerEpoch: 0, history: [] };
   if (o.direct) {
     const shape: TextCnnShape = { vocab: data.vocab.length, dim: data.dim, widths: o.widths, maps: o.maps, classes: data.classes.length, population: o.population };
     graph = directInitGraph(shape, data.table, o.threshold * o.thresholdScale, conv, new Prng(o.seed));
   } else {
-    const ann = await trainAnn(data, { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined });
-    const params = makeParams(ann.shape, ann.weights, false);
+    const annOpts = { ...o, initGain: 1, inputBits: o.quantizeAnnInput ? (o.encoder === 'binary' ? 1 : o.bits) : undefined, densityPenalty: o.densityPenalty, inputDensity: o.inputDensity };
+    const ann = await trainAnn(data, annOpts);
+    annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
+    let weights = ann.weights;
+    annDev = ann.bestDev;
+    if (o.pruneConv !== undefined) {
+      weights = pruneConv(ann.weights, o.pruneConv);
+      annDevUnpruned = ann.bestDev;
+      let note = '';
+      if (o.pruneEpochs > 0) {
+        // epoch 0 of the retraining is the pruned ANN itself: its dev accuracy stays the floor
+        const re = await trainAnn(data, {
+          ...annOpts,
+          epochs: o.pruneEpochs,
+          initWeights: weights,
+          keepZeros: true,
+          inputDensity: undefined,
+          checkpointDir: o.checkpointDir ? join(o.checkpointDir, 'prune') : undefined,
+        });
+        note = `, retrained ${o.pruneEpochs} epochs with the zeros kept: dev ${re.history.map((h) => pct(h.devAcc)).join(', ')} (best epoch ${re.bestEpoch}, 0 = as pruned)`;
+        weights = re.weights;
+        annInfo = { ...annInfo, history: [...ann.history, ...re.history.map((h) => ({ ...h, epoch: h.epoch + ann.history.length }))] };
+      }
+      const p = makeParams(ann.shape, weights, false);
+      annDev = accuracy(predictAnn(p, data.dev, o.maxLen), data.dev);
+      disposeParams(p);
+      if (!o.quiet) process.stderr.write(`conv weights pruned to ${(100 * o.pruneConv).toFixed(0)}%${note}: ANN dev ${pct(ann.bestDev)} -> ${pct(annDev)}\n`);
+    }
+    const params = makeParams(ann.shape, weights, false);
     annPred = predictAnn(params, data.test, o.maxLen);
     annTest = accuracy(annPred, data.test);
-    annDev = ann.bestDev;
     disposeParams(params);
-    annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
     scales = measureScales(
       ann.shape,
-      ann.weights,
+      weights,
       data.train.slice(0, o.normSamples).map((x) => x.ids),
       o.maxLen,
       o.percentile,
     );
-    graph = buildGraph(ann.shape, ann.weights, scales, conv);
+    graph = buildGraph(ann.shape, weights, scales, conv);
+    if (o.thresholdSearch?.length) {
+      if (!data.dev.length) fail('SNN_E_DATA', 'the threshold search needs a dev split');
+      const dev = o.thresholdSearch.map((scale) => ({ scale, accuracy: snnAccuracy(scaleThresholds(graph, scale), data.dev) }));
+      let best = dev[0];
+      for (const r of dev) if (r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.scale > best.scale)) best = r;
+      search = { factor: best.scale, dev };
+      if (!o.quiet) process.stderr.write(`threshold search (dev, T=${o.timesteps}): ${dev.map((r) => `x${r.scale} ${(100 * r.accuracy).toFixed(2)}%`).join(', ')}; kept x${best.scale}\n`);
+      graph = scaleThresholds(graph, best.scale);
+    }
   }
   let convertedTest: number | null = null;
   let agreement: number | null = null;
@@ -307,6 +376,8 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       trainTimesteps: o.trainTimesteps,
       detachReset: true,
       dropout: o.dropout,
+      ratePenalty: o.ratePenalty,
+      keepZeros: o.pruneConv !== undefined,
       checkpointDir: o.checkpointDir ? join(o.checkpointDir, o.direct ? 'direct' : 'finetune') : undefined,
       resume: o.resume,
       quiet: o.quiet,
@@ -328,16 +399,28 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     conv: graph.nodes.filter((n): n is LifNode => n.kind === 'lif' && n.perPosition).map((n) => n.threshold),
     out: graph.nodes.find((n): n is LifNode => n.kind === 'lif' && !n.perPosition)?.threshold ?? 0,
   };
+  const gv = viewTextCnn(graph);
+  const density = (xs: { ids: Int32Array }[]): number =>
+    inputDensity(
+      gv.table.data as Float32Array,
+      gv.dim,
+      xs.map((x) => x.ids),
+      gv.maxLen,
+      gv.encoder.bits,
+    );
+  const inputDens = { bits: gv.encoder.bits, train: density(data.train), dev: density(data.dev) };
   const metrics: TrainMetrics = {
     backend,
     dataset: data.dataset,
     family: 'textcnn',
     stage,
     annDev,
+    ...(annDevUnpruned !== undefined ? { annDevUnpruned } : {}),
     annTest,
     convertedTest,
     snnTest,
     snnAnnAgreement: agreement,
+    inputDensity: inputDens,
     bestEpoch: annInfo.bestEpoch,
     secondsPerEpoch: annInfo.secondsPerEpoch,
     seconds,
@@ -345,6 +428,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     history: annInfo.history,
     ...(finetune ? { finetune } : {}),
     ...(sweep ? { thresholdSweep: sweep } : {}),
+    ...(search ? { thresholdSearch: search } : {}),
   };
   const { onProgress: _p, data: _d, ...recorded } = o;
   const model = buildModel(graph, {
@@ -356,11 +440,13 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       dataset: data.dataset,
       seed: o.seed,
       examples: { train: data.train.length, dev: data.dev.length, test: data.test.length },
-      accuracy: { annDev, annTest, convertedTest, snnTest, snnAnnAgreement: agreement },
+      accuracy: { annDev, ...(annDevUnpruned !== undefined ? { annDevUnpruned } : {}), annTest, convertedTest, snnTest, snnAnnAgreement: agreement },
+      inputDensity: inputDens,
       thresholds,
       ...(scales ? { conversionScales: scales } : {}),
       ...(finetune ? { finetune } : {}),
       ...(sweep ? { thresholdSweep: sweep } : {}),
+      ...(search ? { thresholdSearch: search } : {}),
       surrogate: stage === 'converted' ? undefined : { kind: 'fast-sigmoid', slope: o.slope, loss: o.ftLoss, rateScale: o.rateScale, detachReset: true },
       options: recorded,
       backend,
@@ -468,6 +554,13 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   set('threshold', num('threshold'));
   set('embeddings', c.embeddings as TrainOptions['embeddings'] | undefined);
   if (c.direct) opts.direct = true;
+  if (c.quantizeAnnInput) opts.quantizeAnnInput = true;
+  set('densityPenalty', num('densityPenalty'));
+  set('inputDensity', num('inputDensity'));
+  set('ratePenalty', num('ratePenalty'));
+  set('pruneConv', num('pruneConv'));
+  set('pruneEpochs', num('pruneEpochs'));
+  set('inputDropout', num('inputDropout'));
   const list = (k: string, what: string): number[] | undefined => {
     if (c[k] === undefined) return undefined;
     const xs = String(c[k]).split(',').map((x) => Number(x.trim()));
@@ -475,6 +568,10 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
     return xs;
   };
   set('thresholdSweep', list('thresholdSweep', 'threshold-sweep'));
+  set('thresholdSearch', list('thresholdSearch', 'threshold-search'));
+  const widths = list('widths', 'widths');
+  if (widths && widths.some((w) => !Number.isInteger(w) || w > 16)) fail('SNN_E_USAGE', `--widths expects comma-separated integers in 1..16, got "${String(c.widths)}"`);
+  set('widths', widths);
   const hidden = list('hidden', 'hidden');
   if (hidden && hidden.some((h) => !Number.isInteger(h))) fail('SNN_E_USAGE', `--hidden expects comma-separated positive integers, got "${String(c.hidden)}"`);
   set('hidden', hidden);
@@ -486,6 +583,21 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
     const v = opts[k];
     if (v !== undefined && !(v > 0)) fail('SNN_E_USAGE', `--${k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase())} must be positive, got ${String(c[k])}`);
   }
+  for (const k of ['densityPenalty', 'ratePenalty'] as const) {
+    const v = opts[k];
+    if (v !== undefined && !(v >= 0)) fail('SNN_E_USAGE', `--${k === 'densityPenalty' ? 'density-penalty' : 'rate-penalty'} must be >= 0, got ${String(c[k])}`);
+  }
+  if (opts.inputDensity !== undefined && !(opts.inputDensity > 0 && opts.inputDensity < 1)) fail('SNN_E_USAGE', `--input-density must be in (0, 1), got ${String(c.inputDensity)}`);
+  if ((opts.densityPenalty || opts.inputDensity !== undefined) && !opts.quantizeAnnInput) fail('SNN_E_USAGE', '--density-penalty and --input-density act on the level-rounded ANN input', 'add --quantize-ann-input');
+  if (opts.densityPenalty && opts.trainEmbeddings === false) fail('SNN_E_USAGE', '--density-penalty trains the embedding table', 'drop --static-embeddings');
+  if (opts.ratePenalty && !opts.finetuneEpochs && !opts.direct) fail('SNN_E_USAGE', '--rate-penalty applies to surrogate fine-tuning', 'add --finetune-epochs');
+  if (opts.pruneConv !== undefined && !(opts.pruneConv > 0 && opts.pruneConv <= 1)) fail('SNN_E_USAGE', `--prune-conv must be in (0, 1], got ${String(c.pruneConv)}`);
+  if (opts.inputDropout !== undefined && !(opts.inputDropout >= 0 && opts.inputDropout < 1)) fail('SNN_E_USAGE', `--input-dropout must be in [0, 1), got ${String(c.inputDropout)}`);
+  if (opts.pruneEpochs !== undefined && (!Number.isInteger(opts.pruneEpochs) || opts.pruneEpochs < 0)) fail('SNN_E_USAGE', `--prune-epochs must be a non-negative integer, got ${String(c.pruneEpochs)}`);
+  if (opts.pruneEpochs && opts.pruneConv === undefined) fail('SNN_E_USAGE', '--prune-epochs retrains a pruned ANN', 'add --prune-conv');
+  if (opts.pruneConv !== undefined && opts.direct) fail('SNN_E_USAGE', '--prune-conv prunes the trained ANN; --direct has none');
+  if (opts.thresholdSearch && opts.direct) fail('SNN_E_USAGE', '--threshold-search scales the thresholds of a converted SNN; --direct has none', 'use --threshold');
+  if (opts.family === 'mlp' && (opts.inputDropout || opts.thresholdSearch || opts.pruneConv !== undefined || opts.quantizeAnnInput || opts.densityPenalty || opts.inputDensity !== undefined || opts.ratePenalty)) fail('SNN_E_USAGE', '--input-dropout, --threshold-search, --prune-conv, --quantize-ann-input, --density-penalty, --input-density and --rate-penalty apply to the textcnn family (the mlp trains on its encoder view already)');
   if (opts.family === 'mlp' && (opts.direct || opts.finetuneEpochs)) fail('SNN_E_USAGE', 'the mlp family is trained as an ANN and converted; --direct and --finetune-epochs apply to textcnn');
   for (const k of ['epochs', 'batch', 'timesteps', 'population', 'bits', 'maxLen', 'seed', 'maps'] as const) {
     const v = opts[k];
@@ -497,13 +609,16 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (opts.resume && !opts.checkpointDir) fail('SNN_E_USAGE', '--resume needs --checkpoint-dir');
   const { model, metrics: m } = opts.family === 'mlp' ? await trainMlp(opts) : await trainTextCnn(opts);
   const lines = [`trained ${model.meta.name} (${m.stage}) on ${m.dataset} (${m.backend}), ${m.seconds.toFixed(0)} s total`];
+  if (m.annDevUnpruned !== undefined) lines.push(`  ANN before pruning the convs: dev ${pct(m.annDevUnpruned)}`);
   if (m.annDev !== null) lines.push(`  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}  (best epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch)`);
+  if (m.thresholdSearch) lines.push(`  threshold search on dev: ${m.thresholdSearch.dev.map((r) => `x${r.scale} ${pct(r.accuracy)}`).join(', ')}; kept x${m.thresholdSearch.factor}`);
   if (m.stage !== 'converted' && m.convertedTest !== null) lines.push(`  converted SNN  test ${pct(m.convertedTest)}`);
   if (m.finetune)
     lines.push(
       `  ${m.stage === 'direct' ? 'direct surrogate training' : 'surrogate fine-tuning'}: dev ${pct(m.finetune.initialDev)} -> ${pct(m.finetune.bestDev)} (best epoch ${m.finetune.bestEpoch}, ${m.finetune.secondsPerEpoch.toFixed(1)} s/epoch)`,
     );
   lines.push(`  SNN  test ${pct(m.snnTest)} (T=${model.graph.timesteps})${m.snnAnnAgreement !== null ? `, agrees with the ANN on ${pct(m.snnAnnAgreement)}` : ''}`);
+  if (m.inputDensity) lines.push(`  input density (nonzero ${m.inputDensity.bits}-bit levels per token channel): train ${pct(m.inputDensity.train)}, dev ${pct(m.inputDensity.dev)}`);
   for (const r of m.thresholdSweep ?? [])
     lines.push(`  thresholds x${r.scale}: test ${pct(r.accuracy)}, firing rate ${(100 * r.firingRate).toFixed(2)}%, active neurons ${pct(r.activeShare)}`);
   const summary = lines.join('\n');

@@ -82,14 +82,17 @@ export function maskedMean(x: tf.Tensor3D, mask: tf.Tensor2D, n: tf.Tensor1D): t
 }
 
 /**
- * x rounded to the encoder's levels, round(x * top) / top, with a straight-through gradient:
- * trains the ANN on the inputs the SNN will see (the 1-bit embeddings of the Uno model) while
- * the table keeps learning.
+ * x rounded to the encoder's levels exactly as the `pack` pass rounds the float table,
+ * floor(clamp(x, 0, 1) * top + 0.5) / top (docs/semantics.md "Embedding levels"), with a
+ * straight-through gradient: trains the ANN on the inputs the SNN will see (q = 1: binary
+ * spikes) while the latent table keeps learning. (tf.round would round halves to even and
+ * disagree with pack on ties.)
  */
 export function roundToLevelsSte<R extends tf.Rank>(x: tf.Tensor<R>, top: number): tf.Tensor<R> {
   const f = tf.customGrad(((a: T) => ({
-    value: tf.div(tf.round(tf.mul(a, top)), top),
+    value: tf.div(tf.floor(tf.add(tf.mul(tf.clipByValue(a, 0, 1), top), 0.5)), top),
     gradFunc: (dy: T) => [dy],
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor<R>;
 }
+

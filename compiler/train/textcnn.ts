@@ -76,6 +76,8 @@ export interface TextCnnParams {
   classifier: tf.Variable<tf.Rank.R2>;
   /** s [1, classes*population]. */
   classifierOffset: tf.Variable<tf.Rank.R2>;
+  /** Per width: 1 where a conv weight may be nonzero (pruned convs keep their zeros); none: dense. */
+  convMask?: tf.Tensor2D[];
 }
 
 let varSerial = 0;
@@ -86,8 +88,11 @@ function variable(data: Float32Array, shape: [number, number], trainable: boolea
   return tf.tidy(() => tf.variable(tf.tensor2d(data, shape), trainable, id));
 }
 
-/** Params whose effective weights equal `w` (U = W, s = K * colmean(W), so centring gives W back). */
-export function makeParams(shape: TextCnnShape, w: TextCnnWeights, trainEmbeddings: boolean): TextCnnParams {
+/**
+ * Params whose effective weights equal `w` (U = W, s = K * colmean(W), so centring gives W back).
+ * With `keepZeros` the conv weights that are exactly 0 in `w` stay 0 (a fixed mask).
+ */
+export function makeParams(shape: TextCnnShape, w: TextCnnWeights, trainEmbeddings: boolean, keepZeros = false): TextCnnParams {
   const offsets = (data: Float32Array, K: number, M: number): Float32Array => {
     const o = new Float32Array(M);
     for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) o[j] += data[i * M + j];
@@ -102,6 +107,7 @@ export function makeParams(shape: TextCnnShape, w: TextCnnWeights, trainEmbeddin
     convOffset: shape.widths.map((k, i) => variable(offsets(w.conv[i], k * shape.dim, shape.maps), [1, shape.maps], true, `conv${k}s`)),
     classifier: variable(w.classifier, [feat, out], true, 'classifier'),
     classifierOffset: variable(offsets(w.classifier, feat, out), [1, out], true, 'classifiers'),
+    ...(keepZeros ? { convMask: shape.widths.map((k, i) => tf.tensor2d(Float32Array.from(w.conv[i], (x) => (x !== 0 ? 1 : 0)), [k * shape.dim, shape.maps])) } : {}),
   };
 }
 
@@ -115,7 +121,8 @@ function effective(u: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
 }
 
 export function effectiveConv(p: TextCnnParams, i: number): tf.Tensor2D {
-  return effective(p.conv[i], p.convOffset[i]);
+  const w = effective(p.conv[i], p.convOffset[i]);
+  return p.convMask ? tf.mul(w, p.convMask[i]) : w;
 }
 
 export function effectiveClassifier(p: TextCnnParams): tf.Tensor2D {
@@ -145,6 +152,7 @@ export function disposeParams(p: TextCnnParams): void {
   p.convOffset.forEach((c) => c.dispose());
   p.classifier.dispose();
   p.classifierOffset.dispose();
+  p.convMask?.forEach((m) => m.dispose());
 }
 
 export interface ForwardOut {
@@ -154,6 +162,8 @@ export interface ForwardOut {
   convActs: tf.Tensor3D[];
   /** [B, classes * population]: ReLU outputs of the classifier population. */
   outActs: tf.Tensor2D;
+  /** [B, L, dim]: the input the convs saw (the level-rounded embeddings with `inputBits`). */
+  input: tf.Tensor3D;
 }
 
 /**
@@ -165,18 +175,21 @@ export function forward(
   batch: Batch,
   dropMask?: tf.Tensor2D,
   trainEmbeddings = false,
+  inputMask?: tf.Tensor3D,
 ): ForwardOut {
   const s = p.shape;
   let x = trainEmbeddings ? embed(p.embedding, batch.ids) : (tf.gather(p.embedding, batch.ids) as unknown as tf.Tensor3D);
   if (s.inputBits) x = roundToLevelsSte(x, (1 << s.inputBits) - 1);
-  const convActs = s.widths.map((k, i) => tf.relu(conv1dSame(x, effectiveConv(p, i), k)));
+  // input dropout (training only): [B, L, dim], already scaled by 1 / keep
+  const xin = inputMask ? (tf.mul(x, inputMask) as tf.Tensor3D) : x;
+  const convActs = s.widths.map((k, i) => tf.relu(conv1dSame(xin, effectiveConv(p, i), k)));
   const pooled = convActs.map((a) => maskedMean(a, batch.mask, batch.n));
   let feat = pooled.length === 1 ? pooled[0] : (tf.concat(pooled, 1) as tf.Tensor2D);
   if (dropMask) feat = tf.mul(feat, dropMask);
   const outActs = tf.relu(linear(feat, effectiveClassifier(p)));
   const B = batch.ids.shape[0];
   const logits = tf.mean(tf.reshape(outActs, [B, s.classes, s.population]), 2) as tf.Tensor2D;
-  return { logits, convActs, outActs };
+  return { logits, convActs, outActs, input: x };
 }
 
 /** Builds a right-padded batch of token-id rows (each truncated to maxLen, at least 1 long). */
