@@ -17,7 +17,8 @@ import { PROFILES, artifactEnergy, DEFAULT_PROFILE } from '../runtime/energy.js'
 import type { ArtifactInfo } from '../runtime/wasm/artifact-format.js';
 import { loadArtifactFile } from '../runtime/wasm-node.js';
 import type { WasmModel } from '../runtime/wasm-host.js';
-import { loadSplit, type LabeledSplit } from './data/splits.js';
+import { loadEvalData, tableOptionsOf, type DataFileFlags } from './data/user-data.js';
+import type { Example } from './data/types.js';
 import { progress } from './progress.js';
 import { loadTarget } from '../targets/index.js';
 
@@ -103,6 +104,10 @@ export interface CompileOptions {
   calibrateLimit?: number;
   dataDir?: string;
   simd?: boolean;
+  /** --calibrate with a file: its format and columns (compiler/data/user-data.ts). */
+  format?: string;
+  textCol?: string | number;
+  labelCol?: string | number;
 }
 
 export interface CompileReport {
@@ -129,7 +134,7 @@ export interface CompileOutcome {
 }
 
 /** Compiles a model in memory: the pipeline and the wasm backend, nothing written. */
-export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: LabeledSplit }) {
+export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: { examples: Example[] } }) {
   const target = loadTarget(o.target ?? 'wasm');
   if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
   const weightBits = Number(o.weightBits ?? 8) as 8 | 16;
@@ -166,9 +171,9 @@ function safeIds(text: string, v: Vocab, maxLen: number): number[] | undefined {
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
   const model = await readModelOrNir(modelPath);
   const outDir = resolve(o.out ?? 'out');
-  let calibration: { dataset: string; split: LabeledSplit } | undefined;
+  let calibration: { dataset: string; split: { examples: Example[] } } | undefined;
   if (o.calibrate) {
-    const split = loadSplit(o.calibrate, { dataDir: o.dataDir, limit: o.calibrateLimit ?? 200, classes: model.meta.classes });
+    const split = await loadEvalData(o.calibrate, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.calibrateLimit ?? 200, classes: model.meta.classes });
     calibration = { dataset: o.calibrate, split };
   }
   const { pipe, target, cal } = await compileModel(model, o, calibration);
@@ -411,7 +416,7 @@ async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Pro
 
 // ------------------------------------------------------------------------------ eval
 
-export interface EvalOptions {
+export interface EvalOptions extends DataFileFlags {
   data?: string;
   dataDir?: string;
   limit?: number;
@@ -432,6 +437,8 @@ export interface EvalOutcome {
   firingRate: number;
   energy: { profile: string; ratio: number; ratioWithMemory: number; snnPj: number; annPj: number };
   bitexact?: { checked: number; equal: number };
+  /** Integer accuracy per class, by the model's class names. */
+  perClass: { class: string; sentences: number; accuracy: number }[];
 }
 
 export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalOutcome> {
@@ -451,7 +458,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     host = await (await import('../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
   }
   const info = host.meta;
-  const split = loadSplit(spec, { dataDir: o.dataDir, limit: o.limit, classes: info.classes });
+  const split = await loadEvalData(spec, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.limit, classes: info.classes });
   // inputs: token ids of each sentence, or (mlp artifacts) its sentence vector computed on the host
   const inputs: SimInput[] = [];
   const ids: number[][] = [];
@@ -477,6 +484,9 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
       ids.push(x);
       labels.push(ex.label);
     }
+  }
+  if (inputs.length === 0) {
+    fail('SNN_E_DATA', `${spec}: no sentence to evaluate (${split.examples.length} examples${skipped ? `, all ${skipped} without any token` : ''})`, 'evaluate on a file with labelled texts');
   }
   const bar = progress('eval (wasm)', ids.length);
   const preds: number[] = [];
@@ -519,6 +529,10 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     firingRate: updates ? spikes / updates : 0,
     energy: { profile: o.profile ?? DEFAULT_PROFILE, ratio: annPj ? snnPj / annPj : NaN, ratioWithMemory: ratioMem / Math.max(1, ids.length), snnPj: snnPj / Math.max(1, ids.length), annPj: annPj / Math.max(1, ids.length) },
     ...(intGraph ? { bitexact: { checked, equal } } : {}),
+    perClass: info.classes.map((c, k) => {
+      const mine = labels.map((l, i) => (l === k ? i : -1)).filter((i) => i >= 0);
+      return { class: c, sentences: mine.length, accuracy: mine.filter((i) => preds[i] === k).length / Math.max(1, mine.length) };
+    }),
   };
   if (model) {
     const f = await floatBaselines(model, ids, inputs, o.backend ?? 'auto');
@@ -531,6 +545,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}`] : []),
     ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (${model?.meta.family === 'textcnn' ? 'TF.js)    ' : 'reference)'} ${pct(out.accuracy.snnFloat)}`] : []),
     `  spiking, integer (wasm)    ${pct(out.accuracy.int)}`,
+    `    per class: ${out.perClass.map((p) => `${p.class} ${p.sentences ? pct(p.accuracy) : 'n/a'} of ${p.sentences}`).join(', ')}`,
     ...(out.agreement !== undefined ? [`  float-vs-int agreement     ${pct(out.agreement)}`] : []),
     ...(out.bitexact ? [`  wasm == reference          ${out.bitexact.equal}/${out.bitexact.checked}`] : []),
     `  mean per sentence: ${Math.round(out.meanOps.sops)} synaptic ops, ${Math.round(out.meanOps.spikes)} spikes, firing rate ${(100 * out.firingRate).toFixed(2)}%, ANN ${Math.round(out.meanAnnMacs)} MACs`,
@@ -577,13 +592,15 @@ export async function profiles(): Promise<{ text: string; profiles: { name: stri
 export async function train(o: Record<string, unknown>): Promise<{ text: string; out: string; metrics: unknown }> {
   const t = await import('./train/index.js');
   const out = String(o.out ?? 'model.snn');
-  const r = await t.trainFromCli(o);
+  const { trainData } = await import('./api/train-data.js');
+  const d = await trainData(o);
+  const r = await t.trainFromCli(d.prepared ? { ...o, prepared: d.prepared, dataset: d.prepared.dataset } : o);
   const { writeModelFile } = await import('./frontend/model-format.js');
   mkdirSync(dirname(resolve(out)), { recursive: true });
   // the embedding table holds values rounded to the encoder's levels: float16 keeps every
   // level exact (bits <= 8) and halves the file
   writeModelFile(out, r.model, { f16Above: 65536 });
-  return { text: `${r.summary}\nmodel written to ${out}`, out, metrics: r.metrics };
+  return { text: [r.summary, ...d.notes, `model written to ${out}`].join('\n'), out, metrics: r.metrics };
 }
 
 // ------------------------------------------------------------------------------ embed (mlp)

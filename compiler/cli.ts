@@ -4,6 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { SnncError, isSnncError } from '../runtime/errors.js';
+import { dataFileFlags } from './cli/data-flags.js';
 
 export interface OptionSpec {
   flags: string;
@@ -34,7 +35,12 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: '-o, --out <file>', description: 'model file to write', default: 'model.snn' },
       { flags: '--dataset <name>', description: 'sst2 | sst5 | mr | subj | trec | cr | mpqa | imdb', default: 'sst2' },
-      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      { flags: '--data <file>', description: 'train on your own labelled file instead: CSV, TSV, JSONL or "<label> <text>" lines (docs/data.md)' },
+      { flags: '--dev <file>', description: 'with --data: the dev file (default: 10% of the training file, seeded and stratified)' },
+      { flags: '--test <file>', description: 'with --data: the test file (default: 10% of the training file, seeded and stratified)' },
+      ...dataFileFlags,
+      { flags: '--label-order <order>', description: 'with --data: class order recorded in the model (default: sorted)', choices: ['sorted', 'first-seen'] },
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files (default: examples/data in the package)' },
       { flags: '--epochs <n>', description: 'training epochs', parse: 'int' },
       { flags: '--batch <n>', description: 'batch size', parse: 'int' },
       { flags: '--lr <x>', description: 'Adam learning rate', parse: 'float' },
@@ -63,7 +69,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--train-timesteps <n>', description: 'BPTT steps (default: --timesteps)', parse: 'int' },
       { flags: '--direct', description: 'ablation: no ANN, no conversion; random init then surrogate training (--finetune-epochs or --epochs)' },
       { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers (default 1)', parse: 'float' },
-      { flags: '--embeddings <kind>', description: 'input table: glove (positive-shifted) or random', choices: ['glove', 'random'] },
+      { flags: '--embeddings <kind|file>', description: 'input table: glove (GloVe 6B 100d from npm, the default), random (ablation), or a GloVe/word2vec/fastText .vec text file; positive-shifted' },
       { flags: '--threshold-sweep <list>', description: 'also evaluate with thresholds times each factor, e.g. 0.5,1,2 (accuracy, active neurons)' },
       { flags: '--hidden <list>', description: 'mlp hidden layer sizes, e.g. 256,128 (the default); bisnn: neurons per direction and layer (one number)' },
       { flags: '--layers <n>', description: 'bisnn: stacked bi-directional recurrent layers', parse: 'int' },
@@ -105,9 +111,10 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--prune <fraction>', description: 'magnitude-prune this share of each layer\'s weights', parse: 'float', default: 0 },
       { flags: '--layout <kind>', description: 'synapse table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },
       { flags: '--stop-after <pass>', description: 'stop after a pass and write the IR text: pack | quantize | sparsify | plan-memory' },
-      { flags: '--calibrate <dataset>', description: 'measure float-vs-int agreement on a data set, e.g. sst2:dev' },
+      { flags: '--calibrate <dataset|file>', description: 'measure float-vs-int agreement on a data set (e.g. sst2:dev) or a labelled file' },
       { flags: '--calibrate-limit <n>', description: 'sentences used for calibration', parse: 'int', default: 200 },
-      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      ...dataFileFlags,
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files (default: examples/data in the package)' },
       { flags: '--no-simd', description: 'emit scalar code only' },
       json,
     ],
@@ -190,8 +197,9 @@ export const COMMANDS: CommandSpec[] = [
     args: ['<model>'],
     summary: 'accuracy, mean ops and energy on a data set; with a .snn model also ANN and float-SNN accuracy and agreement',
     options: [
-      { flags: '--data <dataset>', description: 'data set and split, e.g. sst2:test', default: 'sst2:test' },
-      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+      { flags: '--data <dataset|file>', description: 'data set and split (e.g. sst2:test), or a labelled file: CSV, TSV, JSONL or "<label> <text>" lines', default: 'sst2:test' },
+      ...dataFileFlags,
+      { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files (default: examples/data in the package)' },
       { flags: '--limit <n>', description: 'evaluate only the first n sentences', parse: 'int' },
       { flags: '--model <file>', description: 'the float .snn model behind a .wasm artifact (adds float-vs-int agreement)' },
       { flags: '--backend <name>', description: 'TF.js backend for the ANN and float SNN', choices: ['auto', 'node', 'wasm', 'cpu'], default: 'auto' },

@@ -77,15 +77,18 @@ function validName(name: string): DatasetName {
   return name;
 }
 
+/** The seeds of the carved test and dev splits: distinct, so the two carvings are independent draws. */
+export function splitSeeds(seed: number): { testSeed: number; devSeed: number } {
+  return { testSeed: (seed * 2654435761 + 1) >>> 0, devSeed: (seed * 2654435761 + 2) >>> 0 };
+}
+
 /** Load a named data set with train, dev and test splits. */
 export function loadDataset(nameIn: string, opts: LoadDatasetOptions = {}): Dataset {
   const name = validName(nameIn);
   const seed = opts.seed ?? 1;
   const testFraction = opts.testFraction ?? 0.1;
   const devFraction = opts.devFraction ?? 0.1;
-  // Distinct derived seeds so the test and dev carvings are independent draws.
-  const testSeed = (seed * 2654435761 + 1) >>> 0;
-  const devSeed = (seed * 2654435761 + 2) >>> 0;
+  const { testSeed, devSeed } = splitSeeds(seed);
 
   if (name === 'imdb') {
     const r = loadImdbReviews();

@@ -1153,6 +1153,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   };
   set('dataset', c.dataset as string | undefined);
   set('dataDir', c.dataDir as string | undefined);
+  set('data', c.prepared as PreparedData | undefined); // the user's files or vectors, prepared by compiler/api/train-data.ts
   set('epochs', num('epochs'));
   set('batch', num('batch'));
   set('lr', num('lr'));
@@ -1174,7 +1175,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   if (c.recurrent === false) o.recurrent = false;
   set('dropout', num('dropout'));
   set('maxLen', num('maxLen'));
-  set('embeddings', c.embeddings as BisnnOptions['embeddings'] | undefined);
+  if (c.embeddings === 'glove' || c.embeddings === 'random') o.embeddings = c.embeddings;
   if (c.staticEmbeddings) o.trainEmbeddings = false;
   if (c.limit !== undefined) o.limits = { train: Number(c.limit) };
   set('checkpointDir', c.checkpointDir as string | undefined);

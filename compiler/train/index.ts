@@ -438,6 +438,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   };
   set('dataset', c.dataset as string | undefined);
   set('dataDir', c.dataDir as string | undefined);
+  set('data', c.prepared as PreparedData | undefined); // the user's files or vectors, prepared by compiler/api/train-data.ts
   set('epochs', num('epochs'));
   set('batch', num('batch'));
   set('lr', num('lr'));
@@ -466,7 +467,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   set('thresholdScale', num('thresholdScale'));
   set('trainTimesteps', num('trainTimesteps'));
   set('threshold', num('threshold'));
-  set('embeddings', c.embeddings as TrainOptions['embeddings'] | undefined);
+  if (c.embeddings === 'glove' || c.embeddings === 'random') opts.embeddings = c.embeddings;
   if (c.direct) opts.direct = true;
   const list = (k: string, what: string): number[] | undefined => {
     if (c[k] === undefined) return undefined;
