@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { SnncError, isSnncError } from '../runtime/errors.js';
 import { dataFileFlags } from './cli/data-flags.js';
+import { predictCommand } from './cli/predict.js';
 
 export interface OptionSpec {
   flags: string;
@@ -209,6 +210,7 @@ export const COMMANDS: CommandSpec[] = [
     run: async (a, o) => (await import('./api.js')).evaluate(a[0], o),
     format: (r) => r.text,
   },
+  predictCommand,
   {
     name: 'inspect',
     args: ['<model>'],
@@ -268,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
   let asJson = argv.includes('--json');
   const program = buildProgram((spec, result, j) => {
     asJson = j;
+    if (result === undefined) return; // the command printed its own output (predict to stdout)
     if (j) {
       // the human-readable rendering stays out of machine output
       const { text: _text, ...rest } = result as Record<string, unknown>;
