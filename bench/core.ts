@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const model = readModelFile(args.model);
   const T0 = model.graph.timesteps;
   const split = loadSplit(args.data, { classes: model.meta.classes });
-  const vocab = new Vocab(model.vocab!);
+  const vocab = new Vocab(model.vocab!, model.tokenizer?.kind);
   const maxLen = (model.graph.nodes.find((n) => n.kind === 'tokens') as { maxLen: number }).maxLen;
   const ids: number[][] = [];
   const labels: number[] = [];

@@ -12,7 +12,7 @@ import { runPipeline, isPassName, PASS_ORDER, type CalibrationReport, type PassN
 import type { PassReport } from './passes/pass.js';
 import { printGraph } from './ir/print.js';
 import { simulate, type InferenceResult, type OpCounts, type SimInput } from '../runtime/reference.js';
-import { Vocab, decodeText, textToIds, tokenize } from '../runtime/tokenizer.js';
+import { Vocab, decodeText, textToIds, tokenize, tokenizerKind } from '../runtime/tokenizer.js';
 import { PROFILES, artifactEnergy, DEFAULT_PROFILE } from '../runtime/energy.js';
 import type { ArtifactInfo } from '../runtime/wasm/artifact-format.js';
 import { loadArtifactFile } from '../runtime/wasm-node.js';
@@ -54,10 +54,11 @@ export function tokenIds(text: string, vocab: Vocab, maxLen: number): number[] {
 }
 
 const vocabCache = new WeakMap<object, Vocab>();
-function vocabOf(words: string[]): Vocab {
+/** The Vocab of a model's or artifact's word list, with the tokenizer kind it names. */
+function vocabOf(words: string[], tokenizer?: { kind: string }): Vocab {
   let v = vocabCache.get(words);
-  if (!v) {
-    v = new Vocab(words);
+  if (!v || v.kind !== (tokenizer?.kind ?? 'snnc-word-v1')) {
+    v = new Vocab(words, tokenizer?.kind);
     vocabCache.set(words, v);
   }
   return v;
@@ -143,7 +144,7 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
   let cal: { inputs: SimInput[]; labels: number[] } | undefined;
   if (calibration) {
     if (!model.vocab) fail('SNN_E_USAGE', 'calibration on text needs a model with a vocabulary');
-    const v = vocabOf(model.vocab);
+    const v = vocabOf(model.vocab, model.tokenizer);
     const maxLen = maxLenOf(model.graph);
     const inputs: SimInput[] = [];
     const labels: number[] = [];
@@ -319,12 +320,12 @@ async function classifyVector(host: WasmModel, model: Model, text: string, profi
   const cls = info.classes[r.label];
   const lines = [
     `${cls}  (class ${r.label}; ${scoreWord(info)} ${info.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')})`,
-    `input: a ${vector.length}-value sentence vector computed on the host from ${tokenize(text).length} tokens`,
+    `input: a ${vector.length}-value sentence vector computed on the host from ${tokenize(text, tokenizerKind(model.tokenizer?.kind)).length} tokens`,
     `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes (+${r.ops.inputSpikes} input spikes), ${r.ops.bytesRead} table bytes read`,
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
-  return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids: [], label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text, tokenizerKind(model.tokenizer?.kind)), ids: [], label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
 }
 
 /** How an artifact's class scores read: spike counts, or membrane values (membrane readout). */
@@ -336,7 +337,7 @@ function scoreWord(info: ArtifactInfo): string {
 export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFILE): RunOutcome {
   const info = model.meta;
   if (info.input.kind !== 'tokens' || !info.vocab) fail('SNN_E_INPUT', 'this artifact takes vectors, not text');
-  const vocab = vocabOf(info.vocab);
+  const vocab = vocabOf(info.vocab, info.tokenizer);
   const ids = textToIds(text, vocab, info.input.maxLen);
   const r = model.infer({ tokens: ids });
   const energy = artifactEnergy(info, r.ops, ids.length, profile);
@@ -349,7 +350,7 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
-  return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text, vocab.kind), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
 }
 
 /**
@@ -369,7 +370,7 @@ async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Pro
   const integer = model.graph.stage === 'integer' && Boolean(model.graph.plan);
   const lower = (bits: 8 | 16): Graph => (integer ? model.graph : runPipeline(model.graph, { weightBits: bits, prune: 0, layout: 'auto' }).graph);
   const graph = lower(weightBits);
-  const ids = textToIds(text, vocabOf(model.vocab), maxLenOf(model.graph));
+  const ids = textToIds(text, vocabOf(model.vocab, model.tokenizer), maxLenOf(model.graph));
   const { openSerialPort } = await import('../runtime/serial/transport.js');
   const { SerialBoard } = await import('../runtime/serial/board.js');
   const { emitC } = await import('./backends/c/index.js');
@@ -407,7 +408,7 @@ async function runOnBoard(modelPath: string, args: string[], o: RunOptions): Pro
       `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes; board cycles ${r.cycles}; ${r.bytesSent + r.bytesReceived} bytes on the wire, ${r.attempts} attempt(s)`,
       `energy (${energy.profile}): SNN/ANN ${energy.ratio.toFixed(3)} arithmetic, ${energy.ratioWithMemory.toFixed(3)} with memory reads`,
     ];
-    return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+    return { text: lines.join('\n'), input: text, tokens: tokenize(text, tokenizerKind(model.tokenizer?.kind)), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
   } finally {
     // also when connecting fails: an open port would keep the process alive
     await (board ? board.close() : transport.close());
@@ -473,7 +474,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     }
   } else {
     if (!info.vocab) fail('SNN_E_USAGE', 'eval on a text data set needs a text model');
-    const vocab = vocabOf(info.vocab);
+    const vocab = vocabOf(info.vocab, info.tokenizer);
     for (const ex of split.examples) {
       const x = safeIds(ex.text, vocab, info.input.maxLen);
       if (!x) {

@@ -37,7 +37,7 @@ export async function makeClassifier(wasm: Uint8Array, modelPath?: string): Prom
     };
   } else {
     if (!info.vocab) throw new SnncError('SNN_E_ARTIFACT', 'the artifact has no vocabulary');
-    const vocab = new Vocab(info.vocab);
+    const vocab = new Vocab(info.vocab, info.tokenizer?.kind);
     const maxLen = info.input.maxLen;
     input = (text) => ({ tokens: textToIds(text, vocab, maxLen) });
   }

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fail } from '../../runtime/errors.js';
-import { Vocab } from '../../runtime/tokenizer.js';
+import { TOKENIZER_KIND, Vocab } from '../../runtime/tokenizer.js';
 import { checkFile } from './text-stream.js';
 import { fillTable, measureOov, planVocabulary, type BuiltVocabulary } from './vocabulary.js';
 
@@ -124,7 +124,7 @@ export async function buildVocabularyFromFile(trainTexts: readonly (readonly str
   const plan = planVocabulary(trainTexts, words, opts);
   const vectors = await readVectors(path, plan.need, info.dim, info.header);
   const table = fillTable(plan, (w) => vectors.get(w), info.dim, path);
-  return { vocab: new Vocab(plan.entries), table, dim: info.dim, stats: plan.stats, file: info };
+  return { vocab: new Vocab(plan.entries, TOKENIZER_KIND), table, dim: info.dim, stats: plan.stats, file: info };
 }
 
 /** Share of training tokens the vocabulary knows (not <unk> after the fallback chain). */

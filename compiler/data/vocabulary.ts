@@ -3,7 +3,7 @@
 // model also knows common words it never saw in training. Also: OOV measurement.
 
 import { fail } from '../../runtime/errors.js';
-import { NUM, PAD, UNK, UNK_ID, Vocab, resolveToken } from '../../runtime/tokenizer.js';
+import { NUM, PAD, TOKENIZER_KIND, UNK, UNK_ID, Vocab, resolveToken } from '../../runtime/tokenizer.js';
 import { GLOVE_DIM, loadEmbeddings, loadGloveWordList, type GloveOptions } from './glove.js';
 
 /**
@@ -160,7 +160,7 @@ export function buildVocabulary(trainTexts: readonly (readonly string[])[], opts
     const i = row.get(w);
     return i === undefined ? undefined : emb.vectors.subarray(i * GLOVE_DIM, (i + 1) * GLOVE_DIM);
   };
-  return { vocab: new Vocab(plan.entries), table: fillTable(plan, vecOf, GLOVE_DIM), dim: GLOVE_DIM, stats: plan.stats };
+  return { vocab: new Vocab(plan.entries, TOKENIZER_KIND), table: fillTable(plan, vecOf, GLOVE_DIM), dim: GLOVE_DIM, stats: plan.stats };
 }
 
 export interface OovStats {

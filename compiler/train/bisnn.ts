@@ -37,6 +37,7 @@ import { prepareData, type SubsetLimits } from './prepare.js';
 import { Prng } from './prng.js';
 import { isSurrogateKind, linearConstX, surrogateFn, SURROGATES, type SurrogateKind } from './surrogate.js';
 import type { EncodedExample, PreparedData, ProgressEvent } from './trainer.js';
+import { TOKENIZER_KIND } from '../../runtime/tokenizer.js';
 
 // ------------------------------------------------------------------------------- options
 
@@ -1116,7 +1117,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
         history,
       },
     },
-    tokenizer: { kind: 'snnc-word-v1', lowercase: true },
+    tokenizer: { kind: TOKENIZER_KIND, lowercase: true }, // the kind prepare.ts tokenized the training data with
     vocab: data.vocab,
     graph,
   };

@@ -3,7 +3,7 @@
 // the positive-shifted embedding table (pad row 0 zeros, <unk> = 1).
 
 import { buildVocabulary, buildVocabularyFromFile, coverage, loadDataset, pcaReduce, positiveShift, type Dataset, type Example, type LoadDatasetOptions, type VectorFileInfo, type VocabularyOptions } from '../data/index.js';
-import { tokenize, type Vocab } from '../../runtime/tokenizer.js';
+import { TOKENIZER_KIND, tokenize, type Vocab } from '../../runtime/tokenizer.js';
 import type { EncodedExample, PreparedData } from './trainer.js';
 
 export interface SubsetLimits {
@@ -35,7 +35,7 @@ export interface PreparedExtras {
 
 /** Token ids of texts (all tokens; the model truncates to maxLen). */
 export function encodeTexts(vocab: Vocab, texts: readonly string[]): Int32Array[] {
-  return texts.map((t) => Int32Array.from(vocab.encode(tokenize(t))));
+  return texts.map((t) => Int32Array.from(vocab.encode(tokenize(t, vocab.kind))));
 }
 
 /** Loads `dataset`, builds the vocabulary from the full training split, encodes the splits. */
@@ -43,7 +43,7 @@ export async function prepareData(dataset: string, o: PrepareOptions = {}): Prom
   const ds = o.loaded ?? loadDataset(dataset, o.data);
   const lim = o.limits ?? {};
   const cut = (xs: Example[], n?: number): Example[] => (n === undefined ? xs : xs.slice(0, n));
-  const trainTokens = ds.train.map((x) => tokenize(x.text));
+  const trainTokens = ds.train.map((x) => tokenize(x.text, TOKENIZER_KIND));
   const built = o.vectorsFile !== undefined ? await buildVocabularyFromFile(trainTokens, o.vectorsFile, o.vocabulary) : buildVocabulary(trainTokens, o.vocabulary);
   let raw = built.table;
   let dim: number = built.dim;

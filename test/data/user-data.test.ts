@@ -87,7 +87,7 @@ describe('eval --data / compile --calibrate', () => {
 
 describe('--embeddings <vector file>', () => {
   const texts = ['The cat sat on the mat .', 'A dog barked at the cat', 'café au lait , 2 cups'];
-  const tokens = texts.map(tokenize);
+  const tokens = texts.map((t) => tokenize(t));
   it('reads word2vec/fastText (count dim header) and GloVe (no header) text files alike', async () => {
     const rows = ['the 0.1 0.2 0.3', 'Cat 1 0 0', 'cat 9 9 9', 'sat 0 1 0', 'on 0 0 1', 'mat 0.5 0.5 0.5', 'dog -1 0 0', 'café 0.3 0.3 -0.3', 'two 2 2 2', 'zebra 7 7 7'];
     const vec = file('small.vec', `${rows.length} 3\n` + rows.join('\n') + '\n');
