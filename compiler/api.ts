@@ -19,7 +19,7 @@ import { loadArtifactFile } from '../runtime/wasm-node.js';
 import type { WasmModel } from '../runtime/wasm-host.js';
 import { loadEvalData, tableOptionsOf, type DataFileFlags } from './data/user-data.js';
 import type { Example } from './data/types.js';
-import { progress } from './progress.js';
+import { progress, status } from './progress.js';
 import { loadTarget } from '../targets/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
@@ -451,12 +451,14 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     host = await loadArtifactFile(path);
     if (o.model) model = readModelFile(o.model);
   } else {
+    const st = status(`eval: compiling ${basename(path)} to integers and WebAssembly`);
     model = await readModelOrNir(path);
     const c = await compileModel(model);
     intGraph = c.pipe.graph;
     const { emitWasm } = await import('./backends/wasm/index.js');
     const emitted = emitWasm(intGraph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });
     host = await (await import('../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
+    st.done();
   }
   const info = host.meta;
   const split = await loadEvalData(spec, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.limit, classes: info.classes });
@@ -543,7 +545,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   }
   const lines = [
     `${spec}: ${inputs.length} sentences${skipped ? ` (${skipped} without any token skipped)` : ''}`,
-    ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}`] : []),
+    ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}  on the SNN's ${annInputNote(model)}`] : []),
     ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (${model?.meta.family === 'textcnn' ? 'TF.js)    ' : 'reference)'} ${pct(out.accuracy.snnFloat)}`] : []),
     `  spiking, integer (wasm)    ${pct(out.accuracy.int)}`,
     `    per class: ${out.perClass.map((p) => `${p.class} ${p.sentences ? pct(p.accuracy) : 'n/a'} of ${p.sentences}`).join(', ')}`,
@@ -557,15 +559,56 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
 }
 
 /**
+ * What eval's ANN sees, and why it differs from the "ANN test" that training printed: training
+ * measures the ANN on its continuous embeddings; the .snn model stores the table rounded to the
+ * encoder's levels (what the SNN sees), so eval's ANN runs on those levels.
+ */
+function annInputNote(model: Model | undefined): string {
+  const enc = model?.graph.nodes.find((n) => n.kind === 'encoder');
+  const bits = enc && enc.kind === 'encoder' ? enc.bits : undefined;
+  const trained = (model?.meta.training as { accuracy?: { annTest?: number | null }; dataset?: string } | undefined);
+  const levels = bits === undefined ? 'input levels' : `${bits}-bit input levels (${(1 << bits) - 1} steps)`;
+  const t = trained?.accuracy?.annTest;
+  return typeof t === 'number'
+    ? `${levels}; training printed ANN test ${pct(t)} on ${trained?.dataset ?? 'its data'} with continuous embeddings, before the rounding`
+    : levels;
+}
+
+/**
  * ANN and float-SNN predictions: with TF.js (the trainer's code paths) for a TextCNN; for the
  * other families, the float SNN of the reference simulator (docs/semantics.md "Float semantics")
  * and no ANN.
  */
 async function floatBaselines(model: Model, ids: number[][], inputs: SimInput[], backend: string): Promise<{ ann?: number[]; snn: number[] }> {
-  if (model.meta.family !== 'textcnn') return { snn: inputs.map((x) => simulate(model.graph, x, 'float').label) };
+  if (model.meta.family !== 'textcnn') {
+    const bar = progress('eval (float SNN, reference)', inputs.length);
+    const snn = inputs.map((x) => (bar.tick(), simulate(model.graph, x, 'float').label));
+    bar.stop();
+    return { snn };
+  }
+  const st = status('eval: loading TensorFlow.js');
   const t = await import('./train/index.js');
   await t.initBackend(backend as never);
-  return { ann: await t.predictAnnFromModel(model, ids), snn: await t.predictSnnFromModel(model, ids) };
+  st.done();
+  // in chunks, for the progress bars; the SNN's chunks follow its own length-sorted batches of
+  // 64 (a stable sort, chunk = 8 batches), so its labels are those of one call on all ids
+  const CHUNK = 512;
+  const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
+  const ann = new Array<number>(ids.length);
+  const snn = new Array<number>(ids.length);
+  const run = async (label: string, f: (part: number[][]) => Promise<number[]>, into: number[]): Promise<void> => {
+    const bar = progress(label, ids.length);
+    for (let i = 0; i < order.length; i += CHUNK) {
+      const part = order.slice(i, i + CHUNK);
+      const got = await f(part.map((j) => ids[j]));
+      part.forEach((j, k) => (into[j] = got[k]));
+      bar.tick(part.length);
+    }
+    bar.stop();
+  };
+  await run('eval (tailored ANN, TF.js)', (p) => t.predictAnnFromModel(model, p), ann);
+  await run('eval (float SNN, TF.js)', (p) => t.predictSnnFromModel(model, p), snn);
+  return { ann, snn };
 }
 
 // ------------------------------------------------------------------------------ inspect, profiles

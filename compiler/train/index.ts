@@ -498,7 +498,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   if (opts.resume && !opts.checkpointDir) fail('SNN_E_USAGE', '--resume needs --checkpoint-dir');
   const { model, metrics: m } = opts.family === 'mlp' ? await trainMlp(opts) : await trainTextCnn(opts);
   const lines = [`trained ${model.meta.name} (${m.stage}) on ${m.dataset} (${m.backend}), ${m.seconds.toFixed(0)} s total`];
-  if (m.annDev !== null) lines.push(`  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}  (best epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch)`);
+  if (m.annDev !== null) lines.push(`  ANN  dev ${pct(m.annDev)}  test ${pct(m.annTest)}  (continuous embeddings; best epoch ${m.bestEpoch}, ${m.secondsPerEpoch.toFixed(1)} s/epoch)`);
   if (m.stage !== 'converted' && m.convertedTest !== null) lines.push(`  converted SNN  test ${pct(m.convertedTest)}`);
   if (m.finetune)
     lines.push(
