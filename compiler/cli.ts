@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { SnncError, isSnncError } from '../runtime/errors.js';
 import { dataFileFlags } from './cli/data-flags.js';
 import { predictCommand } from './cli/predict.js';
+import { withTrainDefaults } from './cli/train-defaults.js';
 
 export interface OptionSpec {
   flags: string;
@@ -33,7 +34,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'train',
     args: [],
     summary: 'train a tailored TextCNN (TF.js), convert it to a spiking TextCNN (optionally fine-tune it with surrogate gradients), an mlp over sentence vectors, or a bi-directional recurrent spiking encoder (bisnn, surrogate gradients); save a .snn model',
-    options: [
+    options: withTrainDefaults([
       { flags: '-o, --out <file>', description: 'model file to write', default: 'model.snn' },
       { flags: '--dataset <name>', description: 'sst2 | sst5 | mr | subj | trec | cr | mpqa | imdb', default: 'sst2' },
       { flags: '--data <file>', description: 'train on your own labelled file instead: CSV, TSV, JSONL or "<label> <text>" lines (docs/data.md)' },
@@ -69,7 +70,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--threshold-scale <x>', description: 'multiply every threshold before fine-tuning', parse: 'float' },
       { flags: '--train-timesteps <n>', description: 'BPTT steps (default: --timesteps)', parse: 'int' },
       { flags: '--direct', description: 'ablation: no ANN, no conversion; random init then surrogate training (--finetune-epochs or --epochs)' },
-      { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers (default 1)', parse: 'float' },
+      { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers', parse: 'float' },
       { flags: '--embeddings <kind|file>', description: 'input table: glove (GloVe 6B 100d from npm, the default), random (ablation), or a GloVe/word2vec/fastText .vec text file; positive-shifted' },
       { flags: '--threshold-sweep <list>', description: 'also evaluate with thresholds times each factor, e.g. 0.5,1,2 (accuracy, active neurons)' },
       { flags: '--hidden <list>', description: 'mlp hidden layer sizes, e.g. 256,128 (the default); bisnn: neurons per direction and layer (one number)' },
@@ -83,7 +84,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--lr-decay <x>', description: 'bisnn: multiply both learning rates by x after every epoch, in (0, 1]', parse: 'float' },
       { flags: '--no-recurrent', description: 'bisnn: no self-recurrent weights (each scan only leaks and integrates)' },
       json,
-    ],
+    ]),
     run: async (_a, o) => (await import('./api.js')).train(o),
     format: (r) => r.text,
   },

@@ -135,13 +135,13 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     let stateBits: 16 | 32;
     if (opts.stateBits === 16) {
       if (bound > 32767) {
-        fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, 'use 32-bit state, fewer timesteps or a smaller maxLen');
+        fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, 'compile with --state-bits 32 (or leave --state-bits unset), or train with fewer --timesteps or a smaller --max-len');
       }
       stateBits = 16;
     } else if (opts.stateBits === 32 || bound > 32767) stateBits = 32;
     else stateBits = 16;
     if (bound > 0x7fffffff) {
-      fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, 'reduce timesteps, maxLen or weight bits');
+      fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, 'train with fewer --timesteps or a smaller --max-len, or compile with --weight-bits 8');
     }
     node.threshold = theta;
     node.leakShifts = leak.shifts;
