@@ -16,6 +16,7 @@ import { positiveShift } from '../../compiler/data/positive-shift.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-user-data-'));
 const REVIEWS = join(packageRoot(), 'examples', 'own-data', 'reviews.csv');
+const REVIEWS_TEST = join(packageRoot(), 'examples', 'own-data', 'reviews-test.csv');
 function file(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
   writeFileSync(p, content);
@@ -32,18 +33,25 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; message: 
 }
 
 describe('train --data <file>', () => {
-  it('the shipped reviews.csv is the CR corpus with string labels, split like the registry splits CR', async () => {
-    const d = await loadDataFiles({ train: REVIEWS });
+  it('the shipped reviews.csv + reviews-test.csv are the CR corpus with string labels, test = the registry\'s CR test split', async () => {
+    const d = await loadDataFiles({ train: REVIEWS, test: REVIEWS_TEST });
     expect(d.name).toBe('reviews');
     expect(d.classes).toEqual(['negative', 'positive']);
     const cr = loadDataset('cr');
-    // same examples (CR without its 4 label-only lines), same seeded stratified carving
+    // same examples (CR without its 4 label-only lines); the test file is CR's seeded test split
     expect(d.train.length + d.dev.length + d.test.length).toBe(3771);
-    expect([d.train.length, d.dev.length, d.test.length]).toEqual([cr.train.length, cr.dev.length, cr.test.length]);
     expect(d.test).toEqual(cr.test);
-    expect(d.dev).toEqual(cr.dev);
-    expect(d.splits).toEqual({ train: 'seeded', dev: 'seeded', test: 'seeded' });
-    expect(await loadDataFiles({ train: REVIEWS })).toEqual(d); // deterministic
+    const key = (x: { text: string; label: number }): string => `${x.label} ${x.text}`;
+    expect([...d.train, ...d.dev].map(key).sort()).toEqual([...cr.train, ...cr.dev].map(key).sort());
+    expect(d.dev.length).toBe(339); // 10% of the training file, stratified
+    expect(d.splits).toEqual({ train: 'seeded', dev: 'seeded', test: 'file' });
+    expect(await loadDataFiles({ train: REVIEWS, test: REVIEWS_TEST })).toEqual(d); // deterministic
+    // one file alone: test and dev carved (10% and 10% of the rest), classes share kept
+    const one = await loadDataFiles({ train: REVIEWS });
+    expect([one.train.length, one.dev.length, one.test.length]).toEqual([2749, 306, 339]);
+    expect(one.splits).toEqual({ train: 'seeded', dev: 'seeded', test: 'seeded' });
+    const share = (xs: { label: number }[]): number => xs.filter((x) => x.label === 1).length / xs.length;
+    expect(Math.abs(share(one.test) - share(one.train))).toBeLessThan(0.01);
   });
   it('uses given dev and test files, checks their labels against the training file', async () => {
     const train = file('train.tsv', 'label\ttext\nspam\tbuy now\nham\thello there\nspam\tcheap pills\nham\tsee you\n');
@@ -79,7 +87,7 @@ describe('eval --data / compile --calibrate', () => {
     expect(f.file).toMatchObject({ format: 'csv', encoding: 'utf-8' });
     const swapped = await loadEvalData(REVIEWS, { classes: ['positive', 'negative'], limit: 10 });
     expect(swapped.examples.map((x) => 1 - x.label)).toEqual(f.examples.map((x) => x.label)); // by name, not position
-    expect((await rejection(loadEvalData(REVIEWS, { classes: ['DESC', 'ENTY', 'ABBR'] }))).message).toMatch(/labels not in the model: "negative" \(line 2, \d+ lines\), "positive"/);
+    expect((await rejection(loadEvalData(REVIEWS, { classes: ['DESC', 'ENTY', 'ABBR'] }))).message).toMatch(/labels not in the model: "\w+" \(line 2, \d+ lines\), "\w+"/);
     expect((await rejection(loadEvalData('nosuchset:test'))).message).toMatch(/neither a data set nor a file/);
     expect((await rejection(loadEvalData(file('labels-only.txt', 'positive\nnegative\n'))))).toMatchObject({ code: 'SNN_E_DATA', message: expect.stringMatching(/labels-only\.txt:1: empty text/) });
   });
