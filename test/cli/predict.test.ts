@@ -16,9 +16,9 @@ import { writeModelFile, readModelFile } from '../../compiler/frontend/model-for
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';
 import { Vocab, textToIds } from '../../runtime/tokenizer.js';
-import { isSnncError } from '../../runtime/errors.js';
 import { cli } from '../helpers/cli.js';
 import { rng, tinyTextCnn } from '../helpers/tiny-model.js';
+import { rejection } from '../helpers/code-of.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'snnc-predict-'));
@@ -35,15 +35,6 @@ function sentences(n: number, seed: number): string[] {
   return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(r() * 20) }, () => `W${2 + Math.floor(r() * 38)}`).join(' '));
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSnncError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an SnncError');
-}
 
 beforeAll(async () => {
   writeModelFile(modelPath, tinyTextCnn({ vocab: 40 }));

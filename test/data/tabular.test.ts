@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
 import { assignClasses, numberLabels } from '../../compiler/data/labels.js';
 import { formatOf, loadTable, readRecords } from '../../compiler/data/tabular.js';
 import { linesOf } from '../../compiler/data/text-stream.js';
+import { rejection } from '../helpers/code-of.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-table-'));
 function file(name: string, content: string | Uint8Array): string {
@@ -19,16 +19,6 @@ function file(name: string, content: string | Uint8Array): string {
   return p;
 }
 
-/** The SnncError an async call rejects with (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSnncError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an SnncError, got a result');
-}
 
 describe('CSV (csv-parse)', () => {
   it('parses RFC 4180 quoting: commas, doubled quotes, newlines, CRLF', async () => {

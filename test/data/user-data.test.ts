@@ -6,13 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
 import { tokenize } from '../../runtime/tokenizer.js';
 import { loadDataset } from '../../compiler/data/registry.js';
 import { packageRoot } from '../../compiler/data/paths.js';
 import { isSplitSpec, loadDataFiles, loadEvalData } from '../../compiler/data/user-data.js';
 import { buildVocabularyFromFile, coverage, readVectorWords } from '../../compiler/data/vectors.js';
 import { positiveShift } from '../../compiler/data/positive-shift.js';
+import { rejection } from '../helpers/code-of.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-user-data-'));
 const REVIEWS = join(packageRoot(), 'examples', 'own-data', 'reviews.csv');
@@ -21,15 +21,6 @@ function file(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
-}
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSnncError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an SnncError');
 }
 
 describe('train --data <file>', () => {
