@@ -3,6 +3,7 @@
 // (compiler/data/vectors.ts). Prepares the data the trainer would otherwise load by name.
 
 import { fail } from '../../runtime/errors.js';
+import { status } from '../progress.js';
 import { isDatasetName, loadDataFiles, tableOptionsOf } from '../data/index.js';
 import type { PreparedData } from '../train/trainer.js';
 import type { PreparedExtras } from '../train/prepare.js';
@@ -40,12 +41,14 @@ export async function trainData(c: Record<string, unknown>): Promise<TrainData> 
   const loaded = file === undefined ? undefined : await loadDataFiles({ train: file, dev: c.dev as string | undefined, test: c.test as string | undefined }, tableOptionsOf(c));
   const limit = c.limit === undefined ? undefined : Number(c.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) fail('SNN_E_USAGE', `--limit must be a positive integer, got ${String(c.limit)}`);
+  const st = status(`building the vocabulary from ${vectorsFile ?? 'GloVe'}`, { quiet: Boolean(c.json) });
   const prepared = await prepareData(loaded?.name ?? (name as string), {
     loaded,
     data: c.dataDir ? { dataDir: String(c.dataDir) } : undefined,
     vectorsFile,
     limits: limit !== undefined ? { train: limit } : undefined,
   });
+  st.done();
   const notes: string[] = [];
   if (loaded) {
     const files = loaded.info.files as { file: string; format: string; encoding: string; examples: number }[];

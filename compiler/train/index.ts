@@ -3,6 +3,7 @@
 // saved Model (ANN equivalent and dense-tensor SNN) for `snnc eval` and the benchmarks.
 
 import { join } from 'node:path';
+import { status } from '../progress.js';
 import type { Graph, LifNode, Model } from '../ir/types.js';
 import { fail } from '../../runtime/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
@@ -274,6 +275,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     annDev = ann.bestDev;
     disposeParams(params);
     annInfo = { bestEpoch: ann.bestEpoch, secondsPerEpoch: ann.secondsPerEpoch, history: ann.history };
+    const st = status(`converting to a spiking TextCNN (thresholds from ${Math.min(o.normSamples, data.train.length)} training sentences)`, { quiet: o.quiet });
     scales = measureScales(
       ann.shape,
       ann.weights,
@@ -282,12 +284,15 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       o.percentile,
     );
     graph = buildGraph(ann.shape, ann.weights, scales, conv);
+    st.done();
   }
   let convertedTest: number | null = null;
   let agreement: number | null = null;
   const evalTest = !o.skipSnnEval && data.test.length > 0;
   if (evalTest && !o.direct) {
+    const st = status(`evaluating the converted SNN on ${data.test.length} test sentences (TF.js, T=${o.timesteps})`, { quiet: o.quiet });
     const r = snnTestRun(graph, data);
+    st.done();
     convertedTest = r.acc;
     agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
   }
@@ -318,7 +323,9 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
   }
   let snnTest = convertedTest;
   if (evalTest && stage !== 'converted') {
+    const st = status(`evaluating the ${stage} SNN on ${data.test.length} test sentences (TF.js)`, { quiet: o.quiet });
     const r = snnTestRun(graph, data);
+    st.done();
     snnTest = r.acc;
     if (annPred) agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
   }
