@@ -105,6 +105,22 @@ describe('snnc predict', () => {
     expect(two.text().split('\n').length).toBe(3001);
   });
 
+  it('reads standard input (--input -): the same lines as from a file; non-UTF-8 input is SNN_E_INPUT', async () => {
+    if (!existsSync(join(ROOT, 'dist', 'compiler', 'api', 'predict.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    const texts = sentences(40, 21);
+    const input = join(dir, 'stdin.txt');
+    writeFileSync(input, texts.join('\n') + '\n');
+    const fromFile = sink();
+    await predict(wasm, { input, stream: fromFile.stream, quiet: true });
+    const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'snnc.js'), 'predict', wasm, '--input', '-'], { input: texts.join('\n') + '\n', encoding: 'utf8' });
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stdout).toBe(fromFile.text());
+    expect(p.stderr).toMatch(/predicted 40 texts from standard input/);
+    const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'snnc.js'), 'predict', wasm, '--input', '-'], { input: Buffer.from([0x77, 0x32, 0xe9, 0x0a]) });
+    expect(bad.status).toBe(1);
+    expect(String(bad.stderr)).toMatch(/SNN_E_INPUT: standard input is not valid UTF-8/);
+  });
+
   it('streams: peak memory does not grow with the input (8 MB vs 64 MB, child processes)', async () => {
     if (!existsSync(join(ROOT, 'dist', 'compiler', 'api', 'predict.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     const r = rng(3);
