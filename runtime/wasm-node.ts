@@ -2,7 +2,7 @@
 // Kept apart so the host itself stays free of Node APIs and runs in browsers.
 
 import { readFile } from 'node:fs/promises';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 import { loadArtifact, type WasmModel } from './wasm-host.js';
 
 export async function loadArtifactFile(path: string): Promise<WasmModel> {

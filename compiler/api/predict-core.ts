@@ -3,7 +3,7 @@
 // line {id, label, scores, ops}. A text that cannot be classified gives {id, error}.
 
 import { readModelFile } from '../frontend/model-format.js';
-import { SnncError } from '../../runtime/errors.js';
+import { SnncError } from '../../core/errors.js';
 import { Vocab, textToIds } from '../../runtime/tokenizer.js';
 import { loadArtifact } from '../../runtime/wasm-host.js';
 import type { Model } from '../ir/types.js';

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
-import { fail, SnncError } from '../../runtime/errors.js';
+import { fail, SnncError } from '../../core/errors.js';
 import { artifactInfoOf } from '../../runtime/wasm-host.js';
 import { readRecords, type RecordOptions } from '../data/tabular.js';
 import { tableOptionsOf, type DataFileFlags } from '../data/user-data.js';

@@ -2,7 +2,7 @@
 // `<label> <sentence>` lines, compiler/data/user-data.ts) and --embeddings <vector file>
 // (compiler/data/vectors.ts). Prepares the data the trainer would otherwise load by name.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { status } from '../progress.js';
 import { isDatasetName, loadDataFiles, tableOptionsOf } from '../data/index.js';
 import type { PreparedData } from '../train/trainer.js';

@@ -1,6 +1,6 @@
 // `snnc predict`: the CLI spec (the logic is compiler/api/predict.ts).
 
-import type { CommandSpec } from '../cli.js';
+import type { CommandSpec } from './spec.js';
 import { formatFlag, textColFlag } from './data-flags.js';
 
 export const predictCommand: CommandSpec = {

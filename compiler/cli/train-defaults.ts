@@ -2,7 +2,7 @@
 // MLP_DEFAULTS, BISNN_DEFAULTS), which the CLI must not import (TensorFlow.js would load for
 // --help), so they are written out here; test/cli/help.test.ts checks them against the trainers.
 
-import type { OptionSpec } from '../cli.js';
+import type { OptionSpec } from './spec.js';
 
 /** Option (camelCase) -> its default, per family where they differ. */
 export const TRAIN_HELP_DEFAULTS: Readonly<Record<string, string>> = {

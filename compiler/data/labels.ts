@@ -2,7 +2,7 @@
 // file (recorded in the .snn model's meta.classes), and how a file's labels are checked
 // against a trained model's classes.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
 export interface LabelOptions {
   /** A model's class names: the labels must be among them (or be 0-based class indices). */

@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse as csvParse, type CsvError } from 'csv-parse';
-import { fail, SnncError } from '../../runtime/errors.js';
+import { fail, SnncError } from '../../core/errors.js';
 import { linesOf, openText, type ErrorCode, type TextSource } from './text-stream.js';
 import { numberLabels, type LabelOptions } from './labels.js';
 import type { FileEncoding } from './text-file.js';

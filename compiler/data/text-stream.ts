@@ -4,7 +4,7 @@
 // without ever holding the whole file in memory.
 
 import { createReadStream, statSync } from 'node:fs';
-import { fail, SnncError } from '../../runtime/errors.js';
+import { fail, SnncError } from '../../core/errors.js';
 import { decodeLatin1, type FileEncoding } from './text-file.js';
 
 export type ErrorCode = 'SNN_E_DATA' | 'SNN_E_INPUT' | 'SNN_E_EMBEDDINGS';

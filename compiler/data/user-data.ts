@@ -5,7 +5,7 @@
 
 import { basename, extname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { stratifiedSplit } from './prng.js';
 import { DATASET_NAMES, isDatasetName, splitSeeds, type LoadDatasetOptions } from './registry.js';
 import { loadSplit } from './splits.js';

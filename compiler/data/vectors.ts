@@ -6,7 +6,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { TOKENIZER_KIND, Vocab } from '../../runtime/tokenizer.js';
 import { checkFile } from './text-stream.js';
 import { fillTable, measureOov, planVocabulary, type BuiltVocabulary } from './vocabulary.js';

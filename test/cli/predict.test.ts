@@ -52,7 +52,7 @@ describe('snnc predict', () => {
     const rows = s.text().trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.length).toBe(301);
     const model = readModelFile(modelPath);
-    const g = runPipeline(model.graph).graph;
+    const g = runPipeline(model.graph, { schedule: 'auto' }).graph;
     const vocab = new Vocab(model.vocab!);
     texts.forEach((t, i) => {
       const row = rows[i];

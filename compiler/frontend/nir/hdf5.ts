@@ -3,7 +3,7 @@
 // an absurd file fails with SNN_E_SIZE instead of exhausting memory.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { fail, SnncError } from '../../../runtime/errors.js';
+import { fail, SnncError } from '../../../core/errors.js';
 import type { NirArray, NirFile, NirNode, NirValue } from './types.js';
 
 type H5 = typeof import('h5wasm');
