@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   if (model.meta.family !== 'textcnn') fail('SNN_E_USAGE', `the core bench needs a spiking TextCNN model, ${args.model} is ${model.meta.family}`);
   const T0 = model.graph.timesteps;
   const split = loadSplit(args.data, { classes: model.meta.classes });
-  const vocab = new Vocab(model.vocab!);
+  const vocab = new Vocab(model.vocab!, model.tokenizer?.kind);
   const maxLen = (model.graph.nodes.find((n) => n.kind === 'tokens') as { maxLen: number }).maxLen;
   const ids: number[][] = [];
   const labels: number[] = [];

@@ -41,3 +41,26 @@ export function progress(label: string, total: number, opts: { quiet?: boolean }
     stop() {},
   };
 }
+
+export interface Status {
+  /** Ends the stage; on a terminal the line is rewritten with the time it took. */
+  done(note?: string): void;
+}
+
+/**
+ * One stage without a count (compiling, loading): on a terminal "label ..." at once, then
+ * "label (3.1 s)"; elsewhere one line when it ends, only if it took 2 s or more.
+ */
+export function status(label: string, opts: { quiet?: boolean } = {}): Status {
+  if (opts.quiet || process.env.SNNC_QUIET === '1') return { done() {} };
+  const start = Date.now();
+  const tty = Boolean(process.stderr.isTTY);
+  if (tty) process.stderr.write(`${label} ...`);
+  return {
+    done(note) {
+      const s = (Date.now() - start) / 1000;
+      if (tty) process.stderr.write(`\r${label} (${s.toFixed(1)} s${note ? `; ${note}` : ''})\n`);
+      else if (s >= 2) process.stderr.write(`${label}: ${s.toFixed(1)} s${note ? `; ${note}` : ''}\n`);
+    },
+  };
+}

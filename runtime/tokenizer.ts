@@ -1,10 +1,18 @@
-// The one tokenizer of snnc, `snnc-word-v1`: raw text -> PTB-style lower-case tokens -> ids.
+// The one tokenizer of snnc, `snnc-word-v1` / `-v2`: raw text -> PTB-style lower-case tokens -> ids.
 // Training, the host runtime and every device build call exactly this code, so a model sees
 // the same ids everywhere. Browser-safe on purpose (no Node imports). Rules: docs/tokenizer.md.
 
 import { SnncError, fail } from '../core/errors.js';
 
-export const TOKENIZER_KIND = 'snnc-word-v1' as const;
+/**
+ * The tokenizer kinds a model may name (its TokenizerSpec). v2 = v1 plus one token per CJK
+ * character (Han, Hiragana, Katakana, CJK and full-width punctuation); on text without such
+ * characters the two are identical. A model keeps the kind it was trained with.
+ */
+export type TokenizerKind = 'snnc-word-v1' | 'snnc-word-v2';
+export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['snnc-word-v1', 'snnc-word-v2'];
+/** The kind new models are trained with. */
+export const TOKENIZER_KIND: TokenizerKind = 'snnc-word-v2';
 export const PAD = '<pad>';
 export const UNK = '<unk>';
 /** Optional vocabulary entry that stands for numbers spelled with digits. */
@@ -164,14 +172,31 @@ function splitMiddle(c: string, q: QuoteState): string[] {
   return [escapeSlashStar(c)];
 }
 
+// Scripts written without spaces between words, split one character a token in v2 (the usual
+// baseline for Chinese and Japanese): Han, Hiragana, Katakana, CJK symbols and punctuation
+// (U+3000-303F) and the full-width punctuation of U+FF00-FF65 (not the full-width letters
+// and digits, which NFC leaves as they are and which stay inside their word).
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/gu;
+
+/** The kind of a model's TokenizerSpec, checked (undefined: v1, the kind of older models). */
+export function tokenizerKind(kind: string | undefined): TokenizerKind {
+  if (kind === undefined) return 'snnc-word-v1';
+  if (!(TOKENIZER_KINDS as readonly string[]).includes(kind)) {
+    fail('SNN_E_EMBEDDINGS', `unknown tokenizer "${kind}"`, `this snnc knows ${TOKENIZER_KINDS.join(', ')}; a newer snnc made the model`);
+  }
+  return kind as TokenizerKind;
+}
+
 /**
- * Tokenize raw or pre-tokenized text with the `snnc-word-v1` rules (docs/tokenizer.md).
- * Deterministic and pure; returns [] for text without tokens.
+ * Tokenize raw or pre-tokenized text with the `snnc-word-v1` rules, or v2's (v1 plus one token
+ * per CJK character), docs/tokenizer.md. Deterministic and pure; returns [] for text without tokens.
  */
-export function tokenize(text: string): string[] {
-  const s = normalizeChars(text).trim();
+export function tokenize(text: string, kind: TokenizerKind = 'snnc-word-v1'): string[] {
+  let s = normalizeChars(text);
+  if (kind === 'snnc-word-v2') s = s.replace(CJK_CHAR, ' $& ');
+  s = s.trim();
   if (s === '') return [];
-  const chunks = s.split(' ');
+  const chunks = s.split(' ').filter((c) => c !== '');
   const out: string[] = [];
   const q: QuoteState = { open: false };
   for (let i = 0; i < chunks.length; i++) out.push(...splitChunk(chunks[i], i === chunks.length - 1, q));
@@ -275,10 +300,13 @@ export function resolveToken(token: string, has: (w: string) => boolean): string
 /** A token list where index = id; id 0 is <pad> and id 1 is <unk> (enforced). */
 export class Vocab {
   readonly tokens: readonly string[];
+  /** The tokenizer that turns text into this vocabulary's tokens (textToIds uses it). */
+  readonly kind: TokenizerKind;
   private readonly index: Map<string, number>;
   private readonly has: (w: string) => boolean;
 
-  constructor(tokens: readonly string[]) {
+  constructor(tokens: readonly string[], kind?: string) {
+    this.kind = tokenizerKind(kind);
     if (tokens.length < 2 || tokens[PAD_ID] !== PAD || tokens[UNK_ID] !== UNK) {
       throw new SnncError('SNN_E_EMBEDDINGS', `vocabulary must start with "${PAD}", "${UNK}"`, 'ids 0 and 1 are reserved');
     }
@@ -360,7 +388,7 @@ export function decodeText(bytes: Uint8Array): string {
 export function textToIds(text: string, vocab: Vocab, maxLen: number): number[] {
   if (!Number.isInteger(maxLen) || maxLen < 1) fail('SNN_E_INPUT', `maxLen must be a positive integer, got ${maxLen}`);
   if (text.trim() === '') fail('SNN_E_INPUT', 'input text is empty', 'send at least one word');
-  const tokens = tokenize(text);
+  const tokens = tokenize(text, vocab.kind);
   if (tokens.length === 0) fail('SNN_E_INPUT', 'input text contains no tokens', 'send at least one word');
   return vocab.encode(tokens).slice(0, maxLen);
 }

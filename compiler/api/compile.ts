@@ -11,7 +11,8 @@ import type { PassReport } from '../passes/pass.js';
 import { printGraph } from '../ir/print.js';
 import { simulate, type OpCounts, type SimInput } from '../../runtime/reference.js';
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
-import { loadSplit, type LabeledSplit } from '../data/splits.js';
+import { loadEvalData, tableOptionsOf } from '../data/user-data.js';
+import type { Example } from '../data/types.js';
 import { loadTarget } from '../../targets/index.js';
 import { runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 import { withTimesteps } from '../ir/timesteps.js';
@@ -29,6 +30,10 @@ export interface CompileOptions {
   calibrate?: string;
   calibrateLimit?: number;
   dataDir?: string;
+  /** --calibrate with a file: its format and columns (compiler/data/user-data.ts). */
+  format?: string;
+  textCol?: string | number;
+  labelCol?: string | number;
   simd?: boolean;
   /** Override the model's T (docs/semantics.md: thresholds do not depend on T). */
   timesteps?: number;
@@ -60,7 +65,7 @@ export interface CompileOutcome {
 }
 
 /** Compiles a model in memory: the pipeline and the wasm backend, nothing written. */
-export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: LabeledSplit }) {
+export async function compileModel(model: Model, o: CompileOptions = {}, calibration?: { dataset: string; split: { examples: Example[] } }) {
   model = withTimesteps(model, o.timesteps);
   const target = loadTarget(o.target ?? 'wasm');
   if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
@@ -70,7 +75,7 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
   let cal: { inputs: SimInput[]; labels: number[] } | undefined;
   if (calibration) {
     if (!model.vocab) fail('SNN_E_USAGE', 'calibration on text needs a model with a vocabulary');
-    const v = vocabOf(model.vocab);
+    const v = vocabOf(model.vocab, model.tokenizer);
     const maxLen = maxLenOf(model.graph);
     const inputs: SimInput[] = [];
     const labels: number[] = [];
@@ -98,9 +103,9 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
   const model = withTimesteps(await readModelOrNir(modelPath), o.timesteps);
   const outDir = resolve(o.out ?? 'out');
-  let calibration: { dataset: string; split: LabeledSplit } | undefined;
+  let calibration: { dataset: string; split: { examples: Example[] } } | undefined;
   if (o.calibrate) {
-    const split = loadSplit(o.calibrate, { dataDir: o.dataDir, limit: o.calibrateLimit ?? 200, classes: model.meta.classes });
+    const split = await loadEvalData(o.calibrate, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.calibrateLimit ?? 200, classes: model.meta.classes });
     calibration = { dataset: o.calibrate, split };
   }
   const { pipe, target, cal } = await compileModel(model, o, calibration);

@@ -10,14 +10,14 @@ import { simulate, type OpCounts, type SimInput } from '../../runtime/reference.
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
 import { loadArtifactFile } from '../../runtime/wasm-node.js';
 import type { WasmModel } from '../../runtime/wasm-host.js';
-import { loadSplit } from '../data/splits.js';
-import { progress } from '../progress.js';
+import { loadEvalData, tableOptionsOf, type DataFileFlags } from '../data/user-data.js';
+import { progress, status } from '../progress.js';
 import { compileModel } from './compile.js';
 import { withTimesteps } from '../ir/timesteps.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { float32Bytes, meanOps, pct, readModelOrNir, safeIds, sameResult, vectorOf, vocabOf } from './shared.js';
 
-export interface EvalOptions {
+export interface EvalOptions extends DataFileFlags {
   data?: string;
   dataDir?: string;
   limit?: number;
@@ -42,6 +42,8 @@ export interface EvalOutcome {
   firingRate: number;
   energy: { profile: string; ratio: number; ratioWithMemory: number; snnPj: number; annPj: number };
   bitexact?: { checked: number; equal: number };
+  /** Integer accuracy per class, by the model's class names. */
+  perClass: { class: string; sentences: number; accuracy: number }[];
 }
 
 export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalOutcome> {
@@ -56,15 +58,17 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     host = await loadArtifactFile(path);
     if (o.model) model = readModelFile(o.model);
   } else {
+    const st = status(`eval: compiling ${basename(path)} to integers and WebAssembly`);
     model = withTimesteps(await readModelOrNir(path), o.timesteps);
     const c = await compileModel(model, { schedule: o.schedule });
     intGraph = c.pipe.graph;
     const { emitWasm } = await import('../backends/wasm/index.js');
     const emitted = emitWasm(intGraph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });
     host = await (await import('../../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
+    st.done();
   }
   const info = host.meta;
-  const split = loadSplit(spec, { dataDir: o.dataDir, limit: o.limit, classes: info.classes });
+  const split = await loadEvalData(spec, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.limit, classes: info.classes });
   // inputs: token ids of each sentence, or (mlp artifacts) its sentence vector computed on the host
   const inputs: SimInput[] = [];
   const ids: number[][] = [];
@@ -79,7 +83,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     }
   } else {
     if (!info.vocab) fail('SNN_E_USAGE', 'eval on a text data set needs a text model');
-    const vocab = vocabOf(info.vocab);
+    const vocab = vocabOf(info.vocab, info.tokenizer);
     for (const ex of split.examples) {
       const x = safeIds(ex.text, vocab, info.input.maxLen);
       if (!x) {
@@ -90,6 +94,9 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
       ids.push(x);
       labels.push(ex.label);
     }
+  }
+  if (inputs.length === 0) {
+    fail('SNN_E_DATA', `${spec}: no sentence to evaluate (${split.examples.length} examples${skipped ? `, all ${skipped} without any token` : ''})`, 'evaluate on a file with labelled texts');
   }
   const bar = progress('eval (wasm)', ids.length);
   const preds: number[] = [];
@@ -132,6 +139,10 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
     firingRate: updates ? spikes / updates : 0,
     energy: { profile: o.profile ?? DEFAULT_PROFILE, ratio: annPj ? snnPj / annPj : NaN, ratioWithMemory: ratioMem / Math.max(1, ids.length), snnPj: snnPj / Math.max(1, ids.length), annPj: annPj / Math.max(1, ids.length) },
     ...(intGraph ? { bitexact: { checked, equal } } : {}),
+    perClass: info.classes.map((c, k) => {
+      const mine = labels.map((l, i) => (l === k ? i : -1)).filter((i) => i >= 0);
+      return { class: c, sentences: mine.length, accuracy: mine.filter((i) => preds[i] === k).length / Math.max(1, mine.length) };
+    }),
   };
   if (model) {
     const f = await floatBaselines(model, ids, inputs, o.backend ?? 'auto');
@@ -141,9 +152,10 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   }
   const lines = [
     `${spec}: ${inputs.length} sentences${skipped ? ` (${skipped} without any token skipped)` : ''}`,
-    ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}`] : []),
+    ...(out.accuracy.ann !== undefined ? [`  tailored ANN (TF.js)       ${pct(out.accuracy.ann)}  on the SNN's ${annInputNote(model)}`] : []),
     ...(out.accuracy.snnFloat !== undefined ? [`  spiking, float (${model?.meta.family === 'textcnn' ? 'TF.js)    ' : 'reference)'} ${pct(out.accuracy.snnFloat)}`] : []),
     `  spiking, integer (wasm)    ${pct(out.accuracy.int)}`,
+    `    per class: ${out.perClass.map((p) => `${p.class} ${p.sentences ? pct(p.accuracy) : 'n/a'} of ${p.sentences}`).join(', ')}`,
     ...(out.agreement !== undefined ? [`  float-vs-int agreement     ${pct(out.agreement)}`] : []),
     ...(out.bitexact ? [`  wasm == reference          ${out.bitexact.equal}/${out.bitexact.checked}`] : []),
     `  mean per sentence: ${Math.round(out.meanOps.sops)} synaptic ops, ${Math.round(out.meanOps.spikes)} spikes, firing rate ${(100 * out.firingRate).toFixed(2)}%, ANN ${Math.round(out.meanAnnMacs)} MACs`,
@@ -154,13 +166,54 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
 }
 
 /**
+ * What eval's ANN sees, and why it differs from the "ANN test" that training printed: training
+ * measures the ANN on its continuous embeddings; the .snn model stores the table rounded to the
+ * encoder's levels (what the SNN sees), so eval's ANN runs on those levels.
+ */
+function annInputNote(model: Model | undefined): string {
+  const enc = model?.graph.nodes.find((n) => n.kind === 'encoder');
+  const bits = enc && enc.kind === 'encoder' ? enc.bits : undefined;
+  const trained = (model?.meta.training as { accuracy?: { annTest?: number | null }; dataset?: string } | undefined);
+  const levels = bits === undefined ? 'input levels' : `${bits}-bit input levels (${(1 << bits) - 1} steps)`;
+  const t = trained?.accuracy?.annTest;
+  return typeof t === 'number'
+    ? `${levels}; training printed ANN test ${pct(t)} on ${trained?.dataset ?? 'its data'} with continuous embeddings, before the rounding`
+    : levels;
+}
+
+/**
  * ANN and float-SNN predictions: with TF.js (the trainer's code paths) for a TextCNN; for the
  * other families, the float SNN of the reference simulator (docs/semantics.md "Float semantics")
  * and no ANN.
  */
 async function floatBaselines(model: Model, ids: number[][], inputs: SimInput[], backend: string): Promise<{ ann?: number[]; snn: number[] }> {
-  if (model.meta.family !== 'textcnn') return { snn: inputs.map((x) => simulate(model.graph, x, 'float').label) };
+  if (model.meta.family !== 'textcnn') {
+    const bar = progress('eval (float SNN, reference)', inputs.length);
+    const snn = inputs.map((x) => (bar.tick(), simulate(model.graph, x, 'float').label));
+    bar.stop();
+    return { snn };
+  }
+  const st = status('eval: loading TensorFlow.js');
   const t = await import('../train/index.js');
   await t.initBackend(backend as never);
-  return { ann: await t.predictAnnFromModel(model, ids), snn: await t.predictSnnFromModel(model, ids) };
+  st.done();
+  // in chunks, for the progress bars; the SNN's chunks follow its own length-sorted batches of
+  // 64 (a stable sort, chunk = 8 batches), so its labels are those of one call on all ids
+  const CHUNK = 512;
+  const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
+  const ann = new Array<number>(ids.length);
+  const snn = new Array<number>(ids.length);
+  const run = async (label: string, f: (part: number[][]) => Promise<number[]>, into: number[]): Promise<void> => {
+    const bar = progress(label, ids.length);
+    for (let i = 0; i < order.length; i += CHUNK) {
+      const part = order.slice(i, i + CHUNK);
+      const got = await f(part.map((j) => ids[j]));
+      part.forEach((j, k) => (into[j] = got[k]));
+      bar.tick(part.length);
+    }
+    bar.stop();
+  };
+  await run('eval (tailored ANN, TF.js)', (p) => t.predictAnnFromModel(model, p), ann);
+  await run('eval (float SNN, TF.js)', (p) => t.predictSnnFromModel(model, p), snn);
+  return { ann, snn };
 }

@@ -7,7 +7,7 @@ import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { checkTimesteps, withTimesteps } from '../ir/timesteps.js';
-import { textToIds, tokenize } from '../../runtime/tokenizer.js';
+import { textToIds, tokenize, tokenizerKind } from '../../runtime/tokenizer.js';
 import { artifactEnergy } from '../../runtime/energy.js';
 import { loadTarget } from '../../targets/index.js';
 import type { RunOptions, RunOutcome } from './run.js';
@@ -31,7 +31,7 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
   const schedule = (o.schedule ?? 'event') as ScheduleChoice;
   const lower = (bits: 8 | 16, sched: ScheduleChoice = schedule): Graph => (integer ? model.graph : runPipeline(model.graph, { weightBits: bits, prune: 0, layout: 'auto', schedule: sched }).graph);
   const graph = lower(weightBits);
-  const ids = textToIds(text, vocabOf(model.vocab), maxLenOf(model.graph));
+  const ids = textToIds(text, vocabOf(model.vocab, model.tokenizer), maxLenOf(model.graph));
   const { openSerialPort } = await import('../../runtime/serial/transport.js');
   const { SerialBoard } = await import('../../runtime/serial/board.js');
   const { emitC } = await import('../backends/c/index.js');
@@ -72,7 +72,7 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
       `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes; board cycles ${r.cycles}; ${r.bytesSent + r.bytesReceived} bytes on the wire, ${r.attempts} attempt(s)`,
       `energy (${energy.profile}): SNN/ANN ${energy.ratio.toFixed(3)} arithmetic, ${energy.ratioWithMemory.toFixed(3)} with memory reads`,
     ];
-    return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+    return { text: lines.join('\n'), input: text, tokens: tokenize(text, tokenizerKind(model.tokenizer?.kind)), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
   } finally {
     // also when connecting fails: an open port would keep the process alive
     await (board ? board.close() : transport.close());

@@ -7,7 +7,7 @@ import type { Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import type { OpCounts } from '../../runtime/reference.js';
-import { textToIds, tokenize } from '../../runtime/tokenizer.js';
+import { textToIds, tokenize, tokenizerKind } from '../../runtime/tokenizer.js';
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
 import type { ArtifactInfo } from '../../runtime/wasm/artifact-format.js';
 import { loadArtifactFile } from '../../runtime/wasm-node.js';
@@ -67,12 +67,12 @@ async function classifyVector(host: WasmModel, model: Model, text: string, profi
   const cls = info.classes[r.label];
   const lines = [
     `${cls}  (class ${r.label}; ${scoreWord(info)} ${info.classes.map((c, i) => `${c}=${r.scores[i]}`).join(' ')})`,
-    `input: a ${vector.length}-value sentence vector computed on the host from ${tokenize(text).length} tokens`,
+    `input: a ${vector.length}-value sentence vector computed on the host from ${tokenize(text, tokenizerKind(model.tokenizer?.kind)).length} tokens`,
     `ops: ${r.ops.sops} synaptic additions, ${r.ops.updates} neuron updates, ${r.ops.spikes} spikes (+${r.ops.inputSpikes} input spikes), ${r.ops.bytesRead} table bytes read`,
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
-  return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids: [], label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text, tokenizerKind(model.tokenizer?.kind)), ids: [], label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
 }
 
 /** How an artifact's class scores read: spike counts, or membrane values (membrane readout). */
@@ -84,7 +84,7 @@ function scoreWord(info: ArtifactInfo): string {
 export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFILE): RunOutcome {
   const info = model.meta;
   if (info.input.kind !== 'tokens' || !info.vocab) fail('SNN_E_INPUT', 'this artifact takes vectors, not text');
-  const vocab = vocabOf(info.vocab);
+  const vocab = vocabOf(info.vocab, info.tokenizer);
   const ids = textToIds(text, vocab, info.input.maxLen);
   const r = model.infer({ tokens: ids });
   const energy = artifactEnergy(info, r.ops, ids.length, profile);
@@ -97,5 +97,5 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
-  return { text: lines.join('\n'), input: text, tokens: tokenize(text), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text, vocab.kind), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
 }

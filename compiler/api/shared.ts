@@ -38,10 +38,11 @@ export function tokenIds(text: string, vocab: Vocab, maxLen: number): number[] {
 }
 
 const vocabCache = new WeakMap<object, Vocab>();
-export function vocabOf(words: string[]): Vocab {
+/** The Vocab of a model's or artifact's word list, with the tokenizer kind it names. */
+export function vocabOf(words: string[], tokenizer?: { kind: string }): Vocab {
   let v = vocabCache.get(words);
-  if (!v) {
-    v = new Vocab(words);
+  if (!v || v.kind !== (tokenizer?.kind ?? 'snnc-word-v1')) {
+    v = new Vocab(words, tokenizer?.kind);
     vocabCache.set(words, v);
   }
   return v;

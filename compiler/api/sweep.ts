@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import type { Model } from '../ir/types.js';
 import { fail, SnncError } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
-import { loadSplit } from '../data/splits.js';
+import { loadEvalData, tableOptionsOf, type DataFileFlags } from '../data/user-data.js';
 import { Vocab, textToIds } from '../../runtime/tokenizer.js';
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
 import { loadArtifact, type WasmModel } from '../../runtime/wasm-host.js';
@@ -20,7 +20,7 @@ import { checkTimesteps } from '../ir/timesteps.js';
 import { SCHEDULES, type ScheduleChoice } from '../passes/schedule.js';
 import { grid, lineSpec, vegaLiteSvg } from '../report/charts.js';
 
-export interface SweepOptions {
+export interface SweepOptions extends DataFileFlags {
   data?: string;
   dataDir?: string;
   /** Comma-separated list or array of T values. */
@@ -101,7 +101,7 @@ export async function sweep(modelPath: string, o: SweepOptions = {}): Promise<Sw
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) fail('SNN_E_USAGE', `--limit must be a whole number >= 1, got ${o.limit}`);
   const profile = o.profile ?? DEFAULT_PROFILE;
   const spec = o.data ?? 'sst2:test';
-  const split = loadSplit(spec, { dataDir: o.dataDir, limit: o.limit, classes: model.meta.classes });
+  const split = await loadEvalData(spec, { ...tableOptionsOf(o), dataDir: o.dataDir, limit: o.limit, classes: model.meta.classes });
   const vocab = new Vocab(model.vocab);
   const maxLen = model.graph.nodes.reduce((m, n) => (n.kind === 'tokens' ? n.maxLen : m), 0);
   const inputs: number[][] = [];

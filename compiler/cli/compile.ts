@@ -1,6 +1,7 @@
 // `snnc compile`: its arguments and options; the work is compiler/api/compile.ts.
 
 import { type CommandSpec, json } from './spec.js';
+import { dataFileFlags } from './data-flags.js';
 
 export const compileCommand: CommandSpec = {
   name: 'compile',
@@ -16,9 +17,10 @@ export const compileCommand: CommandSpec = {
     { flags: '--stop-after <pass>', description: 'stop after a pass and write the IR text: pack | quantize | sparsify | schedule | plan-memory' },
     { flags: '--timesteps <n>', description: "run at T steps instead of the model's (no retraining: thresholds do not depend on T)", parse: 'int' },
     { flags: '--schedule <kind>', description: 'first-layer additions: event-driven, level-grouped (rate/binary encoders), or auto (the cheaper by the level statistics)', choices: ['auto', 'event', 'grouped'], default: 'auto' },
-    { flags: '--calibrate <dataset>', description: 'measure float-vs-int agreement on a data set, e.g. sst2:dev' },
+    { flags: '--calibrate <dataset|file>', description: 'measure float-vs-int agreement on a data set (e.g. sst2:dev) or a labelled file' },
     { flags: '--calibrate-limit <n>', description: 'sentences used for calibration', parse: 'int', default: 200 },
-    { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+    ...dataFileFlags,
+    { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files (default: examples/data in the package)' },
     { flags: '--no-simd', description: 'emit scalar code only' },
     json,
   ],

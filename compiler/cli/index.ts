@@ -17,11 +17,12 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { profilesCommand } from './profiles.js';
 import { sweepCommand } from './sweep.js';
+import { predictCommand } from './predict.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
-export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, sweepCommand, inspectCommand, profilesCommand];
+export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, predictCommand, sweepCommand, inspectCommand, profilesCommand];
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   let asJson = argv.includes('--json');
   const program = buildProgram((spec, result, j) => {
     asJson = j;
+    if (result === undefined) return; // the command printed its own output (predict to stdout)
     if (j) {
       // the human-readable rendering stays out of machine output
       const { text: _text, ...rest } = result as Record<string, unknown>;

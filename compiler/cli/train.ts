@@ -1,15 +1,22 @@
 // `snnc train`: its arguments and options; the work is compiler/api/train.ts.
 
 import { type CommandSpec, json } from './spec.js';
+import { dataFileFlags } from './data-flags.js';
+import { withTrainDefaults } from './train-defaults.js';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
   args: [],
   summary: 'train a tailored TextCNN (TF.js), convert it to a spiking TextCNN (optionally fine-tune it with surrogate gradients), an mlp over sentence vectors, or a bi-directional recurrent spiking encoder (bisnn, surrogate gradients); save a .snn model',
-  options: [
+  options: withTrainDefaults([
     { flags: '-o, --out <file>', description: 'model file to write', default: 'model.snn' },
     { flags: '--dataset <name>', description: 'sst2 | sst5 | mr | subj | trec | cr | mpqa | imdb', default: 'sst2' },
-    { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+    { flags: '--data <file>', description: 'train on your own labelled file instead: CSV, TSV, JSONL or "<label> <text>" lines (docs/data.md)' },
+    { flags: '--dev <file>', description: 'with --data: the dev file (default: 10% of the training file, seeded and stratified)' },
+    { flags: '--test <file>', description: 'with --data: the test file (default: 10% of the training file, seeded and stratified)' },
+    ...dataFileFlags,
+    { flags: '--label-order <order>', description: 'with --data: class order recorded in the model (default: sorted)', choices: ['sorted', 'first-seen'] },
+    { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files (default: examples/data in the package)' },
     { flags: '--epochs <n>', description: 'training epochs', parse: 'int' },
     { flags: '--batch <n>', description: 'batch size', parse: 'int' },
     { flags: '--lr <x>', description: 'Adam learning rate', parse: 'float' },
@@ -45,8 +52,8 @@ export const trainCommand: CommandSpec = {
     { flags: '--prune-epochs <n>', description: 'retrain the pruned ANN n epochs with the pruned weights held at zero (best dev kept)', parse: 'int' },
     { flags: '--rate-penalty <x>', description: 'fine-tuning: loss += x * fan-out-weighted firing rate of the hidden populations', parse: 'float' },
     { flags: '--direct', description: 'ablation: no ANN, no conversion; random init then surrogate training (--finetune-epochs or --epochs)' },
-    { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers (default 1)', parse: 'float' },
-    { flags: '--embeddings <kind>', description: 'input table: glove (positive-shifted) or random', choices: ['glove', 'random'] },
+    { flags: '--threshold <x>', description: 'threshold of every population with --direct; bisnn: theta of the recurrent layers', parse: 'float' },
+    { flags: '--embeddings <kind|file>', description: 'input table: glove (GloVe 6B 100d from npm, the default), random (ablation), or a GloVe/word2vec/fastText .vec text file; positive-shifted' },
     { flags: '--threshold-sweep <list>', description: 'also evaluate with thresholds times each factor, e.g. 0.5,1,2 (accuracy, active neurons)' },
     { flags: '--threshold-search <list>', description: 'after conversion keep the threshold factor (e.g. 0.4,0.6,0.8,1) with the best float-SNN dev accuracy at --timesteps (small T)' },
     { flags: '--hidden <list>', description: 'mlp hidden layer sizes, e.g. 256,128 (the default); bisnn: neurons per direction and layer (one number)' },
@@ -60,7 +67,7 @@ export const trainCommand: CommandSpec = {
     { flags: '--lr-decay <x>', description: 'bisnn: multiply both learning rates by x after every epoch, in (0, 1]', parse: 'float' },
     { flags: '--no-recurrent', description: 'bisnn: no self-recurrent weights (each scan only leaks and integrates)' },
     json,
-  ],
+  ]),
   run: async (_a, o) => (await import('../api/train.js')).train(o),
   format: (r) => r.text,
 };

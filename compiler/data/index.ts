@@ -4,7 +4,10 @@
 export * from './types.js';
 export * from './prng.js';
 export * from './text-file.js';
+export * from './text-stream.js';
+export * from './labels.js';
 export * from './tabular.js';
+export * from './user-data.js';
 export * from './imdb.js';
 export * from './paths.js';
 export * from './registry.js';
@@ -13,3 +16,4 @@ export * from './glove.js';
 export * from './vocabulary.js';
 export * from './positive-shift.js';
 export * from './pca.js';
+export * from './vectors.js';

@@ -1,5 +1,6 @@
 // Where data and caches live: the package root (found from this file, so it works from the
-// sources and from dist/), the shared data directory beside it, and the cache directory.
+// sources and from dist/), the corpora committed under examples/data, the shared data
+// directory beside the package (optional), and the cache directory.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -29,10 +30,19 @@ export function packageRoot(): string {
 
 export const SHARED_DATA_SUBDIR = join('..', 'shared', 'data', 'sentence-classification');
 
-/** Candidate data roots in lookup order (explicit dir first). */
+/** The corpora committed with the package (examples/data/sentence-classification). */
+export function bundledCorpusDir(): string {
+  return join(packageRoot(), 'examples', 'data', 'sentence-classification');
+}
+
+/**
+ * Candidate data roots in lookup order: only the explicit dir when one is given; else the
+ * committed copies (examples/data/sentence-classification, examples/data/sst2), then
+ * ../shared/data/sentence-classification beside the package or the current directory.
+ */
 export function dataRootCandidates(explicit?: string): string[] {
   if (explicit !== undefined) return [resolve(explicit)];
-  return [...new Set([resolve(packageRoot(), SHARED_DATA_SUBDIR), resolve(process.cwd(), SHARED_DATA_SUBDIR)])];
+  return [...new Set([bundledCorpusDir(), bundledSst2Dir(), resolve(packageRoot(), SHARED_DATA_SUBDIR), resolve(process.cwd(), SHARED_DATA_SUBDIR)])];
 }
 
 /** The committed SST-2 copy, so that a fresh machine can train without ../shared. */

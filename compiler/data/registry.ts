@@ -1,12 +1,12 @@
 // The named data sets (sst2, sst5, mr, subj, trec, cr, mpqa, imdb) -> train/dev/test splits.
-// Corpus files come from ../shared/data/sentence-classification (or --data-dir); SST-2 falls
-// back to the copy committed in examples/data/sst2. Missing splits are carved with a seed.
+// Corpus files come from the copies committed under examples/data (or --data-dir, or
+// ../shared/data/sentence-classification). Missing splits are carved with a seed.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { loadImdbReviews, splitImdb } from './imdb.js';
-import { bundledSst2Dir, dataRootCandidates } from './paths.js';
+import { dataRootCandidates } from './paths.js';
 import { stratifiedSplit } from './prng.js';
 import { readLabeledFile } from './text-file.js';
 import type { Dataset, DroppedLine, Example } from './types.js';
@@ -60,14 +60,15 @@ export function resolveDataDir(name: Exclude<DatasetName, 'imdb'>, dataDir?: str
   const spec = DATASETS[name];
   const needed = Object.values(spec.files) as string[];
   const candidates = dataRootCandidates(dataDir);
-  if (name === 'sst2' && dataDir === undefined) candidates.push(bundledSst2Dir());
   for (const dir of candidates) {
     if (needed.every((f) => existsSync(join(dir, f)))) return dir;
   }
   return fail(
     'SNN_E_DATA',
     `data set "${name}" not found (looked for ${needed.join(', ')} in ${candidates.join(', ')})`,
-    'pass --data-dir pointing at the sentence-classification directory',
+    dataDir === undefined
+      ? 'the corpora ship in examples/data of the snnc repository; pass --data-dir pointing at a folder with these files, or train and evaluate on your own file with --data <file.csv|.tsv|.jsonl|.txt>'
+      : 'pass --data-dir pointing at the sentence-classification folder (the repository ships one in examples/data/sentence-classification), or pass your own file with --data <file>',
   );
 }
 
@@ -76,15 +77,18 @@ function validName(name: string): DatasetName {
   return name;
 }
 
+/** The seeds of the carved test and dev splits: distinct, so the two carvings are independent draws. */
+export function splitSeeds(seed: number): { testSeed: number; devSeed: number } {
+  return { testSeed: (seed * 2654435761 + 1) >>> 0, devSeed: (seed * 2654435761 + 2) >>> 0 };
+}
+
 /** Load a named data set with train, dev and test splits. */
 export function loadDataset(nameIn: string, opts: LoadDatasetOptions = {}): Dataset {
   const name = validName(nameIn);
   const seed = opts.seed ?? 1;
   const testFraction = opts.testFraction ?? 0.1;
   const devFraction = opts.devFraction ?? 0.1;
-  // Distinct derived seeds so the test and dev carvings are independent draws.
-  const testSeed = (seed * 2654435761 + 1) >>> 0;
-  const devSeed = (seed * 2654435761 + 2) >>> 0;
+  const { testSeed, devSeed } = splitSeeds(seed);
 
   if (name === 'imdb') {
     const r = loadImdbReviews();

@@ -3,7 +3,7 @@
 // model also knows common words it never saw in training. Also: OOV measurement.
 
 import { fail } from '../../core/errors.js';
-import { NUM, PAD, UNK, UNK_ID, Vocab, resolveToken } from '../../runtime/tokenizer.js';
+import { NUM, PAD, TOKENIZER_KIND, UNK, UNK_ID, Vocab, resolveToken } from '../../runtime/tokenizer.js';
 import { GLOVE_DIM, loadEmbeddings, loadGloveWordList, type GloveOptions } from './glove.js';
 
 /**
@@ -25,9 +25,10 @@ export interface VocabularyOptions extends GloveOptions {
 
 export interface BuiltVocabulary {
   vocab: Vocab;
-  /** Raw GloVe rows [vocab.size x 100]: <pad> is zero, <unk> is zero, <num> the NUMBER_ROW_WORDS mean. */
+  /** Raw rows [vocab.size x dim]: <pad> is zero, <unk> is zero, <num> the NUMBER_ROW_WORDS mean. */
   table: Float32Array;
-  dim: typeof GLOVE_DIM;
+  /** 100 for GloVe; a vector file's width otherwise. */
+  dim: number;
   /** Training-token facts: how many distinct tokens, how many got a row, which did not. */
   stats: {
     trainTypes: number;
@@ -38,17 +39,30 @@ export interface BuiltVocabulary {
   };
 }
 
-/** Build the vocabulary and its raw embedding table from tokenized training texts. */
-export function buildVocabulary(trainTexts: readonly (readonly string[])[], opts: VocabularyOptions = {}): BuiltVocabulary {
+/** Which entries a vocabulary gets, before any vector is read (shared by GloVe and vector files). */
+export interface VocabularyPlan {
+  entries: string[];
+  /** Compound entries missing from the word list -> their known parts (averaged). */
+  compounds: Map<string, string[]>;
+  /** Word-list words whose vectors are needed (entries, compound parts, the number words). */
+  need: Set<string>;
+  stats: BuiltVocabulary['stats'];
+}
+
+/**
+ * The entries of a vocabulary: <pad>, <unk>, <num>, the training tokens that resolve to a
+ * word of `wordList` through the fallback chain (most frequent first), compounds of known
+ * parts, then the first `topK` words of `wordList` (a frequency-ordered list) not yet in.
+ */
+export function planVocabulary(trainTexts: readonly (readonly string[])[], wordList: readonly string[], opts: { topK?: number; minCount?: number } = {}): VocabularyPlan {
   const topK = opts.topK ?? DEFAULT_TOP_K;
   const minCount = opts.minCount ?? 1;
-  const glove = loadGloveWordList(opts).words;
-  const rank = new Map(glove.map((w, i) => [w, i]));
+  const rank = new Map(wordList.map((w, i) => [w, i]));
   const has = (w: string): boolean => w === NUM || rank.has(w);
 
   const counts = new Map<string, number>();
   for (const toks of trainTexts) for (const t of toks) counts.set(t, (counts.get(t) ?? 0) + 1);
-  // Most frequent first; ties by GloVe rank, then code units: deterministic ids.
+  // Most frequent first; ties by word-list rank, then code units: deterministic ids.
   const types = [...counts.keys()].sort((a, b) => {
     const d = (counts.get(b) as number) - (counts.get(a) as number);
     if (d !== 0) return d;
@@ -78,9 +92,9 @@ export function buildVocabulary(trainTexts: readonly (readonly string[])[], opts
       }
       continue;
     }
-    // A compound missing from GloVe gets its own row: the mean of its known parts (a
-    // number part counts as <num>). Numbers only ("1738-1789"): the runtime split to <num>
-    // ids already says all there is, so no row of its own.
+    // A compound missing from the word list gets its own row: the mean of its known parts
+    // (a number part counts as <num>). Numbers only ("1738-1789"): the runtime split to
+    // <num> ids already says all there is, so no row of its own.
     const parts = r.filter((p) => p !== UNK);
     if (!seen.has(t) && parts.some((p) => p !== NUM)) {
       seen.add(t);
@@ -90,57 +104,63 @@ export function buildVocabulary(trainTexts: readonly (readonly string[])[], opts
     }
   }
   let fromTopK = 0;
-  for (const w of glove.slice(0, topK)) {
+  for (const w of wordList.slice(0, topK)) {
     if (!seen.has(w)) {
       seen.add(w);
       entries.push(w);
       fromTopK++;
     }
   }
-
-  const need = new Set<string>(NUMBER_ROW_WORDS);
+  const need = new Set<string>(NUMBER_ROW_WORDS.filter((w) => rank.has(w)));
   for (const e of entries) if (rank.has(e)) need.add(e);
   for (const parts of compounds.values()) for (const p of parts) if (p !== NUM) need.add(p);
-  const emb = loadEmbeddings(need, opts);
-  const row = new Map(emb.words.map((w, i) => [w, i]));
-  const numRow = new Float32Array(GLOVE_DIM);
-  const vecOf = (w: string): Float32Array | undefined => {
-    if (w === NUM) return numRow;
-    const i = row.get(w);
-    return i === undefined ? undefined : emb.vectors.subarray(i * GLOVE_DIM, (i + 1) * GLOVE_DIM);
-  };
+  return { entries, compounds, need, stats: { trainTypes: types.length, fromTraining, compounds: compounds.size, fromTopK, oovTypes } };
+}
+
+/**
+ * The raw table of a plan: <pad> and <unk> zero, <num> the mean of the number words that
+ * have vectors (zero if none), a compound the mean of its parts, every other entry its vector.
+ */
+export function fillTable(plan: VocabularyPlan, vecOf: (w: string) => Float32Array | undefined, dim: number, source = 'GloVe'): Float32Array {
+  const numRow = new Float32Array(dim);
+  const get = (w: string): Float32Array | undefined => (w === NUM ? numRow : vecOf(w));
   const mean = (words: readonly string[], into: Float32Array): boolean => {
-    const vs = words.map(vecOf).filter((v): v is Float32Array => v !== undefined);
+    const vs = words.map(get).filter((v): v is Float32Array => v !== undefined);
     if (vs.length === 0) return false;
-    for (const v of vs) for (let k = 0; k < GLOVE_DIM; k++) into[k] += v[k] / vs.length;
+    for (const v of vs) for (let k = 0; k < dim; k++) into[k] += v[k] / vs.length;
     return true;
   };
-
   mean(NUMBER_ROW_WORDS, numRow);
-  const table = new Float32Array(entries.length * GLOVE_DIM);
-  entries.forEach((e, i) => {
-    const dst = table.subarray(i * GLOVE_DIM, (i + 1) * GLOVE_DIM);
+  const table = new Float32Array(plan.entries.length * dim);
+  plan.entries.forEach((e, i) => {
+    const dst = table.subarray(i * dim, (i + 1) * dim);
     if (e === PAD || e === UNK) return;
     if (e === NUM) {
       dst.set(numRow);
       return;
     }
-    const parts = compounds.get(e);
+    const parts = plan.compounds.get(e);
     if (parts !== undefined) {
       if (!mean(parts, dst)) fail('SNN_E_EMBEDDINGS', `no vector for any part of "${e}"`);
       return;
     }
-    const v = vecOf(e);
-    if (v === undefined) fail('SNN_E_EMBEDDINGS', `GloVe lists "${e}" but has no vector for it`, 'delete .snnc-cache and retry');
+    const v = get(e);
+    if (v === undefined) fail('SNN_E_EMBEDDINGS', `${source} lists "${e}" but has no vector for it`, 'delete .snnc-cache and retry');
     dst.set(v);
   });
+  return table;
+}
 
-  return {
-    vocab: new Vocab(entries),
-    table,
-    dim: GLOVE_DIM,
-    stats: { trainTypes: types.length, fromTraining, compounds: compounds.size, fromTopK, oovTypes },
+/** Build the vocabulary and its raw GloVe table from tokenized training texts. */
+export function buildVocabulary(trainTexts: readonly (readonly string[])[], opts: VocabularyOptions = {}): BuiltVocabulary {
+  const plan = planVocabulary(trainTexts, loadGloveWordList(opts).words, opts);
+  const emb = loadEmbeddings(plan.need, opts);
+  const row = new Map(emb.words.map((w, i) => [w, i]));
+  const vecOf = (w: string): Float32Array | undefined => {
+    const i = row.get(w);
+    return i === undefined ? undefined : emb.vectors.subarray(i * GLOVE_DIM, (i + 1) * GLOVE_DIM);
   };
+  return { vocab: new Vocab(plan.entries, TOKENIZER_KIND), table: fillTable(plan, vecOf, GLOVE_DIM), dim: GLOVE_DIM, stats: plan.stats };
 }
 
 export interface OovStats {

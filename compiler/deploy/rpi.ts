@@ -49,7 +49,7 @@ import { Vocab, textToIds } from './lib/runtime/tokenizer.js';
 
 const model = await loadArtifact(readFileSync(new URL('./model.wasm', import.meta.url)));
 const info = model.meta;
-const vocab = info.vocab ? new Vocab(info.vocab) : undefined;
+const vocab = info.vocab ? new Vocab(info.vocab, info.tokenizer?.kind) : undefined;
 const maxLen = info.input.kind === 'tokens' ? info.input.maxLen : 1;
 const one = (tokens, text) => {
   const r = model.infer({ tokens });

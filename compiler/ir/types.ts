@@ -228,8 +228,8 @@ export interface MemoryPlan {
 // ----------------------------------------------------------------------- the whole model
 
 export interface TokenizerSpec {
-  /** Versioned tokenizer algorithm; see runtime/tokenizer.ts and docs/formats.md. */
-  kind: 'snnc-word-v1';
+  /** Versioned tokenizer algorithm; see runtime/tokenizer.ts and docs/tokenizer.md (v2 = v1 + one token per CJK character). */
+  kind: 'snnc-word-v1' | 'snnc-word-v2';
   lowercase: boolean;
 }
 

@@ -219,7 +219,7 @@ export function validateModel(m: Model): Model {
   if (emb && emb.kind === 'embedding') {
     if (!Array.isArray(m.vocab) || m.vocab.length !== emb.vocab) fail('SNN_E_GRAPH', `embedding has ${emb.vocab} rows, vocabulary has ${m.vocab?.length ?? 0} words`);
     if (m.vocab[0] !== '<pad>' || m.vocab[1] !== '<unk>') fail('SNN_E_GRAPH', 'vocabulary must start with <pad>, <unk>');
-    if (!m.tokenizer || m.tokenizer.kind !== 'snnc-word-v1') fail('SNN_E_GRAPH', 'a token model needs tokenizer snnc-word-v1');
+    if (!m.tokenizer || (m.tokenizer.kind !== 'snnc-word-v1' && m.tokenizer.kind !== 'snnc-word-v2')) fail('SNN_E_GRAPH', 'a token model needs tokenizer snnc-word-v1 or snnc-word-v2');
   }
   return m;
 }

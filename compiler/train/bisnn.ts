@@ -37,6 +37,7 @@ import { prepareData, type SubsetLimits } from './prepare.js';
 import { Prng } from './prng.js';
 import { isSurrogateKind, linearConstX, surrogateFn, SURROGATES, type SurrogateKind } from './surrogate.js';
 import type { EncodedExample, PreparedData, ProgressEvent } from './trainer.js';
+import { TOKENIZER_KIND } from '../../runtime/tokenizer.js';
 
 // ------------------------------------------------------------------------------- options
 
@@ -1116,7 +1117,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
         history,
       },
     },
-    tokenizer: { kind: 'snnc-word-v1', lowercase: true },
+    tokenizer: { kind: TOKENIZER_KIND, lowercase: true }, // the kind prepare.ts tokenized the training data with
     vocab: data.vocab,
     graph,
   };
@@ -1153,6 +1154,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   };
   set('dataset', c.dataset as string | undefined);
   set('dataDir', c.dataDir as string | undefined);
+  set('data', c.prepared as PreparedData | undefined); // the user's files or vectors, prepared by compiler/api/train-data.ts
   set('epochs', num('epochs'));
   set('batch', num('batch'));
   set('lr', num('lr'));
@@ -1174,7 +1176,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   if (c.recurrent === false) o.recurrent = false;
   set('dropout', num('dropout'));
   set('maxLen', num('maxLen'));
-  set('embeddings', c.embeddings as BisnnOptions['embeddings'] | undefined);
+  if (c.embeddings === 'glove' || c.embeddings === 'random') o.embeddings = c.embeddings;
   if (c.staticEmbeddings) o.trainEmbeddings = false;
   if (c.limit !== undefined) o.limits = { train: Number(c.limit) };
   set('checkpointDir', c.checkpointDir as string | undefined);

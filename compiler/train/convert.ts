@@ -14,6 +14,7 @@ import type { Conv1dNode, DenseNode, EncoderNode, FloatTensor, Graph, LifNode, M
 import { fail } from '../../core/errors.js';
 import { tf } from './backend.js';
 import { disposeBatch, disposeParams, forward, makeBatch, makeParams, type TextCnnShape, type TextCnnWeights } from './textcnn.js';
+import { TOKENIZER_KIND } from '../../runtime/tokenizer.js';
 
 export interface ConvertOptions {
   /** Simulation steps T. */
@@ -165,7 +166,7 @@ export interface ModelInfo {
 export function buildModel(graph: Graph, info: ModelInfo): Model {
   return {
     meta: { name: info.name, family: 'textcnn', classes: info.classes, training: info.training },
-    tokenizer: { kind: 'snnc-word-v1', lowercase: true },
+    tokenizer: { kind: TOKENIZER_KIND, lowercase: true }, // the kind prepare.ts tokenized the training data with
     vocab: info.vocab,
     graph,
   };

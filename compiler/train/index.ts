@@ -3,6 +3,7 @@
 // saved Model (ANN equivalent and dense-tensor SNN) for `snnc eval` and the benchmarks.
 
 import { join } from 'node:path';
+import { status } from '../progress.js';
 import type { Graph, LifNode, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
@@ -334,6 +335,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
     annPred = predictAnn(params, data.test, o.maxLen);
     annTest = accuracy(annPred, data.test);
     disposeParams(params);
+    const st = status(`converting to a spiking TextCNN (thresholds from ${Math.min(o.normSamples, data.train.length)} training sentences)`, { quiet: o.quiet });
     scales = measureScales(
       ann.shape,
       weights,
@@ -342,6 +344,7 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
       o.percentile,
     );
     graph = buildGraph(ann.shape, weights, scales, conv);
+    st.done();
     if (o.thresholdSearch?.length) {
       if (!data.dev.length) fail('SNN_E_DATA', 'the threshold search needs a dev split');
       const dev = o.thresholdSearch.map((scale) => ({ scale, accuracy: snnAccuracy(scaleThresholds(graph, scale), data.dev) }));
@@ -356,7 +359,9 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
   let agreement: number | null = null;
   const evalTest = !o.skipSnnEval && data.test.length > 0;
   if (evalTest && !o.direct) {
+    const st = status(`evaluating the converted SNN on ${data.test.length} test sentences (TF.js, T=${o.timesteps})`, { quiet: o.quiet });
     const r = snnTestRun(graph, data);
+    st.done();
     convertedTest = r.acc;
     agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
   }
@@ -389,7 +394,9 @@ export async function trainTextCnn(opts: Partial<TrainOptions> = {}): Promise<{ 
   }
   let snnTest = convertedTest;
   if (evalTest && stage !== 'converted') {
+    const st = status(`evaluating the ${stage} SNN on ${data.test.length} test sentences (TF.js)`, { quiet: o.quiet });
     const r = snnTestRun(graph, data);
+    st.done();
     snnTest = r.acc;
     if (annPred) agreement = r.labels.filter((l, i) => l === annPred![i]).length / data.test.length;
   }
@@ -524,6 +531,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   };
   set('dataset', c.dataset as string | undefined);
   set('dataDir', c.dataDir as string | undefined);
+  set('data', c.prepared as PreparedData | undefined); // the user's files or vectors, prepared by compiler/api/train-data.ts
   set('epochs', num('epochs'));
   set('batch', num('batch'));
   set('lr', num('lr'));
@@ -552,7 +560,7 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
   set('thresholdScale', num('thresholdScale'));
   set('trainTimesteps', num('trainTimesteps'));
   set('threshold', num('threshold'));
-  set('embeddings', c.embeddings as TrainOptions['embeddings'] | undefined);
+  if (c.embeddings === 'glove' || c.embeddings === 'random') opts.embeddings = c.embeddings;
   if (c.direct) opts.direct = true;
   if (c.quantizeAnnInput) opts.quantizeAnnInput = true;
   set('densityPenalty', num('densityPenalty'));

@@ -13,6 +13,7 @@ import { linear } from './ops.js';
 import { Prng } from './prng.js';
 import type { PreparedData } from './trainer.js';
 import { encoderView, fitSentenceVectorRule, sentenceVectorFromIds, type SentenceVectorRule } from './sentence-vector.js';
+import { TOKENIZER_KIND } from '../../runtime/tokenizer.js';
 
 export { encoderView, fitSentenceVectorRule, sentenceRuleOf, sentenceVector, sentenceVectorFromIds, type SentenceVectorRule } from './sentence-vector.js';
 
@@ -308,7 +309,7 @@ export async function trainMlpModel(data: PreparedData, opts: Partial<MlpOptions
       },
       extra: { sentenceVector: rule },
     },
-    tokenizer: { kind: 'snnc-word-v1', lowercase: true },
+    tokenizer: { kind: TOKENIZER_KIND, lowercase: true }, // the kind prepare.ts tokenized the training data with
     vocab: data.vocab,
     graph,
   };

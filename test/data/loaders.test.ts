@@ -1,5 +1,6 @@
-// Corpus files and the data set registry on the real shared data: encodings, exact line
-// counts, bad labels, seeded splits (deterministic, disjoint) and the SST-2 fallback copy.
+// Corpus files and the data set registry on the corpora committed under examples/data:
+// encodings, exact line counts, bad labels, seeded splits (deterministic, disjoint), and the
+// lookup order (committed copies by default, --data-dir only when given).
 
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,15 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { isSnncError } from '../../core/errors.js';
 import { tokenize } from '../../runtime/tokenizer.js';
 import { mulberry32, shuffled, stratifiedSplit } from '../../compiler/data/prng.js';
-import { dataRootCandidates, bundledSst2Dir } from '../../compiler/data/paths.js';
+import { bundledCorpusDir, bundledSst2Dir, dataRootCandidates } from '../../compiler/data/paths.js';
 import { DATASET_NAMES, loadDataset } from '../../compiler/data/registry.js';
 import { decodeFileBytes, readLabeledFile, splitLines } from '../../compiler/data/text-file.js';
 import { codeOf } from '../helpers/code-of.js';
 
-const DATA = dataRootCandidates()[0];
+/** Where each corpus file is committed: SST-2 in examples/data/sst2, the rest beside it. */
+const at = (file: string): string => join(file.startsWith('stsa.binary') ? bundledSst2Dir() : bundledCorpusDir(), file);
 
 
-// Line counts as `wc -l` gives them (shared/data/README.md).
+// Line counts as `wc -l` gives them (examples/data/sentence-classification/README.md).
 const COUNTS: [string, number, number, 'utf-8' | 'latin1'][] = [
   ['rt-polarity.all', 10662, 2, 'latin1'],
   ['subj.all', 10000, 2, 'latin1'],
@@ -33,30 +35,32 @@ const COUNTS: [string, number, number, 'utf-8' | 'latin1'][] = [
 ];
 
 describe('corpus files', () => {
-  it('finds the shared data directory', () => {
-    expect(existsSync(join(DATA, 'rt-polarity.all'))).toBe(true);
+  it('finds the committed corpora first, and only --data-dir when given', () => {
+    expect(existsSync(at('rt-polarity.all'))).toBe(true);
+    expect(dataRootCandidates().slice(0, 2)).toEqual([bundledCorpusDir(), bundledSst2Dir()]);
+    expect(dataRootCandidates('/somewhere/else')).toEqual(['/somewhere/else']);
   });
   for (const [file, lines, classes, enc] of COUNTS) {
     it(`${file}: ${lines} lines in, ${lines} examples out, ${enc}`, () => {
-      const f = readLabeledFile(join(DATA, file), classes);
+      const f = readLabeledFile(at(file), classes);
       expect(f.examples.length).toBe(lines);
       expect(f.encoding).toBe(enc);
       expect(f.examples.every((e) => Number.isInteger(e.label) && e.label >= 0 && e.label < classes)).toBe(true);
     });
   }
   it('decodes 0x85 as the windows-1252 ellipsis, not a line break', () => {
-    const mr = readLabeledFile(join(DATA, 'rt-polarity.all'), 2).examples;
+    const mr = readLabeledFile(at('rt-polarity.all'), 2).examples;
     expect(mr[473].text.startsWith('\u2026the maudlin way its story unfolds')).toBe(true);
     expect(tokenize(mr[473].text).slice(0, 4)).toEqual(['...', 'the', 'maudlin', 'way']);
-    const subj = readLabeledFile(join(DATA, 'subj.all'), 2).examples;
+    const subj = readLabeledFile(at('subj.all'), 2).examples;
     expect(subj[139].text).toContain('asking . \u2026 and bowling for columbine');
     expect(mr.some((e) => /[\u0080-\u009f]/.test(e.text))).toBe(false);
-    const trec = readLabeledFile(join(DATA, 'TREC.train.all'), 6).examples;
+    const trec = readLabeledFile(at('TREC.train.all'), 6).examples;
     expect(trec[65].text).toBe('Which city has the oldest relationship as a sister\u00f0city with Los Angeles ?');
   });
   it('reports label-only lines instead of hiding them', () => {
-    expect(readLabeledFile(join(DATA, 'mpqa.all'), 2).emptyLines).toEqual([6415, 7294, 10606]);
-    expect(readLabeledFile(join(DATA, 'custrev.all'), 2).emptyLines).toEqual([769, 1368, 3691, 3775]);
+    expect(readLabeledFile(at('mpqa.all'), 2).emptyLines).toEqual([6415, 7294, 10606]);
+    expect(readLabeledFile(at('custrev.all'), 2).emptyLines).toEqual([769, 1368, 3691, 3775]);
   });
   it('splits lines on \\n and \\r\\n only', () => {
     expect(splitLines('a\r\nb\u0085c\u2028d\ne\n')).toEqual(['a', 'b\u0085c\u2028d', 'e']);
@@ -136,10 +140,12 @@ describe('registry', () => {
     const s5 = loadDataset('sst5');
     expect([s5.train.length, s5.dev.length, s5.test.length]).toEqual([8544, 1101, 2210]);
   });
-  it('sst2 falls back to the committed copy, which matches the shared one', () => {
+  it('reads the committed copies by default; --data-dir replaces them, and a folder without the files is SNN_E_DATA', () => {
     const empty = mkdtempSync(join(tmpdir(), 'snnc-empty-'));
     expect(codeOf(() => loadDataset('sst2', { dataDir: empty }))).toBe('SNN_E_DATA');
-    expect(codeOf(() => loadDataset('mr', { dataDir: empty }))).toBe('SNN_E_DATA');
+    expect(() => loadDataset('mr', { dataDir: empty })).toThrow(/rt-polarity\.all.*--data-dir/s);
+    expect(loadDataset('sst2').info.dir).toBe(bundledSst2Dir());
+    expect(loadDataset('mr').info.dir).toBe(bundledCorpusDir());
     const bundled = loadDataset('sst2', { dataDir: bundledSst2Dir() });
     expect(bundled).toMatchObject({ train: loadDataset('sst2').train, test: loadDataset('sst2').test });
   });

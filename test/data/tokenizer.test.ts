@@ -151,3 +151,59 @@ describe('decodeText and textToIds', () => {
     expect(textToIds('Good film', vocab, 10)).toEqual([2, 3]);
   });
 });
+
+describe('other languages (snnc-word-v2)', () => {
+  const v2 = (s: string): string => tokenize(s, 'snnc-word-v2').join(' ');
+  it('one token per CJK character (Han, kana, CJK punctuation); v1 kept them in one chunk', () => {
+    expect(v2('我很喜欢这部电影。演员的表演非常好！')).toBe('我 很 喜 欢 这 部 电 影 。 演 员 的 表 演 非 常 好 ！');
+    expect(tokenize('我很喜欢这部电影。')).toEqual(['我很喜欢这部电影。']);
+    expect(v2('日本語のテキスト、OK!')).toBe('日 本 語 の テ キ ス ト 、 ok !');
+    expect(v2('iPhone很好')).toBe('iphone 很 好');
+    // full-width letters stay in their word; Hangul is written with spaces and stays whole
+    expect(v2('ＡＢＣ１２３ 한국어 문장')).toBe('ａｂｃ１２３ 한국어 문장');
+  });
+  it('accented Latin and other alphabets: lower-cased, NFC, punctuation split, words whole', () => {
+    expect(v2("L'été était très beau, n'est-ce pas ?")).toBe("l'été était très beau , n'est-ce pas ?");
+    expect(v2('Das Mädchen sagt: „Straße“ und Öl.')).toBe('das mädchen sagt : `` straße \'\' und öl .');
+    // NFD input (e + combining acute) becomes the same token as NFC
+    expect(tokenize('cafe\u0301', 'snnc-word-v2')).toEqual(tokenize('caf\u00e9', 'snnc-word-v2'));
+    expect(v2('Привет, мир! Ελληνικά.')).toBe('привет , мир ! ελληνικά .');
+  });
+  it('a Latin-1 French file and a UTF-8 German file read and tokenize alike', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadTable } = await import('../../compiler/data/tabular.js');
+    const dir = mkdtempSync(join(tmpdir(), 'snnc-lang-'));
+    const fr = 'positif Très bon film, réalisé à Noël… déçu ? non !\nnégatif Ennuyeux\n';
+    writeFileSync(join(dir, 'fr.txt'), Buffer.from(fr.replace('…', '\x85'), 'latin1'));
+    writeFileSync(join(dir, 'fr-utf8.txt'), fr);
+    const a = await loadTable(join(dir, 'fr.txt'));
+    const b = await loadTable(join(dir, 'fr-utf8.txt'));
+    expect(a.encoding).toBe('latin1');
+    expect(b.encoding).toBe('utf-8');
+    expect(a.examples).toEqual(b.examples);
+    expect(a.classes).toEqual(['négatif', 'positif']);
+    expect(tokenize(a.examples[0].text, 'snnc-word-v2').join(' ')).toBe('très bon film , réalisé à noël ... déçu ? non !');
+  });
+  it('v2 is v1 on every line of the shipped corpora (no CJK in them): English models are unchanged', () => {
+    const dir = new URL('../../examples/data/sentence-classification/', import.meta.url);
+    const files = ['rt-polarity.all', 'subj.all', 'TREC.train.all', 'custrev.all', 'mpqa.all', 'stsa.fine.train'];
+    let n = 0;
+    for (const f of files) {
+      const bytes = readFileSync(new URL(f, dir));
+      const text = new TextDecoder('latin1').decode(bytes);
+      for (const line of text.split('\n')) {
+        expect(tokenize(line, 'snnc-word-v2')).toEqual(tokenize(line));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(45000);
+  });
+  it('a Vocab carries its tokenizer kind; textToIds uses it; unknown kinds are refused', () => {
+    const words = [PAD, UNK, '我', '好', 'good'];
+    expect(textToIds('我好 good', new Vocab(words, 'snnc-word-v2'), 8)).toEqual([2, 3, 4]);
+    expect(textToIds('我好 good', new Vocab(words), 8)).toEqual([UNK_ID, 4]); // v1: one chunk
+    expect(codeOf(() => new Vocab(words, 'snnc-word-v9'))).toBe('SNN_E_EMBEDDINGS');
+  });
+});

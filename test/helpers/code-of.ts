@@ -10,3 +10,14 @@ export function codeOf(f: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The SnncError a promise rejects with, as {code, message}; fails the test when it resolves or throws something else. */
+export async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isSnncError(e)) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error('expected an SnncError, got a result');
+}
