@@ -17,6 +17,9 @@ export { lowerNir, type LowerOptions, type LowerReport } from './lower.js';
 export { exportNir } from './export.js';
 export { readNirFile, writeNirFile } from './hdf5.js';
 
+/** Most vector-steps the import's float-vs-int calibration simulates (64 vectors at T = 4096). */
+export const CALIBRATION_STEPS = 1 << 18;
+
 /** Reads and lowers a NIR file (`snnc compile model.nir` goes through here with defaults). */
 export async function readNirModel(path: string, o: LowerOptions = {}): Promise<{ model: Model; report: LowerReport }> {
   const file = await readNirFile(path);
@@ -90,9 +93,13 @@ export function lowerOptionsFrom(o: ImportCliOptions): LowerOptions {
 export async function importNir(path: string, o: ImportCliOptions = {}): Promise<ImportOutcome> {
   const { model, report } = await readNirModel(path, lowerOptionsFrom(o));
   const out = resolve(o.out ?? 'model.snn');
-  const count = o.calibrate ?? 64;
+  // calibration simulates count x T steps twice (float and integer): bounded, so a file's own
+  // large T (metadata timesteps) cannot make a small import run for minutes
+  const asked = o.calibrate ?? 64;
+  const count = Math.min(asked, Math.max(1, Math.floor(CALIBRATION_STEPS / report.timesteps)));
   let calibration: ImportOutcome['calibration'];
   let warnings: string[] = [];
+  if (count < asked) warnings.push(`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`);
   if (count > 0) {
     const inputs = randomVectors(report.inputDim, count, 1, report.biasChannel);
     const pipe = runPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
