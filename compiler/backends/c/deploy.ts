@@ -37,7 +37,7 @@ export interface DeployOutcome {
 }
 
 /** Files of the minimal runner, relative to runtime/ (what model.wasm needs at run time). */
-export const RUNNER_MODULES = ['errors', 'tokenizer', 'wasm-host', 'wasm/artifact-format'];
+export const RUNNER_MODULES = ['errors', 'tokenizer', 'wasm-host', 'wasm/artifact-format', 'wasm/artifact-schema.gen', 'wasm/digest', 'schema-errors'];
 
 function lowered(model: Model, o: DeployOptions): Graph {
   if (model.graph.stage === 'integer' && model.graph.plan) return model.graph;
