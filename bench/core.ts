@@ -3,7 +3,7 @@
 // SNN densely and the tailored ANN, at batch 1 and 64, in one process on the same sentences;
 // op counts, firing rates, sizes and energy ratios. Writes bench/results/core.json + core.svg.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readModelFile } from '../compiler/frontend/model-format.js';
@@ -17,6 +17,7 @@ import { artifactEnergy, PROFILES, DEFAULT_PROFILE } from '../runtime/energy.js'
 import type { Graph, Model } from '../compiler/ir/types.js';
 import { annForward, initBackend, predictAnnFromModel, predictSnn, simulateBatch } from '../compiler/train/index.js';
 import { barChart, lineChart, svg } from './plot.js';
+import { writeAtomic } from '../compiler/io/atomic.js';
 
 interface Args {
   model: string;
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     runs,
   };
   mkdirSync(args.out, { recursive: true });
-  writeFileSync(join(args.out, 'core.json'), JSON.stringify(result, null, 2) + '\n');
+  writeAtomic(join(args.out, 'core.json'), JSON.stringify(result, null, 2) + '\n');
   const groups = runs.map((r) => ({
     label: `T=${r.T} batch ${r.batch}`,
     values: [
@@ -247,7 +248,7 @@ async function main(): Promise<void> {
     ],
     `${mach.cpu}, ${mach.cores} cores, Node ${mach.node}, TF.js ${backend}; ${mach.date.slice(0, 10)}`,
   );
-  writeFileSync(join(args.out, 'core.svg'), chart);
+  writeAtomic(join(args.out, 'core.svg'), chart);
   log(`wrote ${join(args.out, 'core.json')} and core.svg in ${result.wall_s.toFixed(0)} s`);
 }
 

@@ -2,7 +2,7 @@
 // evaluate artifacts, inspect files, train. The CLI (cli.ts) only parses options and prints
 // what these functions return; tests and benchmarks call them directly.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from './ir/types.js';
@@ -20,6 +20,7 @@ import type { WasmModel } from '../runtime/wasm-host.js';
 import { loadSplit, type LabeledSplit } from './data/splits.js';
 import { progress } from './progress.js';
 import { loadTarget } from '../targets/index.js';
+import { writeAtomic } from './io/atomic.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 
@@ -174,7 +175,7 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
   const { pipe, target, cal } = await compileModel(model, o, calibration);
   mkdirSync(outDir, { recursive: true });
   const irPath = join(outDir, 'ir.txt');
-  writeFileSync(irPath, printGraph(pipe.graph));
+  writeAtomic(irPath, printGraph(pipe.graph));
   const report: CompileReport = {
     target: target.name,
     model: { name: model.meta.name, family: model.meta.family, classes: model.meta.classes, timesteps: model.graph.timesteps },
@@ -185,14 +186,14 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
   const lines: string[] = [];
   if (o.stopAfter) {
     lines.push(`stopped after ${o.stopAfter}: IR written to ${irPath}`);
-    writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     return { text: lines.join('\n'), outDir, irPath, report, graph: pipe.graph };
   }
   const { emitWasm } = await import('./backends/wasm/index.js');
   const f32 = float32Bytes(model.graph);
   const emitted = emitWasm(pipe.graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: f32 }, { simd: o.simd !== false });
   const wasmPath = join(outDir, 'model.wasm');
-  writeFileSync(wasmPath, emitted.wasm);
+  writeAtomic(wasmPath, emitted.wasm);
   const vocabBytes = (model.vocab ?? []).reduce((a, w) => a + new TextEncoder().encode(w).length + 1, 0);
   report.artifact = {
     wasmBytes: emitted.wasm.length,
@@ -235,7 +236,7 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
     lines.push(`  expected per sentence: ${Math.round(report.expected.ops.sops)} synaptic ops, ANN ${Math.round(report.expected.annMacs)} MACs, energy ratio ${report.expected.energyRatio.toFixed(3)} (${DEFAULT_PROFILE})`);
   }
   for (const w of pipe.warnings) lines.push(`  warning: ${w}`);
-  writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   lines.push(`  report: ${join(outDir, 'report.json')}`);
   return { text: lines.join('\n'), outDir, wasmPath, irPath, report, graph: pipe.graph, wasm: emitted.wasm };
 }
@@ -577,12 +578,16 @@ export async function profiles(): Promise<{ text: string; profiles: { name: stri
 export async function train(o: Record<string, unknown>): Promise<{ text: string; out: string; metrics: unknown }> {
   const t = await import('./train/index.js');
   const out = String(o.out ?? 'model.snn');
-  const r = await t.trainFromCli(o);
+  // every run checkpoints (default: next to the model), so a killed run, the default one
+  // included, resumes with --resume; the default folder goes once the model is written
+  const defaultCheckpoints = o.checkpointDir === undefined ? `${out}.ckpt` : undefined;
+  const r = await t.trainFromCli(defaultCheckpoints ? { ...o, checkpointDir: defaultCheckpoints } : o);
   const { writeModelFile } = await import('./frontend/model-format.js');
   mkdirSync(dirname(resolve(out)), { recursive: true });
   // the embedding table holds values rounded to the encoder's levels: float16 keeps every
   // level exact (bits <= 8) and halves the file
   writeModelFile(out, r.model, { f16Above: 65536 });
+  if (defaultCheckpoints) rmSync(defaultCheckpoints, { recursive: true, force: true });
   return { text: `${r.summary}\nmodel written to ${out}`, out, metrics: r.metrics };
 }
 

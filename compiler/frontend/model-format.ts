@@ -2,11 +2,12 @@
 // graph with tensors replaced by references, an 8-byte-aligned tensor blob, and a CRC-32.
 // The reader checks every declared size against the file before it allocates anything.
 
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Model } from '../ir/types.js';
 import { SnncError, fail } from '../../runtime/errors.js';
 import { validateModel } from '../ir/validate.js';
 import { checkModelHeader } from '../schema/model.js';
+import { writeAtomic } from '../io/atomic.js';
 
 /** PNG-style magic: catches text-mode transfers and truncation of the first bytes. */
 export const MAGIC = Uint8Array.from([0x89, 0x53, 0x4e, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a]); // \x89SNN\r\n\x1a\n
@@ -324,10 +325,7 @@ export function readModelFile(path: string): Model {
   }
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves a half-written model. */
+/** Writes atomically (temp file + fsync + rename) so a crash never leaves a half-written model. */
 export function writeModelFile(path: string, model: Model, opts: WriteOptions = {}): void {
-  const bytes = encodeModel(model, opts);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeAtomic(path, encodeModel(model, opts));
 }

@@ -3,7 +3,7 @@
 // toolchain is installed, the built image. rpi: a self-contained bundle (model.wasm, a minimal
 // Node runner without training dependencies, optionally a native aarch64 firmware build).
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from '../../ir/types.js';
@@ -14,6 +14,7 @@ import { loadTarget, repoRoot, type TargetDescription } from '../../../targets/i
 import { emitC, type CBudget } from './index.js';
 import type { CMode } from './plan.js';
 import { FIRMWARE_SOURCES, buildFirmware, haveToolchain } from './build.js';
+import { writeAtomic } from '../../io/atomic.js';
 
 export interface DeployOptions {
   target: string;
@@ -58,7 +59,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
-    writeFileSync(join(outDir, name), data);
+    writeAtomic(join(outDir, name), data);
     files.push(name);
   };
   put('model.h', emitted.files['model.h']);
@@ -66,7 +67,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const stubs = join(repoRoot(), 'firmware-stubs');
   mkdirSync(join(outDir, 'firmware'), { recursive: true });
   for (const f of [...FIRMWARE_SOURCES, 'snn_kernel.h', 'snn_proto.h', 'snn_platform.h']) {
-    copyFileSync(join(stubs, f), join(outDir, 'firmware', f));
+    writeAtomic(join(outDir, 'firmware', f), readFileSync(join(stubs, f)));
     files.push(`firmware/${f}`);
   }
   put('budget.json', JSON.stringify({ ...emitted.budget, modelHash: emitted.hash }, null, 2) + '\n');
@@ -80,7 +81,8 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
     files.push(fw.elf.slice(outDir.length + 1));
     if (fw.hex) files.push(fw.hex.slice(outDir.length + 1));
     lines.push(`  built ${fw.elf} (text ${fw.text}, data ${fw.data}, bss ${fw.bss})`);
-  } else lines.push(`  not built: ${target.toolchain?.cc} is not installed (${target.build})`);
+  } else if (o.build === false) lines.push(`  not built: --no-build (sources only)`);
+  else lines.push(`  not built: ${target.toolchain?.cc} is not installed (${target.build})`);
   return { text: lines.join('\n'), outDir, files, budget: emitted.budget };
 }
 
@@ -161,7 +163,7 @@ async function rpiBundle(model: Model, graph: Graph, target: TargetDescription, 
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
     mkdirSync(dirname(join(outDir, name)), { recursive: true });
-    writeFileSync(join(outDir, name), data);
+    writeAtomic(join(outDir, name), data);
     files.push(name);
   };
   put('model.wasm', emitted.wasm);

@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { fail, SnncError } from '../../../runtime/errors.js';
 import type { NirArray, NirFile, NirNode, NirValue } from './types.js';
+import { writeAtomicWith } from '../../io/atomic.js';
 
 type H5 = typeof import('h5wasm');
 type H5Group = InstanceType<H5['Group']>;
@@ -232,14 +233,17 @@ export interface WriteNirOptions {
 /** Writes a NIR file: `/version` and the `/node` tree, numbers as float64 (float32 where given so). */
 export async function writeNirFile(path: string, file: NirFile, o: WriteNirOptions = {}): Promise<void> {
   const H = await lib();
-  const f = new H.File(path, 'w');
   const gzip = o.gzip ?? 4;
-  try {
-    if (file.version !== undefined) f.create_dataset({ name: 'version', data: file.version });
-    writeNode(f.create_group('node'), file.graph);
-  } finally {
-    f.close();
-  }
+  // h5wasm writes by path: into a temporary file, renamed over `path` once complete
+  await writeAtomicWith(path, (tmp) => {
+    const f = new H.File(tmp, 'w');
+    try {
+      if (file.version !== undefined) f.create_dataset({ name: 'version', data: file.version });
+      writeNode(f.create_group('node'), file.graph);
+    } finally {
+      f.close();
+    }
+  });
   function writeValue(g: H5Group, name: string, v: NirValue, f32 = false): void {
     if ('strings' in v) {
       g.create_dataset({ name, data: v.strings.length === 1 && v.shape.length === 0 ? v.strings[0] : v.strings, shape: v.shape });
