@@ -25,7 +25,17 @@ let h5: Promise<H5> | undefined;
 let namespace: { FS?: unknown } | undefined;
 /** h5wasm's node build (real file paths), loaded once and only when a NIR file is touched. */
 async function lib(): Promise<H5> {
-  h5 ??= import('h5wasm/node').then(async (m) => {
+  h5 ??= (async () => {
+    // the Emscripten module binds console.error / warn / log when it loads: bind it to
+    // forwarders that `quiet` can mute (its abort and UTF-8 messages would precede snnc's error)
+    const saved = { error: console.error, warn: console.warn, log: console.log };
+    for (const k of ['error', 'warn', 'log'] as const) console[k] = (...a: unknown[]) => (muted ? undefined : saved[k](...a));
+    try {
+      return await import('h5wasm/node');
+    } finally {
+      Object.assign(console, saved);
+    }
+  })().then(async (m) => {
     namespace = m as unknown as { FS?: unknown };
     const mod = ((m as unknown as { default?: H5 }).default ?? m) as H5;
     await mod.ready;
@@ -39,7 +49,17 @@ async function lib(): Promise<H5> {
  * its error stack (50-160 lines of HDF5-DIAG) before h5wasm throws, and snnc reports the error
  * itself in one line. h5wasm's node build writes fd 2 through the stream's Node descriptor.
  */
+let muted = false;
 function quiet<T>(fn: () => T): T {
+  muted = true;
+  try {
+    return quietFd(fn);
+  } finally {
+    muted = false;
+  }
+}
+
+function quietFd<T>(fn: () => T): T {
   const stream = (namespace?.FS as { getStream?(fd: number): { nfd?: number } | null } | undefined)?.getStream?.(2);
   if (!stream || typeof stream.nfd !== 'number') return fn();
   const saved = stream.nfd;
