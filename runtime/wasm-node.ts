@@ -116,12 +116,15 @@ async function loadBounded(bytes: Uint8Array, deadlineMs?: number): Promise<Wasm
   const mirror = new SharedArrayBuffer(mirrorBytes);
   const c = new Int32Array(ctl);
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, ctl, mirror, inputStart: ptrs.input, inputEnd: ptrs.input + inputBytes, mirrorBytes } });
-  worker.unref(); // an idle worker must not keep the process alive
   worker.on('error', () => undefined); // termination and failures surface through the control words
   // Atomics.waitAsync: Node >= 16 (lib.es2024 types)
   const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
   const startup = waitAsync(c, READY, 0, 30_000);
-  if ((startup.async ? await startup.value : startup.value) === 'timed-out' || Atomics.load(c, READY) !== 1) {
+  // the worker stays referenced until it is ready: a pending waitAsync alone does not keep the
+  // event loop alive, and the process would end silently; once idle it must not keep it alive
+  const started = startup.async ? await startup.value : startup.value;
+  worker.unref();
+  if (started === 'timed-out' || Atomics.load(c, READY) !== 1) {
     await worker.terminate();
     fail('SNN_E_ARTIFACT', 'the module does not instantiate in a worker');
   }

@@ -18,7 +18,7 @@ import { DIGEST_SECTION_BYTES } from '../../runtime/wasm/digest.js';
 import { isSnncError } from '../../runtime/errors.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { withSection } from '../helpers/wasm-sections.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliChild } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-trust-art-'));
 const model = tinyTextCnn();
@@ -132,6 +132,14 @@ describe('bounded inference (finding 3)', () => {
     const direct = await loadArtifact(good);
     for (const tokens of [[2, 3, 4], [5, 6, 7, 8, 9, 10, 11], [39]]) expect(bounded.infer({ tokens })).toEqual(direct.infer({ tokens }));
     expect((await outcome(Promise.resolve().then(() => bounded.infer({ tokens: [1000] })))).code).toBe('SNN_E_INPUT');
+  });
+
+  it('`snnc run` in its own process waits for the worker and prints the result (no silent exit)', async () => {
+    const f = join(dir, 'child.wasm');
+    writeFileSync(f, good);
+    const r = await cliChild(['run', f, 'w2 w3 w4', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).class).toMatch(/^c[01]$/);
   });
 
   it('a module whose infer never returns makes `snnc run` fail with SNN_E_RUNTIME at the deadline, not hang', async () => {
