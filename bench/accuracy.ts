@@ -7,12 +7,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../compiler/api.js';
 import type { Model } from '../compiler/ir/types.js';
 import {
   accuracyOf,
   agreement,
-  evaluateInteger,
   initBackend,
   predictFloatReference,
   prepareData,
@@ -24,6 +24,7 @@ import {
   type PreparedData,
 } from '../compiler/train/index.js';
 import { trainBisnn } from '../compiler/train/bisnn.js';
+import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
 import { barChart, lineChart, svg } from './plot.js';
 import { writeAtomic } from '../compiler/io/atomic.js';
 
@@ -87,19 +88,30 @@ interface Partial {
   seconds: Record<string, number>;
 }
 
-function parseArgs(argv: string[]): { out: string; datasets: string[]; families: string[]; seed: number; fresh: boolean; smoke: number } {
-  const a = { out: join(PACKAGE_ROOT, 'bench', 'results'), datasets: PLANS.map((p) => p.name), families: [...FAMILIES] as string[], seed: 1, fresh: false, smoke: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    if (k === '--out') a.out = resolve(argv[++i]);
-    else if (k === '--datasets') a.datasets = argv[++i].split(',');
-    else if (k === '--families') a.families = argv[++i].split(',');
-    else if (k === '--seed') a.seed = Number(argv[++i]);
-    else if (k === '--fresh') a.fresh = true;
-    else if (k === '--smoke') a.smoke = Number(argv[++i]);
-    else throw new Error(`unknown option ${k}; known: --out DIR --datasets a,b --families textcnn,mlp,bisnn --seed N --fresh --smoke N (N sentences per split, 1 epoch: checks the script, not the models)`);
-  }
-  return a;
+/** Command-line options (node:util parseArgs; an unknown option is an error). */
+function parseCli(argv: string[]): { out: string; datasets: string[]; families: string[]; seed: number; fresh: boolean; smoke: number } {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      out: { type: 'string' },
+      datasets: { type: 'string' },
+      families: { type: 'string' },
+      seed: { type: 'string' },
+      fresh: { type: 'boolean', default: false },
+      // N sentences per split, 1 epoch: checks the script, not the models
+      smoke: { type: 'string' },
+    },
+  });
+  return {
+    out: v.out !== undefined ? resolve(v.out) : join(PACKAGE_ROOT, 'bench', 'results'),
+    datasets: v.datasets !== undefined ? v.datasets.split(',') : PLANS.map((p) => p.name),
+    families: v.families !== undefined ? v.families.split(',') : [...FAMILIES],
+    seed: v.seed !== undefined ? Number(v.seed) : 1,
+    fresh: v.fresh,
+    smoke: v.smoke !== undefined ? Number(v.smoke) : 0,
+  };
 }
 
 function savePartial(path: string, p: Partial): void {
@@ -370,7 +382,7 @@ function chart(rows: ResultRow[]): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCli(process.argv.slice(2));
   SEED = args.seed;
   mkdirSync(args.out, { recursive: true });
   const partialPath = join(args.out, 'accuracy.partial.json');

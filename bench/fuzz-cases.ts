@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, decodeModel, encodeModel } from '../compiler/frontend/model-format.js';
+import { crc32 } from 'node:zlib';
+import { decodeModel, encodeModel } from '../compiler/frontend/model-format.js';
 import { runPipeline } from '../compiler/passes/pipeline.js';
 import { emitWasm } from '../compiler/backends/wasm/index.js';
 import { lowerNir } from '../compiler/frontend/nir/lower.js';
@@ -21,7 +22,7 @@ import type { Model } from '../compiler/ir/types.js';
 import { validateModel } from '../compiler/ir/validate.js';
 import { simulate, type InferenceResult, type SimInput } from '../runtime/reference.js';
 import { loadArtifact } from '../runtime/wasm-host.js';
-import { isSnncError } from '../runtime/errors.js';
+import { isSnncError } from '../core/errors.js';
 import { SerialBoard } from '../runtime/serial/board.js';
 import { ARTIFACT_SECTION } from '../runtime/wasm/artifact-format.js';
 import { tinyTextCnn } from '../test/helpers/tiny-model.js';
@@ -190,7 +191,7 @@ export function fuzzSnnHeader(s: FuzzSetup, x: { path: number[]; value: unknown 
 export function fuzzSnnBlob(s: FuzzSetup, edits: { at: number; value: number }[]): Verdict {
   const b = s.snn.slice();
   for (const e of edits) b[e.at] = e.value;
-  new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+  new DataView(b.buffer).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
   return checkDecoded(s, b);
 }
 

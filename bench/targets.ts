@@ -16,10 +16,11 @@ import { runPipeline } from '../compiler/passes/pipeline.js';
 import type { CMode } from '../compiler/backends/c/plan.js';
 import { simulate, type InferenceResult } from '../runtime/reference.js';
 import { loadTarget, repoRoot } from '../targets/index.js';
-import { QEMU_CM3, SIMAVR_FLAGS, build, buildHarness, computeRanges, sst2Inputs, tempDir, unoModel, which } from '../test/firmware/helpers.js';
+import { build, buildHarness, computeRanges, sst2Inputs, tempDir, unoModel, which } from '../test/firmware/helpers.js';
+import { runOnDevice, sameResult as same } from './device.js';
 import { spawnSerialBoard } from '../runtime/serial/child.js';
 import type { BoardResult } from '../runtime/serial/board.js';
-import { deployModel } from '../compiler/backends/c/deploy.js';
+import { deployModel } from '../compiler/deploy/index.js';
 import { emitC } from '../compiler/backends/c/index.js';
 import { writeAtomic } from '../compiler/io/atomic.js';
 
@@ -64,39 +65,14 @@ function reference(graph: Graph, inputs: { tokens: number[] }[]): InferenceResul
   return have.slice(0, inputs.length);
 }
 
-function same(a: InferenceResult, b: InferenceResult): boolean {
-  return JSON.stringify({ l: a.label, s: a.scores, o: a.ops, ls: a.layerSpikes, lu: a.layerUpdates }) === JSON.stringify({ l: b.label, s: b.scores, o: b.ops, ls: b.layerSpikes, lu: b.layerUpdates });
-}
-
 async function runTarget(name: string, modelName: string, model: Model, graph: Graph, mode: CMode): Promise<Row | undefined> {
   const target = loadTarget(name);
   if (!which(target.toolchain!.cc)) return undefined;
   const { emitted, fw } = build(graph, name, mode, `bench-${name}`);
   const inputs = sst2Inputs(model, N);
-  let cmd: string;
-  let args: string[];
-  if (name === 'host-c') [cmd, args] = [fw.elf, []];
-  else if (name === 'arduino-uno') [cmd, args] = [buildHarness('simavr-uart', SIMAVR_FLAGS), [fw.elf]];
-  else {
-    const plugin = buildHarness('insn-count', ['-shared', '-fPIC']);
-    const ranges = computeRanges('arm-none-eabi-nm', fw.elf).map(([lo, hi]) => `range=0x${lo.toString(16)}-0x${hi.toString(16)}`);
-    [cmd, args] = ['qemu-system-arm', [...QEMU_CM3, '-plugin', [plugin, ...ranges].join(','), '-kernel', fw.elf]];
-  }
-  const b = await spawnSerialBoard(cmd, args, { graph, modelHash: emitted.hash, timeoutMs: 30000 });
-  let equal = 0;
-  let cycles = 0;
-  let sops = 0;
-  let wire = 0;
-  const want = reference(graph, inputs);
-  for (const [i, x] of inputs.entries()) {
-    const r = await b.board.classify(x);
-    if (same(r, want[i])) equal++;
-    cycles += r.cycles;
-    sops += r.ops.sops;
-    wire += r.bytesSent + r.bytesReceived;
-  }
-  await b.stop('SIGTERM');
-  const n = inputs.length;
+  const run = await runOnDevice(name, fw, { hash: emitted.hash, graph, inputs, expected: reference(graph, inputs) });
+  const { n, cycles, wire } = run;
+  const sops = reference(graph, inputs).reduce((a, r) => a + r.ops.sops, 0);
   const row: Row = {
     target: name,
     model: modelName,
@@ -109,7 +85,7 @@ async function runTarget(name: string, modelName: string, model: Model, graph: G
     per_sop_unit: '',
     sops_per_inference: Math.round(sops / n),
     serial_bytes_per_sentence: Math.round(wire / n),
-    bitexact: { checked: n, equal },
+    bitexact: { checked: n, equal: run.equal },
   };
   if (name === 'arduino-uno') {
     row.cycles_per_inference = Math.round(cycles / n);
@@ -117,8 +93,7 @@ async function runTarget(name: string, modelName: string, model: Model, graph: G
     row.per_sop_unit = 'cycles (16 MHz ATmega328P in simavr, Timer1 at clk/1; all compute: encoding, leak, integrate, fire)';
     row.latency_ms_115200 = +(((wire / n) * 10 * 1000) / BAUD + (cycles / n / 16e6) * 1000).toFixed(1);
   } else if (name === 'cortex-m3') {
-    const m = /compute=(\d+)/.exec(b.stderr());
-    const insns = m ? Number(m[1]) : 0;
+    const insns = run.instructions ?? 0;
     row.instructions_per_inference = Math.round(insns / n);
     row.per_sop = +(insns / sops).toFixed(2);
     row.per_sop_unit = 'instructions in the compute kernel (QEMU TCG plugin, exact)';

@@ -9,17 +9,21 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../compiler/api.js';
 import { writeModelFile } from '../compiler/frontend/model-format.js';
 import { loadTarget } from '../targets/index.js';
-import { accuracyOf, agreement, evaluateInteger, initBackend, predictSnn, prepareData, trainTextCnn } from '../compiler/train/index.js';
+import { accuracyOf, agreement, initBackend, predictSnn, prepareData, trainTextCnn } from '../compiler/train/index.js';
+import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
 import { writeAtomic } from '../compiler/io/atomic.js';
 
 async function main(): Promise<void> {
-  const seedArg = process.argv.indexOf('--seed');
-  const seed = seedArg > 0 ? Number(process.argv[seedArg + 1]) : 1;
-  const epochsArg = process.argv.indexOf('--epochs');
-  const epochs = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 12;
+  const { values: cli } = parseArgs({
+    strict: true,
+    options: { seed: { type: 'string', default: '1' }, epochs: { type: 'string', default: '12' }, 'continuous-ann': { type: 'boolean', default: false } },
+  });
+  const seed = Number(cli.seed);
+  const epochs = Number(cli.epochs);
   const t0 = performance.now();
   const uno = loadTarget('arduino-uno');
   const cfg = uno.defaultModel!;
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
     bits: 1,
     finetuneEpochs: 3,
     dropout: 0.2,
-    quantizeAnnInput: process.argv.includes('--continuous-ann') ? false : true,
+    quantizeAnnInput: !cli['continuous-ann'],
     quiet: true,
   });
   model.meta.name = 'sst2-uno';

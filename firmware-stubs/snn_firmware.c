@@ -75,8 +75,10 @@ static void send_result(uint8_t req) {
   for (uint8_t c = 0; c < SNN_CLASSES; c++) snn_tx_u32(&tx, (uint32_t)scores[c]);
   for (uint8_t i = 0; i < 5; i++) snn_tx_u32(&tx, st.ops[i]);
   snn_tx_u8(&tx, SNN_POPS);
+#if SNN_POPS > 0 /* the twin ANN (docs/ann.md) has no populations */
   for (uint8_t i = 0; i < SNN_POPS; i++) snn_tx_u32(&tx, st.lspk[i]);
   for (uint8_t i = 0; i < SNN_POPS; i++) snn_tx_u32(&tx, st.lupd[i]);
+#endif
   snn_tx_u32(&tx, cycles);
   snn_tx_end(&tx);
   snn_pf_flush();

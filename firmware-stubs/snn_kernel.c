@@ -11,6 +11,14 @@ void snn_copy(void *dst, const void *src, uint32_t n) {
 
 void snn_zero(void *p, uint32_t n) {
   uint8_t *d = (uint8_t *)p;
+#if !defined(__AVR__)
+  /* 32-bit CPUs: whole words while aligned (the level-grouped sums are large) */
+  if (!((uintptr_t)d & 3u)) {
+    uint32_t *w = (uint32_t *)p;
+    for (; n >= 4; n -= 4) *w++ = 0;
+    d = (uint8_t *)w;
+  }
+#endif
   /* a 16-bit count (an 8-bit CPU pays for every byte of a 32-bit counter) */
   for (; n >> 15; n -= 0x8000u)
     for (uint16_t m = 0x8000u; m; m--) *d++ = 0;
@@ -160,6 +168,12 @@ static uint16_t add_sparse(const snn_tab *t, uint16_t row, void *v, uint8_t v32)
     }
   }
   return len;
+}
+
+uint16_t snn_add_row(const snn_tab *t, uint16_t row, void *v, uint8_t v32) {
+  if (t->sparse) return add_sparse(t, row, v, v32);
+  add_dense((const uint8_t *)t->w + (uint32_t)row * t->row_len * t->wbytes, t->row_len, t->wbytes, v, v32);
+  return t->row_len;
 }
 
 static void count(snn_ops *ops, const snn_tab *t, uint32_t entries) {

@@ -151,6 +151,42 @@ void snn_load_pk(const uint8_t *frame, uint16_t bit0, uint8_t *bits, uint8_t *pc
 void snn_enc_rate_pk(const uint8_t *lev, uint8_t *acc, uint8_t *bits, uint8_t *pc, uint16_t n, uint16_t dim, uint8_t cb, uint8_t top, snn_ops *ops);
 void snn_enc_poisson_pk(const uint8_t *lev, uint8_t *bits, uint8_t *pc, uint16_t n, uint16_t dim, uint8_t cb, const uint32_t *cuts, uint32_t *rng, snn_ops *ops);
 
+/* One table row added into a row of membranes (or sums) v: dense, all row_len weights; sparse,
+ * its entries. Returns the weights added. For kernels outside this file (snn_group.c). */
+uint16_t snn_add_row(const snn_tab *t, uint16_t row, void *v, uint8_t v32);
+
+/* The level-grouped schedule (docs/semantics.md "Level-grouped input schedule"; snn_group.c,
+ * linked only by models with grouped synapses). Levels 1..top spike together: the clock's
+ * flags[L] says whether level L spikes this step (flags[0] stays 0). */
+void snn_level_clock(uint8_t *acc, uint8_t *flags, uint8_t top);
+/* An encoder read only by grouped synapses (tokens mode): its inputs per level (at step 0), and
+ * each step the spikes they emit, the inputs of the levels that spike (flags null: binary). */
+void snn_level_counts(const uint8_t *lev, uint16_t size, uint8_t top, uint16_t *cnt);
+void snn_level_spikes(const uint16_t *cnt, const uint8_t *flags, uint8_t top, snn_ops *ops);
+#define SNN_GROUP_CONV 0  /* target row r = p + left - j (one per position) */
+#define SNN_GROUP_POS 1   /* position-wise dense: r = p */
+#define SNN_GROUP_ONE 2   /* into a global target: one row */
+/* Forms H [rows][top][row_len] (at the target's width, h32) and present [rows][top] from the
+ * levels lev [positions][cin] (inputs below `live` never spike and take no part); counts
+ * sops per contribution and bytes_read once per table row used. width: the conv's taps (1 for
+ * dense). */
+void snn_group_form(const snn_tab *tab, const uint8_t *lev, uint16_t positions, uint16_t cin, uint8_t width,
+                    uint8_t kind, uint16_t n, uint8_t top, uint8_t live, void *h, uint8_t *present, uint8_t h32,
+                    snn_ops *ops);
+/* One step: for every row r and level L present with flags[L], v[r] += H[r][L]; flags null: a
+ * binary encoder, whose one level spikes at every step. */
+void snn_group_add(const void *h, const uint8_t *present, const uint8_t *flags, uint16_t rows, uint8_t top,
+                   uint16_t row_len, void *v, uint8_t v32, snn_ops *ops);
+/* The binary fast path (snn_group_fast.c, with the fast conv): H [n][row_len] is formed by
+ * snn_conv_lut (integrate-only into a zeroed H) from the packed step-0 bits (= the levels);
+ * snn_group_lut_rows then sets bytes_read as forming counts it (bytes_before: its value before
+ * snn_conv_lut) and returns the rows with any contribution; each step snn_group_fire16 adds H
+ * to the membranes, fires and resets as snn_conv_lut's SNN_LUT_* mode (flags or counts). */
+uint16_t snn_group_lut_rows(const snn_lut *d, const uint8_t *bits, const uint8_t *pc, uint16_t n, uint32_t bytes_before,
+                            snn_ops *ops);
+uint16_t snn_group_fire16(const int16_t *h, uint16_t hn, int16_t *v, uint8_t *s, uint16_t n, uint16_t row_len,
+                          int32_t theta, uint8_t mode, snn_ops *ops);
+
 /* Max pooling over positions (pool: 'max-positions'): any[c] = 1 iff channel c spiked at one
  * of the n positions of src [n x cin]. The caller then adds row c of every flagged channel
  * once (snn_dense over one "position"). Inline, so only models that pool this way carry it. */

@@ -4,7 +4,7 @@
 
 import type { OpCounts } from './reference.js';
 import type { ArtifactInfo } from './wasm/artifact-format.js';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 
 /** Shape of one synapse layer, enough to count the equivalent ANN's MACs for n positions. */
 export type SynapseShape =
@@ -19,16 +19,20 @@ export interface EnergyProfile {
   synOp: (stateBits: 16 | 32) => number;
   /** pJ per LIF neuron update (leak + compare); 0 where the source does not give one. */
   neuronUpdate: (stateBits: 16 | 32) => number;
-  /** pJ per ANN multiply-accumulate (fp32 multiply + fp32 add). */
+  /** Which ANN the SNN is compared with: the fp32 tailored ANN, or its int8 twin (docs/ann.md). */
+  ann: 'fp32' | 'int8';
+  /** pJ per ANN multiply-accumulate (fp32: multiply + add; int8: 8-bit multiply + 32-bit accumulate). */
   mac: number;
   /** pJ per ANN addition outside MACs (pooling sums). */
   annAdd: number;
+  /** pJ per requantization of an int8 ANN output (one 32-bit multiply); 0 for fp32. */
+  requant: number;
   /** pJ per byte read from a memory holding `totalBytes` of tables. */
   memoryPerByte: (totalBytes: number) => number;
 }
 
 // Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014, 45 nm:
-// int add 8/16/32 bit 0.03/0.05/0.1 pJ; fp32 add 0.9 pJ; fp32 mult 3.7 pJ; int32 mult 3.1 pJ;
+// int add 8/16/32 bit 0.03/0.05/0.1 pJ; fp32 add 0.9 pJ; fp32 mult 3.7 pJ; int8 mult 0.2 pJ; int32 mult 3.1 pJ;
 // SRAM 64-bit read: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ; DRAM 1.3-2.6 nJ (we use 1.3 nJ).
 export const HOROWITZ = {
   add8: 0.03,
@@ -36,6 +40,7 @@ export const HOROWITZ = {
   add32: 0.1,
   fadd32: 0.9,
   fmul32: 3.7,
+  mul8: 0.2,
   mul32: 3.1,
 } as const;
 
@@ -55,8 +60,22 @@ export const PROFILES: Record<string, EnergyProfile> = {
     source: 'Horowitz, ISSCC 2014',
     synOp: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
     neuronUpdate: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
+    ann: 'fp32',
     mac: fpMac,
     annAdd: HOROWITZ.fadd32,
+    requant: 0,
+    memoryPerByte: horowitzMemoryPerByte,
+  },
+  'horowitz45-int8': {
+    name: 'horowitz45-int8',
+    description: 'snnc integer adds at the membrane width vs the int8 twin ANN: 8-bit multiply + 32-bit accumulate per MAC, int8 weights and the packed input levels read (45 nm)',
+    source: 'Horowitz, ISSCC 2014 (int8 mult 0.2 pJ, int32 add 0.1 pJ, int32 mult 3.1 pJ)',
+    synOp: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
+    neuronUpdate: (b) => (b === 16 ? HOROWITZ.add16 : HOROWITZ.add32),
+    ann: 'int8',
+    mac: HOROWITZ.mul8 + HOROWITZ.add32,
+    annAdd: HOROWITZ.add32,
+    requant: HOROWITZ.mul32,
     memoryPerByte: horowitzMemoryPerByte,
   },
   'horowitz45-fp32': {
@@ -65,8 +84,10 @@ export const PROFILES: Record<string, EnergyProfile> = {
     source: 'Horowitz, ISSCC 2014; as used by Lv et al., ICLR 2023',
     synOp: () => HOROWITZ.fadd32,
     neuronUpdate: () => 0,
+    ann: 'fp32',
     mac: fpMac,
     annAdd: HOROWITZ.fadd32,
+    requant: 0,
     memoryPerByte: horowitzMemoryPerByte,
   },
   loihi: {
@@ -75,8 +96,10 @@ export const PROFILES: Record<string, EnergyProfile> = {
     source: 'Davies et al., IEEE Micro 2018 (23.6 pJ per synaptic op)',
     synOp: () => 23.6,
     neuronUpdate: () => 0,
+    ann: 'fp32',
     mac: fpMac,
     annAdd: HOROWITZ.fadd32,
+    requant: 0,
     memoryPerByte: () => 0,
   },
   truenorth: {
@@ -85,8 +108,10 @@ export const PROFILES: Record<string, EnergyProfile> = {
     source: 'Merolla et al., Science 2014 (26 pJ per synaptic event)',
     synOp: () => 26,
     neuronUpdate: () => 0,
+    ann: 'fp32',
     mac: fpMac,
     annAdd: HOROWITZ.fadd32,
+    requant: 0,
     memoryPerByte: () => 0,
   },
 };
@@ -97,6 +122,8 @@ export const DEFAULT_PROFILE = 'horowitz45-int';
 export interface AnnCost {
   macs: number;
   adds: number;
+  /** Outputs the int8 twin requantizes (docs/ann.md): every conv output (n per channel) and every pooled mean. */
+  requants: number;
   /** fp32 weight bytes, each read once per inference (perfect reuse: the ANN's best case). */
   weightBytes: number;
   /** fp32 bytes of the n embedding rows read. */
@@ -110,6 +137,7 @@ export interface AnnCost {
 export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): AnnCost {
   let macs = 0;
   let adds = 0;
+  let requants = 0;
   let weights = 0;
   for (const l of layers) {
     if (l.kind === 'conv1d') {
@@ -120,6 +148,7 @@ export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): An
         if (p >= 0 && p < n) taps++;
       }
       macs += taps * l.inChannels * l.outChannels;
+      requants += n * l.outChannels;
       weights += l.width * l.inChannels * l.outChannels;
     } else {
       // position-wise layers run at every position; a mean-pooled one is one product after the pooling sum
@@ -128,15 +157,18 @@ export function annCost(layers: SynapseShape[], n: number, embeddingDim = 0): An
       const positions = l.perPosition && l.pool === undefined ? n : 1;
       macs += positions * l.inFeatures * l.outFeatures;
       if (l.pool !== undefined) adds += n * l.inFeatures;
+      if (l.pool === 'mean-positions') requants += l.inFeatures;
       weights += l.inFeatures * l.outFeatures;
     }
   }
-  return { macs, adds, weightBytes: 4 * weights, embeddingBytes: 4 * n * embeddingDim };
+  return { macs, adds, requants, weightBytes: 4 * weights, embeddingBytes: 4 * n * embeddingDim };
 }
 
 export interface EnergyReport {
   profile: string;
   source: string;
+  /** The ANN compared with (the profile's). */
+  ann: 'fp32' | 'int8';
   /** SNN arithmetic: synaptic ops (+ neuron updates where the profile prices them), pJ. */
   snnArithPj: number;
   snnMemoryPj: number;
@@ -170,11 +202,12 @@ export function estimateEnergy(x: EnergyInputs, profileName = DEFAULT_PROFILE): 
   const snnArithPj = x.ops.sops * p.synOp(x.stateBits) + x.ops.updates * p.neuronUpdate(x.stateBits);
   const mem = (reads: MemoryRead[]) => reads.reduce((a, r) => a + r.bytesRead * p.memoryPerByte(r.tableBytes), 0);
   const snnMemoryPj = mem(x.snnReads);
-  const annArithPj = x.ann.macs * p.mac + x.ann.adds * p.annAdd;
+  const annArithPj = x.ann.macs * p.mac + x.ann.adds * p.annAdd + x.ann.requants * p.requant;
   const annMemoryPj = mem(x.annReads);
   return {
     profile: p.name,
     source: p.source,
+    ann: p.ann,
     snnArithPj,
     snnMemoryPj,
     annArithPj,
@@ -208,10 +241,18 @@ export function artifactEnergy(info: ArtifactInfo, ops: OpCounts, n: number, pro
     { bytesRead: ops.bytesRead - embRead, tableBytes: synTableBytes },
     { bytesRead: embRead, tableBytes: embTableBytes },
   ];
-  const annReads: MemoryRead[] = [
-    { bytesRead: ann.weightBytes, tableBytes: ann.weightBytes },
-    { bytesRead: ann.embeddingBytes, tableBytes: info.energy.float32Bytes - ann.weightBytes },
-  ];
+  // the fp32 ANN reads its fp32 weights once and n fp32 embedding rows; the int8 twin its
+  // int8 weights once and the same packed level rows as the SNN (docs/ann.md)
+  const annReads: MemoryRead[] =
+    PROFILES[profileName]?.ann === 'int8'
+      ? [
+          { bytesRead: ann.weightBytes / 4, tableBytes: ann.weightBytes / 4 },
+          { bytesRead: embRead, tableBytes: embTableBytes },
+        ]
+      : [
+          { bytesRead: ann.weightBytes, tableBytes: ann.weightBytes },
+          { bytesRead: ann.embeddingBytes, tableBytes: info.energy.float32Bytes - ann.weightBytes },
+        ];
   const r = estimateEnergy({ ops, stateBits, ann, snnReads, annReads }, profileName);
   return { ...r, annMacs: ann.macs };
 }

@@ -14,7 +14,12 @@ import type {
   ReadoutNode,
   SynapseTable,
 } from '../compiler/ir/types.js';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
+import { encoderBits, poissonCuts, rateStart } from '../core/encoders.js';
+import { embeddingRowBytes, levelTop, toLevel, unpackLevel } from '../core/levels.js';
+import { seedState, xorshift32 } from '../core/prng.js';
+import { rowBytes } from '../core/tables.js';
+import { groupRows, minLiveLevel, newLevelClock, stepLevelClock } from '../core/schedule.js';
 
 /** Op counters; docs/semantics.md "Op counters" defines each exactly. */
 export interface OpCounts {
@@ -49,49 +54,6 @@ export function emptyOps(): OpCounts {
   return { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
 }
 
-/** xorshift32; the only PRNG in snnc (docs/semantics.md "Poisson encoder"). */
-export function xorshift32(x: number): number {
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
-}
-
-/** Initial PRNG state for a seed: never zero. */
-export function seedState(seed: number): number {
-  const s = (seed ^ 0x9e3779b9) >>> 0;
-  return s === 0 ? 1 : s;
-}
-
-/** Poisson cut-offs: spike iff (r >>> 16) < cut[level]. cut[L] = floor(L * 65536 / (2^q - 1)). */
-export function poissonCuts(bits: number): Uint32Array {
-  const top = (1 << bits) - 1;
-  const cuts = new Uint32Array(top + 1);
-  for (let l = 0; l <= top; l++) cuts[l] = Math.floor((l * 65536) / top);
-  return cuts;
-}
-
-/** Bytes one presynaptic row of a table occupies (what reading it costs). */
-export function rowBytes(table: SynapseTable, row: number): number {
-  const wb = table.weightBits / 8;
-  if (table.layout === 'dense') return table.rowLength * wb;
-  return (table.rowStart[row + 1] - table.rowStart[row]) * (2 + wb);
-}
-
-/** Bytes of one packed embedding row of `dim` values at `bits` bits. */
-export function embeddingRowBytes(dim: number, bits: number): number {
-  return Math.ceil((dim * bits) / 8);
-}
-
-/** Bit-packed level lookup: value `i` of a row, LSB-first within little-endian bytes. */
-export function unpackLevel(data: Uint8Array, rowOffsetBits: number, i: number, bits: number): number {
-  const bit = rowOffsetBits + i * bits;
-  const byte = bit >>> 3;
-  const shift = bit & 7;
-  const word = data[byte] | ((data[byte + 1] ?? 0) << 8);
-  return (word >>> shift) & ((1 << bits) - 1);
-}
-
 interface Pop {
   node: LifNode;
   index: number;
@@ -110,6 +72,20 @@ interface Prepared {
   popById: Map<string, Pop>;
   order: Node[];
   readout: ReadoutNode;
+  /** Formed level groups of the grouped synapses (integer mode), by synapse id. */
+  groups: Map<string, Groups>;
+}
+
+/** A grouped synapse's sums (docs/semantics.md "Level-grouped input schedule"). */
+interface Groups {
+  /** H[(r * top + L - 1) * width + k]: sum of the table rows feeding target row r from level L. */
+  h: Int32Array;
+  /** present[r * top + L - 1]: something was added into H[r][L]. */
+  present: Uint8Array;
+  rows: number;
+  width: number;
+  top: number;
+  perPosition: boolean;
 }
 
 function prepare(graph: Graph, mode: SimMode): Prepared {
@@ -147,7 +123,7 @@ function prepare(graph: Graph, mode: SimMode): Prepared {
   }
   const readout = graph.nodes.find((n): n is ReadoutNode => n.kind === 'readout');
   if (!readout) fail('SNN_E_GRAPH', 'the graph has no readout node');
-  return { graph, byId, pops, popById, order: graph.nodes, readout };
+  return { graph, byId, pops, popById, order: graph.nodes, readout, groups: new Map() };
 }
 
 /** Per-source spike view: which spikes a synapse reads. */
@@ -155,13 +131,21 @@ interface Source {
   perPosition: boolean;
   channels: number;
   spikes: Uint8Array;
+  /** A deterministic rate/binary encoder (integer mode): its levels and this step's per-level spike flags. */
+  levels?: { level: Int32Array; top: number; flags: Uint8Array };
+}
+
+/** Observers of one inference (tests): called after each population's step with its state. */
+export interface SimObserver {
+  /** Membranes (a scan's: its last position's vector) and spike flags of population `id` after step t. */
+  afterStep?: (t: number, id: string, v: Int32Array | Float64Array, spikes: Uint8Array) => void;
 }
 
 /**
  * Simulates one inference. The same Prepared state could be reused; for clarity the
  * reference allocates fresh state per call (it is the specification, not the fast path).
  */
-export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer'): InferenceResult {
+export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer', observer?: SimObserver): InferenceResult {
   const P = prepare(graph, mode);
   const integer = mode === 'integer';
   if (integer && graph.stage !== 'integer') fail('SNN_E_GRAPH', 'integer simulation needs a quantized graph', 'run the quantize pass first');
@@ -190,14 +174,16 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
     spikes: Uint8Array;
     top: number;
     cuts: Uint32Array;
+    /** Per-level clock of a rate/binary encoder (integer mode): which levels spike this step. */
+    clock?: { acc: Int32Array; flags: Uint8Array };
   }[] = [];
   let rng = 0;
 
   for (const node of P.order) {
     if (node.kind !== 'encoder') continue;
     const src = P.byId.get(node.from);
-    const bits = node.scheme === 'binary' ? 1 : node.bits;
-    const top = (1 << bits) - 1;
+    const bits = encoderBits(node.scheme, node.bits);
+    const top = levelTop(bits);
     let dim: number;
     let perPosition: boolean;
     let level: Int32Array;
@@ -219,7 +205,7 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
         const x = Math.min(1, Math.max(0, Number(input.vector[i])));
         if (!Number.isFinite(x)) fail('SNN_E_INPUT', 'the input vector holds NaN');
         value[i] = x;
-        level[i] = Math.floor(x * top + 0.5);
+        level[i] = toLevel(x, bits);
       }
     } else {
       fail('SNN_E_GRAPH', `encoder ${node.id} reads ${node.from}, which is neither an embedding nor a vector input`);
@@ -227,10 +213,11 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
     const size = perPosition ? n * dim : dim;
     const acc = integer ? new Int32Array(size) : new Float64Array(size);
     // deterministic rate: the accumulator starts half full (docs/semantics.md)
-    if (node.scheme !== 'poisson') acc.fill(integer ? top >> 1 : 0.5);
+    if (node.scheme !== 'poisson') acc.fill(integer ? rateStart(top) : 0.5);
     const spikes = new Uint8Array(size);
-    encoders.push({ node, dim, perPosition, level, value, acc, spikes, top, cuts: poissonCuts(bits) });
-    sources.set(node.id, { perPosition, channels: dim, spikes });
+    const clock = integer && node.scheme !== 'poisson' ? newLevelClock(top) : undefined;
+    encoders.push({ node, dim, perPosition, level, value, acc, spikes, top, cuts: poissonCuts(bits), clock });
+    sources.set(node.id, { perPosition, channels: dim, spikes, ...(clock ? { levels: { level, top, flags: clock.flags } } : {}) });
     if (node.scheme === 'poisson') rng = seedState(node.seed);
   }
   for (const p of P.pops) sources.set(p.node.id, { perPosition: p.node.perPosition, channels: p.node.channels, spikes: p.spikes });
@@ -249,6 +236,7 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
       if (node.kind === 'encoder') {
         const e = encoders.find((x) => x.node === node)!;
         const size = e.spikes.length;
+        if (e.clock) stepLevelClock(e.clock.acc, e.clock.flags, e.top);
         for (let i = 0; i < size; i++) {
           let s = 0;
           if (node.scheme === 'poisson') {
@@ -275,6 +263,7 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
         const p = P.popById.get(node.id)!;
         if (node.scan) stepScan(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
         else stepLif(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
+        observer?.afterStep?.(t, node.id, p.v, p.spikes);
       }
     }
     for (const p of P.pops) p.prev.set(p.spikes);
@@ -341,7 +330,8 @@ function stepLif(
     if (!src) fail('SNN_E_GRAPH', `synapse ${syn.id} reads ${syn.from}, which emits no spikes`);
     const recurrent = syn.kind === 'dense' && syn.recurrent === true;
     const spikes = recurrent ? P.popById.get(syn.from)!.prev : src.spikes;
-    if (syn.kind === 'conv1d') integrateConv(syn, spikes, src, v, n, integer, ops);
+    if (integer && syn.schedule === 'grouped') integrateGrouped(syn, src, P, node, v, n, ops);
+    else if (syn.kind === 'conv1d') integrateConv(syn, spikes, src, v, n, integer, ops);
     else integrateDense(syn, spikes, src, node, v, n, integer, ops);
   }
   // 3. fire and 4. reset
@@ -546,4 +536,82 @@ function integrateDense(
       addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops, tensorBytes(syn));
     }
   }
+}
+
+// ------------------------------------------------------------ the level-grouped schedule
+
+/**
+ * A grouped synapse's input at this step (docs/semantics.md "Level-grouped input schedule"):
+ * at its first visit the groups are formed from the encoder's levels; then, for each target
+ * row r and each level L in increasing order that is present and spikes at this step, the
+ * sum H[r][L] is added to the membranes of row r.
+ */
+function integrateGrouped(syn: Conv1dNode | DenseNode, src: Source, P: Prepared, target: LifNode, v: Float64Array | Int32Array, n: number, ops: OpCounts): void {
+  if (!src.levels) fail('SNN_E_GRAPH', `synapse ${syn.id} is grouped, but ${syn.from} is not a rate or binary encoder`);
+  if (syn.kind === 'dense' && (syn.pool === 'max-positions' || syn.recurrent)) fail('SNN_E_GRAPH', `synapse ${syn.id}: a max-pooled or recurrent synapse cannot be grouped`);
+  let g = P.groups.get(syn.id);
+  if (!g) {
+    g = formGroups(syn, src, target, n, P.graph.timesteps, ops);
+    P.groups.set(syn.id, g);
+  }
+  const { h, present, width, top } = g;
+  const flags = src.levels.flags;
+  const vi = v as Int32Array;
+  const rows = g.perPosition ? n : 1;
+  for (let r = 0; r < rows; r++) {
+    const base = g.perPosition ? r * width : 0;
+    for (let l = 1; l <= top; l++) {
+      const k = r * top + l - 1;
+      if (!present[k] || !flags[l]) continue;
+      addDenseInt(vi, h, k * width, base, width);
+      ops.sops += width;
+    }
+  }
+}
+
+/**
+ * Forms H and the present flags once per inference. Every used table row is read once
+ * (bytesRead) and added into every group it feeds (sops: its entries per contribution).
+ * Inputs whose level never spikes in T steps (below minLiveLevel) contribute nothing.
+ */
+function formGroups(syn: Conv1dNode | DenseNode, src: Source, target: LifNode, n: number, T: number, ops: OpCounts): Groups {
+  const { level, top } = src.levels!;
+  const { perPosition, width } = groupRows(syn, target.perPosition, n);
+  const rows = perPosition ? n : 1;
+  const h = new Int32Array(rows * top * width);
+  const present = new Uint8Array(rows * top);
+  const Cin = src.channels;
+  const positions = src.perPosition ? n : 1;
+  const live = minLiveLevel(top, T);
+  const W = syn.kind === 'conv1d' ? syn.width : 1;
+  const left = syn.kind === 'conv1d' ? (syn.width - 1) >> 1 : 0;
+  const table = syn.table;
+  const w = syn.weight.data as Int32Array;
+  for (let c = 0; c < Cin; c++) {
+    for (let j = 0; j < W; j++) {
+      const row = j * Cin + c;
+      let used = false;
+      for (let p = 0; p < positions; p++) {
+        const l = level[p * Cin + c];
+        if (l < live) continue;
+        // the target row this input feeds through this tap
+        const r = syn.kind === 'conv1d' ? p + left - j : perPosition ? p : 0;
+        if (r < 0 || r >= rows) continue;
+        const k = r * top + l - 1;
+        present[k] = 1;
+        used = true;
+        if (table && table.layout === 'sparse') {
+          const a = table.rowStart[row];
+          const b = table.rowStart[row + 1];
+          addSparseInt(h, table.target, table.weights, a, b, k * width);
+          ops.sops += b - a;
+        } else {
+          addDenseInt(h, table ? table.weights : w, row * width, k * width, width);
+          ops.sops += width;
+        }
+      }
+      if (used) ops.bytesRead += table ? rowBytes(table, row) : width * tensorBytes(syn);
+    }
+  }
+  return { h, present, rows, width, top, perPosition };
 }

@@ -2,7 +2,7 @@
 // Training, the host runtime and every device build call exactly this code, so a model sees
 // the same ids everywhere. Browser-safe on purpose (no Node imports). Rules: docs/tokenizer.md.
 
-import { SnncError, fail } from './errors.js';
+import { SnncError, fail } from '../core/errors.js';
 
 export const TOKENIZER_KIND = 'snnc-word-v1' as const;
 export const PAD = '<pad>';

@@ -2,7 +2,7 @@
 // Node-only APIs here: no fs, no Buffer). Results have exactly the reference simulator's
 // shape and values (runtime/reference.ts); input checks mirror the reference's.
 
-import { fail, SnncError } from './errors.js';
+import { fail, SnncError } from '../core/errors.js';
 import type { InferenceResult, SimInput } from './reference.js';
 import {
   ARTIFACT_FORMAT,

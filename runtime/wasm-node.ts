@@ -14,7 +14,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 import { compileArtifact, loadArtifact, modelFromExports, type ArtifactExports, type ArtifactInfo, type WasmModel } from './wasm-host.js';
 
 export interface LoadOptions {

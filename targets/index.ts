@@ -6,7 +6,7 @@ import { PROFILES } from '../runtime/energy.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail } from '../runtime/errors.js';
+import { fail } from '../core/errors.js';
 
 export interface TargetModelConfig {
   dim: number;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { defaultCacheDir } from './paths.js';
 
 export const GLOVE_DIM = 100;

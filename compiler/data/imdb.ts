@@ -4,7 +4,7 @@
 
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { mulberry32, shuffled } from './prng.js';
 import type { Example } from './types.js';
 

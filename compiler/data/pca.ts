@@ -4,7 +4,7 @@
 // kept dimension straddles 0.5 and a 1-bit (binary) encoder splits the vocabulary roughly in
 // half on each. Row 0 (<pad>) stays zero; row 1 (<unk>) is projected like any word.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
 export interface PcaResult {
   /** [rows, k], row 0 zeros. */

@@ -2,7 +2,7 @@
 // encoders need values in [0, 1], so clip at mean +/- k std and map linearly into [0, 1].
 // Row 0 (<pad>) is excluded from the statistics and stays exactly 0: padding never spikes.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
 export interface ShiftConstants {
   mean: number;

@@ -1,17 +1,9 @@
-// Seeded randomness for data splits: mulberry32 (a 32-bit PRNG with a 2^32 period, enough for
+// Seeded randomness for data splits: mulberry32 (core/prng.ts; a 2^32 period is enough for
 // shuffling) and Fisher-Yates. Same seed, same split, on every machine and Node version.
 
-/** mulberry32: returns floats in [0, 1). Public-domain algorithm by Tommy Ettinger. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/prng.js';
+
+export { mulberry32 };
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], rng: () => number): T[] {

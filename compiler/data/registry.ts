@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { loadImdbReviews, splitImdb } from './imdb.js';
 import { bundledSst2Dir, dataRootCandidates } from './paths.js';
 import { stratifiedSplit } from './prng.js';

@@ -1,7 +1,7 @@
 // One split of a named data set from a "dataset:split" spec (e.g. "sst2:test"), as the CLI's
 // --data and --calibrate options take it; checks the split's classes against a model's.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { DATASET_NAMES, isDatasetName, loadDataset, type DatasetName, type LoadDatasetOptions } from './registry.js';
 import type { Example } from './types.js';
 

@@ -3,7 +3,7 @@
 // (numeric order when every label is an integer) or in first-seen order.
 
 import { extname, basename } from 'node:path';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { readTextFile, type FileEncoding } from './text-file.js';
 import type { Example } from './types.js';
 

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import type { Example } from './types.js';
 
 export type FileEncoding = 'utf-8' | 'latin1';

@@ -2,7 +2,7 @@
 // chain (runtime/tokenizer resolveToken), plus the top-K frequent GloVe words so a deployed
 // model also knows common words it never saw in training. Also: OOV measurement.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { NUM, PAD, UNK, UNK_ID, Vocab, resolveToken } from '../../runtime/tokenizer.js';
 import { GLOVE_DIM, loadEmbeddings, loadGloveWordList, type GloveOptions } from './glove.js';
 

@@ -3,8 +3,10 @@
 // The reader checks every declared size against the file before it allocates anything.
 
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib'; // CRC-32 (IEEE 802.3, the zlib one); Node >= 20.15
 import type { Model } from '../ir/types.js';
-import { SnncError, fail } from '../../runtime/errors.js';
+import { SnncError, fail } from '../../core/errors.js';
+import { fromHalf, toHalf } from '../../core/half.js';
 import { validateModel } from '../ir/validate.js';
 import { checkModelHeader } from '../schema/model.js';
 import { writeAtomic } from '../io/atomic.js';
@@ -39,65 +41,6 @@ const ALLOWED_STORAGE: Record<ArrayName, Storage[]> = {
 export interface WriteOptions {
   /** Store float tensors with more than this many elements as float16 (halves the file). */
   f16Above?: number;
-}
-
-// ------------------------------------------------------------------------------- CRC-32
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, the zlib one). */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-// ---------------------------------------------------------------------------- float16
-
-const f32buf = new Float32Array(1);
-const u32buf = new Uint32Array(f32buf.buffer);
-
-/** IEEE half from float, round to nearest even; overflow goes to infinity (caught as NaN-bearing). */
-export function toHalf(x: number): number {
-  f32buf[0] = x;
-  const b = u32buf[0];
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h;
-}
-
-export function fromHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 // ------------------------------------------------------------------------------ writing
@@ -187,7 +130,7 @@ export function encodeModel(model: Model, opts: WriteOptions = {}): Uint8Array {
     out.set(c, at);
     at += c.length;
   }
-  dv.setUint32(total - 4, crc32(out, 0, total - 4), true);
+  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
   return out;
 }
 
@@ -209,7 +152,7 @@ export function decodeModel(bytes: Uint8Array): Model {
   if (bytes.length < expected) fail('SNN_E_TRUNCATED', `file has ${bytes.length} bytes but its header declares ${expected}`, 'the file was cut short; copy it again');
   if (bytes.length > expected) fail('SNN_E_SIZE', `file has ${bytes.length - expected} unexpected trailing bytes`);
   const stored = dv.getUint32(expected - 4, true);
-  const actual = crc32(bytes, 0, expected - 4);
+  const actual = crc32(bytes.subarray(0, expected - 4));
   if (stored !== actual) fail('SNN_E_CHECKSUM', `CRC-32 is ${actual.toString(16)}, the file says ${stored.toString(16)}`, 'the file is corrupt; copy it again');
   let header: unknown;
   try {

@@ -2,9 +2,9 @@
 // with a clear error instead of computing something else.
 
 import type { Graph } from './types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
-export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking';
+export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking' | 'grouped-schedule';
 
 export function graphFeatures(g: Graph): Set<GraphFeature> {
   const f = new Set<GraphFeature>();
@@ -13,6 +13,8 @@ export function graphFeatures(g: Graph): Set<GraphFeature> {
     if (n.kind === 'lif' && n.spiking === false) f.add('non-spiking');
     if (n.kind === 'dense' && n.pool === 'max-positions') f.add('max-positions');
     if (n.kind === 'readout' && n.measure === 'membrane') f.add('membrane-readout');
+    // docs/semantics.md "Level-grouped input schedule": a backend without it would count other ops
+    if ((n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') f.add('grouped-schedule');
   }
   return f;
 }

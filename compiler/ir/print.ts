@@ -65,9 +65,9 @@ export function printNode(n: Node): string {
     case 'encoder':
       return `%${n.id} = encoder %${n.from} scheme=${n.scheme} bits=${n.bits}${n.scheme === 'poisson' ? ` seed=${n.seed}` : ''}`;
     case 'conv1d':
-      return `%${n.id} = conv1d %${n.from} -> %${n.to} width=${n.width} in=${n.inChannels} out=${n.outChannels} weight=${printTensor(n.weight)}${n.table ? ` table=${printTable(n.table)}` : ''}`;
+      return `%${n.id} = conv1d %${n.from} -> %${n.to} width=${n.width} in=${n.inChannels} out=${n.outChannels} weight=${printTensor(n.weight)}${n.table ? ` table=${printTable(n.table)}` : ''}${n.schedule ? ` schedule=${n.schedule}` : ''}`;
     case 'dense':
-      return `%${n.id} = dense %${n.from} -> %${n.to} in=${n.inFeatures} out=${n.outFeatures}${n.pool ? ` pool=${n.pool}` : ''}${n.recurrent ? ' recurrent' : ''} weight=${printTensor(n.weight)}${n.table ? ` table=${printTable(n.table)}` : ''}`;
+      return `%${n.id} = dense %${n.from} -> %${n.to} in=${n.inFeatures} out=${n.outFeatures}${n.pool ? ` pool=${n.pool}` : ''}${n.recurrent ? ' recurrent' : ''} weight=${printTensor(n.weight)}${n.table ? ` table=${printTable(n.table)}` : ''}${n.schedule ? ` schedule=${n.schedule}` : ''}`;
     case 'lif': {
       const leak = n.leakShifts ? ` leakShifts=[${n.leakShifts.join(',')}]` : '';
       const bits = n.stateBits ? ` state=i${n.stateBits}` : '';

@@ -106,7 +106,19 @@ export interface Conv1dNode {
   outChannels: number;
   weight: Tensor;
   table?: SynapseTable;
+  /** Integer schedule of the additions (docs/semantics.md "Level-grouped input schedule"); absent: event-driven. */
+  schedule?: SynapseSchedule;
 }
+
+/**
+ * How a synapse's additions are ordered in the integer network. Absent: event-driven (one
+ * table row per source spike). `grouped`: the source is a deterministic rate or binary
+ * encoder, whose inputs of one level all spike on the same steps; the synapse sums, once per
+ * inference, the table rows of each (target row, level) group, and each step adds the sums of
+ * the levels that spike. Same membranes, spikes and labels; different op counters. Set by
+ * the `schedule` pass.
+ */
+export type SynapseSchedule = 'grouped';
 
 /**
  * Fully connected synapses, weight shape [inFeatures, outFeatures] (presynaptic-major).
@@ -128,6 +140,8 @@ export interface DenseNode {
   pool?: 'mean-positions' | 'max-positions';
   recurrent?: boolean;
   table?: SynapseTable;
+  /** Integer schedule of the additions; absent: event-driven (see Conv1dNode.schedule). */
+  schedule?: SynapseSchedule;
 }
 
 /**

@@ -3,7 +3,8 @@
 // SNN_E_GRAPH naming the node, never discovered as a crash deep in a backend.
 
 import type { Graph, LifNode, Model, Node, SynapseTable, Tensor } from './types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
+import { embeddingRowBytes } from '../../core/levels.js';
 
 const bad = (node: Node | undefined, msg: string): never => fail('SNN_E_GRAPH', node ? `node "${node.id}" (${node.kind}): ${msg}` : msg);
 
@@ -113,7 +114,7 @@ export function validateGraph(g: Graph): Graph {
         }
         if (n.levels) {
           if (!isPosInt(n.levels.bits, 8)) bad(n, 'levels.bits must be 1..8');
-          const rowBytes = Math.ceil((n.dim * n.levels.bits) / 8);
+          const rowBytes = embeddingRowBytes(n.dim, n.levels.bits);
           if (!(n.levels.data instanceof Uint8Array) || n.levels.data.length !== rowBytes * n.vocab) bad(n, `levels must hold ${rowBytes * n.vocab} bytes`);
         }
         break;
@@ -142,6 +143,7 @@ export function validateGraph(g: Graph): Graph {
         checkTensor(n, 'weight', n.weight, [n.width, n.inChannels, n.outChannels]);
         if (integer && n.weight.dtype !== 'int') bad(n, 'integer graph has float weights');
         if (n.table) checkTable(n, n.table, n.width * n.inChannels, n.outChannels);
+        checkSchedule(n);
         markPool(n.to, false);
         break;
       }
@@ -165,6 +167,7 @@ export function validateGraph(g: Graph): Graph {
         checkTensor(n, 'weight', n.weight, [n.inFeatures, n.outFeatures]);
         if (integer && n.weight.dtype !== 'int') bad(n, 'integer graph has float weights');
         if (n.table) checkTable(n, n.table, n.inFeatures, n.outFeatures);
+        checkSchedule(n);
         markPool(n.to, n.pool === 'mean-positions');
         break;
       }
@@ -206,6 +209,22 @@ export function validateGraph(g: Graph): Graph {
     if (!g.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.to === id)) bad(l, 'has no incoming synapses');
   }
   return g;
+
+  /**
+   * The level-grouped schedule (docs/semantics.md) holds only where an input's spikes depend
+   * on its level alone: a deterministic rate or binary encoder. Poisson spikes are drawn per
+   * input, so inputs of one level do not spike together.
+   */
+  function checkSchedule(n: Node & { kind: 'conv1d' | 'dense' }): void {
+    if (n.schedule === undefined) return;
+    if (n.schedule !== 'grouped') bad(n, `unknown schedule ${String(n.schedule)}`);
+    if (!integer) bad(n, 'the grouped schedule applies to the integer network (the schedule pass runs after quantize)');
+    const src = seen.get(n.from);
+    if (src?.kind !== 'encoder') bad(n, `the grouped schedule needs an encoder source; "${n.from}" is a ${src?.kind}`);
+    if (src!.kind === 'encoder' && src!.scheme === 'poisson') bad(n, `the grouped schedule needs a rate or binary encoder: Poisson spikes of "${n.from}" do not depend on the level alone`);
+    if (n.kind === 'dense' && n.pool === 'max-positions') bad(n, 'a max-pooled synapse cannot be grouped (a channel counts once per step, whatever its levels)');
+    if (lifs.get(n.to)?.scan) bad(n, `scan population "${n.to}" takes event-driven synapses only`);
+  }
 
   function markPool(target: string, pooled: boolean): void {
     const prev = pooledTargets.get(target);

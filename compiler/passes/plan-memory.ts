@@ -3,10 +3,11 @@
 // maxLen. Targets compare it with their flash and RAM budgets before anything is built.
 
 import type { Graph, MemoryPlan } from '../ir/types.js';
-import { embeddingRowBytes } from '../../runtime/reference.js';
-import { fail } from '../../runtime/errors.js';
+import { embeddingRowBytes } from '../../core/levels.js';
+import { fail } from '../../core/errors.js';
 import { cloneGraph, type PassResult } from './pass.js';
-import { tableBytes } from './sparsify.js';
+import { tableBytes } from '../../core/tables.js';
+import { groupRows, levelTop } from '../../core/schedule.js';
 
 /** Counters: sops, updates, spikes, inputSpikes, bytesRead as 64-bit integers. */
 export const COUNTER_BYTES = 5 * 8;
@@ -35,6 +36,9 @@ export function planMemory(g: Graph): MemoryPlan {
         items.push({ node: n.id, what: 'levels + accumulators (u8 each)', bytes: 2 * size, region: 'state' });
         items.push({ node: n.id, what: 'spike flags (u8)', bytes: size, region: 'state' });
         if (n.scheme === 'poisson') items.push({ node: n.id, what: 'prng state', bytes: 4, region: 'state' });
+        if (g.nodes.some((x) => (x.kind === 'conv1d' || x.kind === 'dense') && x.from === n.id && x.schedule === 'grouped')) {
+          items.push({ node: n.id, what: 'level clock: accumulator + spike flag per level (u8 each)', bytes: 2 * levelTop(n.scheme === 'binary' ? 1 : n.bits), region: 'state' });
+        }
         spikesOf.set(n.id, size);
         break;
       }
@@ -42,6 +46,17 @@ export function planMemory(g: Graph): MemoryPlan {
       case 'dense':
         if (!n.table) fail('SNN_E_PASS', 'plan-memory runs after sparsify');
         items.push({ node: n.id, what: `table ${n.table.layout} w${n.table.weightBits}`, bytes: tableBytes(n.table), region: 'const' });
+        if (n.schedule === 'grouped') {
+          // docs/semantics.md "Memory plan": the worst case, every (row, level) group present
+          const enc = g.nodes.find((x) => x.id === n.from);
+          const target = g.nodes.find((x) => x.id === n.to);
+          if (enc?.kind !== 'encoder' || target?.kind !== 'lif') fail('SNN_E_PASS', `grouped synapse ${n.id} needs an encoder source and a LIF target`);
+          const top = levelTop(enc.scheme === 'binary' ? 1 : enc.bits);
+          const { maxRows, width } = groupRows(n, target.perPosition, maxLen);
+          const hb = (target.stateBits ?? 32) / 8;
+          items.push({ node: n.id, what: `grouped sums H (${maxRows} rows x ${top} levels x ${width}, i${8 * hb})`, bytes: maxRows * top * width * hb, region: 'state' });
+          items.push({ node: n.id, what: 'grouped present flags (u8)', bytes: maxRows * top, region: 'state' });
+        }
         break;
       case 'lif': {
         if (!n.stateBits) fail('SNN_E_PASS', 'plan-memory runs after quantize');

@@ -3,7 +3,7 @@
 // proven from the weights (docs/semantics.md "Overflow"), or a refusal that says why.
 
 import type { Conv1dNode, DenseNode, Graph, IntTensor, LifNode } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { cloneGraph, type PassResult } from './pass.js';
 import { validateGraph } from '../ir/validate.js';
 
@@ -79,6 +79,21 @@ function inputBounds(target: LifNode, syns: (Conv1dNode | DenseNode)[], maxLen: 
   return { pos: p, neg: n };
 }
 
+/**
+ * The largest T for which every membrane bound B = thetaEff + (T + 1) * I (docs/semantics.md
+ * "Overflow") stays within its limit; scans do not depend on T. Undefined when no bound
+ * depends on T (then T cannot be what overflows).
+ */
+export function maxTimesteps(bounds: { thetaEff: number; perStep: number; limit: number; scan: boolean }[]): number | undefined {
+  let best: number | undefined;
+  for (const b of bounds) {
+    if (b.scan || b.perStep <= 0) continue;
+    const t = Math.floor((b.limit - b.thetaEff) / b.perStep) - 1;
+    best = best === undefined ? t : Math.min(best, t);
+  }
+  return best;
+}
+
 export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
   if (input.stage !== 'float') fail('SNN_E_QUANT', 'the graph is already integer');
   const weightBits = opts.weightBits ?? 8;
@@ -98,6 +113,11 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     }
   }
 
+  // membrane bounds per population: a failure names the largest T the whole graph allows
+  const bounds: { id: string; thetaEff: number; perStep: number; limit: number; scan: boolean }[] = [];
+  const overflows: { message: string; hint: string; bound: number; scan?: boolean }[] = [];
+  const membraneReadout = new Map<string, number>();
+  for (const r of graph.nodes) if (r.kind === 'readout' && r.measure === 'membrane') membraneReadout.set(r.from, r.population);
   for (const node of graph.nodes) {
     if (node.kind !== 'lif') continue;
     const syns = incoming.get(node.id)?.syn ?? [];
@@ -131,17 +151,19 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     // a scan population's membrane restarts at zero every step and is updated once per
     // position; every other membrane is updated once per step over the whole inference
     const updatesPerRun = node.scan ? maxLen : T;
-    const bound = thetaEff + (updatesPerRun + 1) * Math.max(b.pos, b.neg);
+    const perStep = Math.max(b.pos, b.neg);
+    const bound = thetaEff + (updatesPerRun + 1) * perStep;
+    const limit = opts.stateBits === 16 ? 32767 : 0x7fffffff;
+    const popLimit = membraneReadout.has(node.id) ? Math.min(limit, Math.floor(0x7fffffff / membraneReadout.get(node.id)!)) : limit;
+    bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: Boolean(node.scan) });
     let stateBits: 16 | 32;
     if (opts.stateBits === 16) {
-      if (bound > 32767) {
-        fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, 'use 32-bit state, fewer timesteps or a smaller maxLen');
-      }
+      if (bound > 32767) overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, hint: 'use 32-bit state, fewer timesteps or a smaller maxLen', bound, scan: Boolean(node.scan) });
       stateBits = 16;
     } else if (opts.stateBits === 32 || bound > 32767) stateBits = 32;
     else stateBits = 16;
-    if (bound > 0x7fffffff) {
-      fail('SNN_E_OVERFLOW', `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, 'reduce timesteps, maxLen or weight bits');
+    if (bound > 0x7fffffff && opts.stateBits !== 16) {
+      overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, hint: 'reduce timesteps, maxLen or weight bits', bound, scan: Boolean(node.scan) });
     }
     node.threshold = theta;
     node.leakShifts = leak.shifts;
@@ -154,8 +176,16 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     if (r.kind !== 'readout' || r.measure !== 'membrane') continue;
     const b = (details[r.from] as { bound?: number } | undefined)?.bound ?? 0;
     if (b * r.population > 0x7fffffff) {
-      fail('SNN_E_OVERFLOW', `readout ${r.id}: a class score sums ${r.population} membranes of up to ${b}, beyond 32 bits`, 'use one neuron per class, fewer timesteps or smaller weights');
+      overflows.push({ message: `readout ${r.id}: a class score sums ${r.population} membranes of up to ${b}, beyond 32 bits`, hint: 'use one neuron per class, fewer timesteps or smaller weights', bound: b });
     }
+  }
+  if (overflows.length) {
+    const o = overflows[0];
+    const maxT = maxTimesteps(bounds);
+    // T is to blame only when a smaller T would prove every bound
+    const fewer = maxT !== undefined && maxT < T && !overflows.some((x) => x.scan);
+    const tNote = !fewer ? '' : maxT >= 1 ? `; at T = ${T}: the largest T the proof allows for this model is ${maxT}` : `; no T >= 1 fits`;
+    fail('SNN_E_OVERFLOW', `${o.message}${tNote}`, fewer && maxT >= 1 ? `use --timesteps ${maxT} or fewer, 32-bit state, a smaller maxLen or fewer weight bits` : o.hint);
   }
   for (const node of graph.nodes) if (node.kind === 'embedding') delete node.table;
   graph.stage = 'integer';

@@ -3,19 +3,14 @@
 // (one weight per target, SIMD-friendly) and a sparse (target, weight) list.
 
 import type { Conv1dNode, DenseNode, Graph, SynapseTable } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
+import { tableBytes } from '../../core/tables.js';
 import { cloneGraph, type PassResult } from './pass.js';
 
 export interface SparsifyOptions {
   /** Fraction (0..1) of each node's nonzero weights, smallest magnitude first, set to zero. */
   prune?: number;
   layout?: 'auto' | 'dense' | 'sparse';
-}
-
-export function tableBytes(t: SynapseTable): number {
-  const wb = t.weightBits / 8;
-  if (t.layout === 'dense') return t.rows * t.rowLength * wb;
-  return t.weights.length * (2 + wb) + (t.rows + 1) * 4;
 }
 
 export function buildTable(w: Int32Array, rows: number, rowLength: number, weightBits: 8 | 16, layout: 'dense' | 'sparse'): SynapseTable {

@@ -60,6 +60,7 @@ export const artifactSchema: Schema = obj({
       perPosition: bool(),
       pool: opt(oneOf('mean-positions', 'max-positions')),
       recurrent: opt(bool()),
+      schedule: opt(constant('grouped')),
       layout: oneOf('dense', 'sparse'),
       weightBits: oneOf(8, 16, 32),
       entries: count(),

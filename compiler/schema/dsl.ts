@@ -9,7 +9,7 @@
 // so it also passes a strict Content-Security-Policy); zod would have to ship in both.
 
 import { Ajv, type ValidateFunction } from 'ajv';
-import { fail, type ErrorCode } from '../../runtime/errors.js';
+import { fail, type ErrorCode } from '../../core/errors.js';
 import { firstError } from '../../runtime/schema-errors.js';
 
 export type Schema = Record<string, unknown>;

@@ -4,7 +4,7 @@
 // schema cannot say (ids and references, tensor sizes against shapes, table contents) is
 // compiler/ir/validate.ts, which runs next on the revived model.
 
-import type { ErrorCode } from '../../runtime/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { arr, anyObject, bool, check, compileSchema, constant, int, name, num, obj, oneOf, opt, str, tagged, type Schema } from './dsl.js';
 
 const U32 = 0xffffffff;
@@ -93,8 +93,8 @@ export const graphSchema = obj({
   nodes: arr(node, { min: 1, max: 100_000 }),
 });
 
-/** The tokenizer snnc implements: lowercasing is part of snnc-word-v1, so `lowercase: false` is refused, not ignored. */
-export const tokenizerSchema = obj({ kind: constant('snnc-word-v1'), lowercase: constant(true) });
+/** The tokenizers snnc implements (docs/data.md): lowercasing is part of snnc-word-v1 and -v2, so `lowercase: false` is refused, not ignored. */
+export const tokenizerSchema = obj({ kind: oneOf('snnc-word-v1', 'snnc-word-v2'), lowercase: constant(true) });
 
 /** Class names: non-empty, distinct strings (they label outputs and map data-set labels). */
 export const classesSchema = arr(name(), { min: 2, max: 65535, unique: true });

@@ -5,7 +5,7 @@
 // nodes. Parameters are validated through a small view (shape, size, smallest and largest
 // value, integrality, and the values of small arrays) so no weight array is copied.
 
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import type { NirFile, NirNode, NirValue } from '../frontend/nir/types.js';
 import { arr, check, compileSchema, int, name, num, obj, oneOf, opt, str, type Schema } from './dsl.js';
 

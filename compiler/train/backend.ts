@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 
 export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
 

@@ -26,7 +26,7 @@
 
 import cliProgress from 'cli-progress';
 import type { DenseNode, Graph, LifNode, Model, Node } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { simulate } from '../../runtime/reference.js';
 import { initBackend, tf, type BackendPreference } from './backend.js';
 import { Adam } from './adam.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { writeAtomic } from '../io/atomic.js';
 import { checkManifest } from '../schema/checkpoint.js';
 

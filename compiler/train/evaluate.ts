@@ -1,95 +1,9 @@
-// Measuring a trained float model end to end: the existing passes (runPipeline) and the wasm
-// backend (emitWasm) compile it, runtime/wasm-host runs the artifact on every input, and the
-// reference simulator checks the first inputs bit for bit. Used by `snnc train`, tests, bench.
+// Measuring a trained float model with the reference simulator (float mode) and comparing
+// label lists. Compiling it and running the artifact (evaluateInteger) is the API layer's:
+// compiler/api/evaluate-integer.ts.
 
 import type { Model } from '../ir/types.js';
-import { runPipeline } from '../passes/pipeline.js';
-import { emitWasm } from '../backends/wasm/index.js';
-import { loadArtifact, type ArtifactInfo } from '../../runtime/wasm-host.js';
-import { simulate, type InferenceResult, type OpCounts, type SimInput } from '../../runtime/reference.js';
-import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
-
-export interface IntegerEvaluation {
-  labels: number[];
-  /** Mean op counters per inference. */
-  ops: OpCounts;
-  /** Mean ANN MACs per inference (runtime/energy.ts) and mean SNN/ANN arithmetic energy ratio. */
-  annMacs: number;
-  energyRatio: number;
-  /** LIF spikes / LIF neuron updates. */
-  firingRate: number;
-  /** wasm == reference (labels, scores, counters) on the first `checked` inputs. */
-  bitexact: { checked: number; equal: number };
-  meta: ArtifactInfo;
-  wasmBytes: number;
-  warnings: string[];
-}
-
-function same(a: InferenceResult, b: InferenceResult): boolean {
-  return (
-    a.label === b.label &&
-    a.scores.every((s, i) => s === b.scores[i]) &&
-    a.ops.sops === b.ops.sops &&
-    a.ops.updates === b.ops.updates &&
-    a.ops.spikes === b.ops.spikes &&
-    a.ops.inputSpikes === b.ops.inputSpikes &&
-    a.ops.bytesRead === b.ops.bytesRead &&
-    a.layerSpikes.every((s, i) => s === b.layerSpikes[i])
-  );
-}
-
-function float32Bytes(model: Model): number {
-  let n = 0;
-  for (const node of model.graph.nodes) {
-    if (node.kind === 'embedding' && node.table) n += node.table.data.length;
-    if (node.kind === 'conv1d' || node.kind === 'dense') n += node.weight.data.length;
-  }
-  return 4 * n;
-}
-
-/** Compiles `model` (int8 weights, default passes) to wasm and runs it on every input. */
-export async function evaluateInteger(model: Model, inputs: SimInput[], o: { bitexact?: number; weightBits?: 8 | 16; profile?: string } = {}): Promise<IntegerEvaluation> {
-  const pipe = runPipeline(model.graph, { weightBits: o.weightBits ?? 8 });
-  const emitted = emitWasm(pipe.graph, {
-    name: model.meta.name,
-    classes: model.meta.classes,
-    family: model.meta.family,
-    tokenizer: model.tokenizer,
-    // a vector model's artifact takes vectors: its vocabulary stays in the .snn model
-    vocab: model.graph.nodes.some((n) => n.kind === 'tokens') ? model.vocab : undefined,
-    float32Bytes: float32Bytes(model),
-  });
-  const host = await loadArtifact(emitted.wasm);
-  const sum = { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
-  const labels: number[] = [];
-  let macs = 0;
-  let ratio = 0;
-  let equal = 0;
-  const check = Math.min(inputs.length, o.bitexact ?? 50);
-  inputs.forEach((x, i) => {
-    const r = host.infer(x);
-    labels.push(r.label);
-    for (const k of Object.keys(sum) as (keyof OpCounts)[]) sum[k] += r.ops[k];
-    const n = 'tokens' in x ? x.tokens.length : 1;
-    const e = artifactEnergy(host.meta, r.ops, n, o.profile ?? DEFAULT_PROFILE);
-    macs += e.annMacs;
-    ratio += e.ratio;
-    if (i < check && same(r, simulate(pipe.graph, x, 'integer'))) equal++;
-  });
-  const N = Math.max(1, inputs.length);
-  const ops = { sops: sum.sops / N, updates: sum.updates / N, spikes: sum.spikes / N, inputSpikes: sum.inputSpikes / N, bytesRead: sum.bytesRead / N };
-  return {
-    labels,
-    ops,
-    annMacs: macs / N,
-    energyRatio: ratio / N,
-    firingRate: sum.updates ? sum.spikes / sum.updates : 0,
-    bitexact: { checked: check, equal },
-    meta: host.meta,
-    wasmBytes: emitted.wasm.length,
-    warnings: pipe.warnings,
-  };
-}
+import { simulate, type SimInput } from '../../runtime/reference.js';
 
 /** Float-SNN labels with the reference simulator (float mode); fine for small graphs (MLP). */
 export function predictFloatReference(model: Model, inputs: SimInput[]): number[] {

@@ -6,8 +6,8 @@
 
 import cliProgress from 'cli-progress';
 import type { Conv1dNode, DenseNode, Graph, LifNode, Node } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
-import { seedState, xorshift32 } from '../../runtime/reference.js';
+import { fail } from '../../core/errors.js';
+import { seedState, xorshift32 } from '../../core/prng.js';
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { checkCompatible, hasCheckpoint, hashStrings, loadCheckpoint, need, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';

@@ -4,9 +4,9 @@
 
 import { join } from 'node:path';
 import type { Graph, LifNode, Model } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { initBackend, type BackendPreference } from './backend.js';
-import { annForward, buildGraph, buildModel, measureScales, type ConvertOptions, type Scales } from './convert.js';
+import { annForward, buildGraph, buildModel, measureScales, textCnnTensors, type ConvertOptions, type Scales } from './convert.js';
 import { prepareData, type SubsetLimits } from './prepare.js';
 import { predictSnn } from './snn-tfjs.js';
 import { makeParams, disposeParams, type TextCnnShape } from './textcnn.js';
@@ -18,7 +18,7 @@ import { accuracy, predictAnn, trainAnn, type PreparedData, type ProgressEvent }
 import { bisnnFromCli, rejectBisnnOptions, type BisnnMetrics } from './bisnn.js';
 
 export { initBackend, type BackendPreference } from './backend.js';
-export { annForward, buildGraph, buildModel, measureScales, viewTextCnn, DEFAULT_CONVERT, type ConvertOptions, type Scales } from './convert.js';
+export { annForward, buildGraph, buildModel, measureScales, viewTextCnn, textCnnTensors, DEFAULT_CONVERT, type ConvertOptions, type Scales, type TextCnnTensors } from './convert.js';
 export { predictSnn, simulateBatch, type SnnBatchResult } from './snn-tfjs.js';
 export { prepareData, encodeTexts, type SubsetLimits } from './prepare.js';
 export { trainAnn, predictAnn, accuracy, type PreparedData, type ProgressEvent, type AnnOptions, type AnnResult } from './trainer.js';
@@ -62,7 +62,7 @@ export {
   type MlpTrained,
   type SentenceVectorRule,
 } from './mlp.js';
-export { evaluateInteger, predictFloatReference, agreement, accuracyOf, type IntegerEvaluation } from './evaluate.js';
+export { predictFloatReference, agreement, accuracyOf } from './evaluate.js';
 
 /** Options of `trainTextCnn`; every field has a default (TRAIN_DEFAULTS). */
 export interface TrainOptions {
@@ -427,7 +427,7 @@ function pct(x: number | null): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`;
 }
 
-/** Adapter for `snnc train` (compiler/api.ts): commander's camelCase options -> TrainOptions (bisnn: BisnnOptions). */
+/** Adapter for `snnc train` (compiler/api/train.ts): commander's camelCase options -> TrainOptions (bisnn: BisnnOptions). */
 export async function trainFromCli(c: Record<string, unknown>): Promise<{ model: Model; summary: string; metrics: TrainMetrics | BisnnMetrics }> {
   if (c.family === 'bisnn') return bisnnFromCli(c);
   rejectBisnnOptions(c);
@@ -514,13 +514,15 @@ export async function trainFromCli(c: Record<string, unknown>): Promise<{ model:
 export async function predictAnnFromModel(model: Model, ids: ArrayLike<number>[], batch = 256): Promise<number[]> {
   await initBackend();
   const out: number[] = [];
+  const consts = textCnnTensors(model.graph);
   for (let i = 0; i < ids.length; i += batch) {
-    for (const l of annForward(model, ids.slice(i, i + batch))) {
+    for (const l of annForward(model, ids.slice(i, i + batch), consts)) {
       let best = 0;
       for (let k = 1; k < l.length; k++) if (l[k] > l[best]) best = k;
       out.push(best);
     }
   }
+  consts.dispose();
   return out;
 }
 

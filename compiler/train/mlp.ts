@@ -5,7 +5,7 @@
 // the vector as its encoder represents it, then converted by data-based normalisation.
 
 import type { DenseNode, EncoderNode, Graph, LifNode, Model, Node } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { tf } from './backend.js';
 import { Adam } from './adam.js';
 import { positivePercentile } from './convert.js';

@@ -1,19 +1,19 @@
 // The trainer's only source of randomness: a seeded mulberry32 stream whose whole state is
 // one uint32, so a checkpoint can store it and a resumed run draws the same numbers
-// (initialisation, shuffling and dropout masks) as an uninterrupted one.
+// (initialisation, shuffling and dropout masks) as an uninterrupted one. The generator itself
+// is core/prng.ts's mulberry32; only the seeding (seed XOR the step) is the trainer's.
+
+import { MULBERRY32_STEP, mulberry32Value } from '../../core/prng.js';
 
 export class Prng {
   state: number;
   constructor(seed: number) {
-    this.state = (seed ^ 0x6d2b79f5) >>> 0;
+    this.state = (seed ^ MULBERRY32_STEP) >>> 0;
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.state = (this.state + MULBERRY32_STEP) >>> 0;
+    return mulberry32Value(this.state);
   }
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number {

@@ -3,9 +3,9 @@
 // benchmarks and a browser host compute exactly this before calling the artifact with a vector.
 
 import type { Model } from '../ir/types.js';
-import { fail } from '../../runtime/errors.js';
+import { fail } from '../../core/errors.js';
 import { Vocab, tokenize } from '../../runtime/tokenizer.js';
-import { fromHalf, toHalf } from '../frontend/model-format.js';
+import { fromHalf, toHalf } from '../../core/half.js';
 
 /** How the host turns text into the model's input vector; stored in `meta.extra.sentenceVector`. */
 export interface SentenceVectorRule {

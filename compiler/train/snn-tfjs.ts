@@ -5,10 +5,10 @@
 // holds the differentiable twin of this loop).
 
 import type { Graph } from '../ir/types.js';
-import { seedState, xorshift32 } from '../../runtime/reference.js';
-import { fail } from '../../runtime/errors.js';
+import { seedState, xorshift32 } from '../../core/prng.js';
+import { fail } from '../../core/errors.js';
 import { tf } from './backend.js';
-import { viewTextCnn } from './convert.js';
+import { tensorsFor, textCnnTensors, viewTextCnn, type TextCnnTensors } from './convert.js';
 import { im2col } from './ops.js';
 
 export interface SnnBatchResult {
@@ -25,8 +25,11 @@ export interface SnnBatchResult {
   neurons: number[];
 }
 
-/** Simulates one batch (ids per sentence; each truncated to maxLen, must be non-empty). */
-export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnBatchResult {
+/**
+ * Simulates one batch (ids per sentence; each truncated to maxLen, must be non-empty).
+ * `tensors` (textCnnTensors of the same graph) avoids rebuilding the constants per call.
+ */
+export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[], tensors?: TextCnnTensors): SnnBatchResult {
   const v = viewTextCnn(graph);
   const B = batchIds.length;
   const rows = batchIds.map((r) => Array.from(r).slice(0, v.maxLen));
@@ -49,12 +52,12 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
   const T = v.timesteps;
 
   // constants
-  const table = tf.tensor2d(v.table.data, [v.vocab, D]);
+  const { t: consts, owned } = tensorsFor(graph, v, tensors);
   const idsT = tf.tensor2d(ids, [B, L], 'int32');
-  const value = tf.gather(table, idsT) as unknown as tf.Tensor3D; // [B, L, D]
+  const value = tf.gather(consts.table, idsT) as unknown as tf.Tensor3D; // [B, L, D]
   const posMask = tf.tensor3d(mask, [B, L, 1]);
-  const convW = v.branches.map((br) => tf.tensor2d(br.conv.weight.data as Float32Array, [br.conv.width * D, br.conv.outChannels]));
-  const denseW = v.branches.map((br) => tf.tensor2d(br.dense.weight.data as Float32Array, [br.dense.inFeatures, K]));
+  const convW = consts.conv;
+  const denseW = consts.dense;
   const outTheta = tf.tensor2d(
     n.map((x) => v.output.threshold * x),
     [B, 1],
@@ -154,7 +157,8 @@ export function simulateBatch(graph: Graph, batchIds: ArrayLike<number>[]): SnnB
   const realPositions = n.reduce((a, x) => a + x, 0);
   const neurons = [...v.branches.map((br) => realPositions * br.conv.outChannels), B * K];
   ever.forEach((x) => x.dispose());
-  [table, idsT, value, posMask, outTheta, acc, vOut, counts, layerCounts, ...convW, ...denseW, ...vConv].forEach((x) => x.dispose());
+  [idsT, value, posMask, outTheta, acc, vOut, counts, layerCounts, ...vConv].forEach((x) => x.dispose());
+  if (owned) consts.dispose();
   const scores: number[][] = [];
   const labels: number[] = [];
   for (let b = 0; b < B; b++) {
@@ -177,11 +181,13 @@ export function predictSnn(graph: Graph, ids: ArrayLike<number>[], batch = 64): 
   let inputSpikes = 0;
   let activeNeurons: number[] = [];
   let neurons: number[] = [];
+  const consts = textCnnTensors(graph);
   for (let i = 0; i < order.length; i += batch) {
     const part = order.slice(i, i + batch);
     const r = simulateBatch(
       graph,
       part.map((j) => ids[j]),
+      consts,
     );
     part.forEach((j, k) => {
       labels[j] = r.labels[k];
@@ -192,5 +198,6 @@ export function predictSnn(graph: Graph, ids: ArrayLike<number>[], batch = 64): 
     activeNeurons = activeNeurons.length ? activeNeurons.map((x, k) => x + r.activeNeurons[k]) : r.activeNeurons;
     neurons = neurons.length ? neurons.map((x, k) => x + r.neurons[k]) : r.neurons;
   }
+  consts.dispose();
   return { labels, scores, layerSpikes, inputSpikes, activeNeurons, neurons };
 }

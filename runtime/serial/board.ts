@@ -3,9 +3,9 @@
 // a board reset or a lost reply, and a clear SnncError (never a hang) when the board is gone.
 
 import type { Graph } from '../../compiler/ir/types.js';
-import { SnncError, fail } from '../errors.js';
+import { SnncError, fail } from '../../core/errors.js';
 import type { InferenceResult, SimInput } from '../reference.js';
-import { encodeSpikeFrames, truncateTokens, vectorLevels } from './host-encoder.js';
+import { encodeSpikeFrames, truncateTokens, vectorLevels, type EncodedInput } from './host-encoder.js';
 import { BOARD_ERRORS, FrameParser, MSG, decodeInfo, decodeResultFrame, encodeFrame, type BoardInfo } from './protocol.js';
 import type { ByteTransport } from './transport.js';
 
@@ -18,6 +18,8 @@ export interface SerialBoardOptions {
   graph?: Graph;
   /** Expected model hash (from emitC); a board holding another model is refused. */
   modelHash?: number;
+  /** Spikes mode: the host encoder (default: the graph's encoders, encodeSpikeFrames); the twin ANN's levels mode passes annLevelFrame. */
+  encode?: (input: SimInput) => EncodedInput;
 }
 
 export interface BoardResult extends InferenceResult {
@@ -79,7 +81,7 @@ export class SerialBoard {
     b.info = info;
     if (opts.modelHash !== undefined && b.info.modelHash !== opts.modelHash >>> 0)
       fail('SNN_E_ARTIFACT', `the board holds model ${b.info.modelHash.toString(16)}, expected ${(opts.modelHash >>> 0).toString(16)}`, 'flash the firmware built for this model');
-    if (b.info.mode === 'spikes' && !opts.graph) fail('SNN_E_USAGE', 'a spikes-mode board needs the model graph on the host (options.graph)');
+    if (b.info.mode === 'spikes' && !opts.graph && !opts.encode) fail('SNN_E_USAGE', 'a spikes-mode board needs the model graph on the host (options.graph)');
     return b;
   }
 
@@ -153,7 +155,7 @@ export class SerialBoard {
     const info = this.info;
     let payload: number[] = [];
     let encoded: ReturnType<typeof encodeSpikeFrames> | undefined;
-    if (info.mode === 'spikes') encoded = encodeSpikeFrames(this.opts.graph!, input);
+    if (info.mode === 'spikes') encoded = this.opts.encode ? this.opts.encode(input) : encodeSpikeFrames(this.opts.graph!, input);
     else if (info.input === 'tokens') {
       if (!('tokens' in input)) fail('SNN_E_INPUT', 'this board takes token ids');
       const ids = Array.from(input.tokens).slice(0, info.maxLen);

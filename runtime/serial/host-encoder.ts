@@ -3,8 +3,11 @@
 // in graph order, LSB first). Also what the host adds to the board's counters.
 
 import type { EmbeddingNode, EncoderNode, Graph, VectorNode } from '../../compiler/ir/types.js';
-import { fail } from '../errors.js';
-import { embeddingRowBytes, poissonCuts, seedState, unpackLevel, xorshift32, type SimInput } from '../reference.js';
+import { fail } from '../../core/errors.js';
+import type { SimInput } from '../reference.js';
+import { encoderBits, poissonCuts, rateStart } from '../../core/encoders.js';
+import { embeddingRowBytes, levelTop, toLevel, unpackLevel } from '../../core/levels.js';
+import { seedState, xorshift32 } from '../../core/prng.js';
 
 export interface EncodedInput {
   n: number;
@@ -25,11 +28,10 @@ export function truncateTokens(graph: Graph, tokens: ArrayLike<number>): number[
 }
 
 export function vectorLevels(x: ArrayLike<number>, bits: number): number[] {
-  const top = (1 << bits) - 1;
   return Array.from(x, (v) => {
     const c = Math.min(1, Math.max(0, Number(v)));
     if (!Number.isFinite(c)) fail('SNN_E_INPUT', 'the input vector holds NaN');
-    return Math.floor(c * top + 0.5);
+    return toLevel(c, bits);
   });
 }
 
@@ -49,8 +51,8 @@ export function encodeSpikeFrames(graph: Graph, input: SimInput): EncodedInput {
   for (const node of graph.nodes) {
     if (node.kind !== 'encoder') continue;
     const src = byId.get(node.from) as EmbeddingNode | VectorNode | undefined;
-    const bits = node.scheme === 'binary' ? 1 : node.bits;
-    const top = (1 << bits) - 1;
+    const bits = encoderBits(node.scheme, node.bits);
+    const top = levelTop(bits);
     let level: number[];
     if (src?.kind === 'embedding') {
       if (!src.levels) fail('SNN_E_GRAPH', `embedding ${src.id} has no packed levels`);
@@ -66,7 +68,7 @@ export function encodeSpikeFrames(graph: Graph, input: SimInput): EncodedInput {
       if (input.vector.length !== src.dim) fail('SNN_E_INPUT', `expected a vector of ${src.dim} values, got ${input.vector.length}`);
       level = vectorLevels(input.vector, bits);
     } else fail('SNN_E_GRAPH', `encoder ${node.id} has no embedding or vector source`);
-    encs.push({ node, level, acc: level.map(() => top >> 1), top, cuts: poissonCuts(bits) });
+    encs.push({ node, level, acc: level.map(() => rateStart(top)), top, cuts: poissonCuts(bits) });
     if (node.scheme === 'poisson') rng = seedState(node.seed);
   }
   const total = encs.reduce((a, e) => a + e.level.length, 0);

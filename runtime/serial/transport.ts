@@ -3,7 +3,7 @@
 // loaded only when asked for so nothing else in snnc needs it.
 
 import type { Readable, Writable } from 'node:stream';
-import { fail } from '../errors.js';
+import { fail } from '../../core/errors.js';
 
 export interface ByteTransport {
   write(bytes: Uint8Array): void;

@@ -78,6 +78,8 @@ export interface ArtifactSynapse {
   perPosition: boolean;
   pool?: 'mean-positions' | 'max-positions';
   recurrent?: boolean;
+  /** 'grouped': the level-grouped schedule (docs/semantics.md); absent: event-driven. */
+  schedule?: 'grouped';
   layout: 'dense' | 'sparse';
   weightBits: 8 | 16 | 32;
   /** Non-zero weights (sparse) or rows x rowLength (dense). */

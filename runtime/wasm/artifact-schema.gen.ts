@@ -5,7 +5,7 @@
 /* eslint-disable */
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","properties":{"format":{"const":"snnc-wasm"},"version":{"type":"integer","minimum":0},"generator":{"type":"string"},"name":{"type":"string","maxLength":1024},"family":{"type":"string"},"classes":{"type":"array","items":{"type":"string","minLength":1},"minItems":2,"maxItems":65535,"uniqueItems":true},"tokenizer":{"type":"object","properties":{"kind":{"const":"snnc-word-v1"},"lowercase":{"const":true}},"required":["kind","lowercase"]},"vocab":{"type":"array","items":{"type":"string","minLength":1},"minItems":2,"maxItems":16777216,"uniqueItems":true},"input":{"type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","properties":{"kind":{"const":"tokens"},"maxLen":{"type":"integer","minimum":1,"maximum":65535},"vocabSize":{"type":"integer","minimum":2,"maximum":16777216}},"required":["kind","maxLen","vocabSize"]},{"type":"object","properties":{"kind":{"const":"vector"},"dim":{"type":"integer","minimum":1,"maximum":1048576}},"required":["kind","dim"]}]},"timesteps":{"type":"integer","minimum":1,"maximum":1000000},"layers":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"kind":{"type":"string","minLength":1}},"required":["id","kind"]}},"encoders":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"scheme":{"enum":["rate","binary","poisson"]},"bits":{"type":"integer","minimum":1,"maximum":8},"dim":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"seed":{"type":"integer","minimum":0,"maximum":4294967295}},"required":["id","scheme","bits","dim","perPosition","seed"]}},"populations":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"channels":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"reset":{"enum":["subtract","zero"]},"threshold":{"type":"number","exclusiveMinimum":0},"leakShifts":{"type":"array","items":{"type":"integer","minimum":1,"maximum":30},"maxItems":30},"stateBits":{"enum":[16,32]},"pooled":{"type":"boolean"},"scan":{"enum":["forward","backward"]},"spiking":{"const":false}},"required":["id","channels","perPosition","reset","threshold","leakShifts","stateBits","pooled"]},"minItems":1},"synapses":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"kind":{"enum":["conv1d","dense"]},"from":{"type":"string","minLength":1},"to":{"type":"string","minLength":1},"width":{"type":"integer","minimum":1,"maximum":64},"inFeatures":{"type":"integer","minimum":1,"maximum":2147483647},"outFeatures":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"pool":{"enum":["mean-positions","max-positions"]},"recurrent":{"type":"boolean"},"layout":{"enum":["dense","sparse"]},"weightBits":{"enum":[8,16,32]},"entries":{"type":"integer","minimum":0,"maximum":9007199254740991},"tableBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"macsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"macsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["id","kind","from","to","inFeatures","outFeatures","perPosition","layout","weightBits","entries","tableBytes","macsPerToken","macsConstant"]},"minItems":1},"readout":{"type":"object","properties":{"from":{"type":"string","minLength":1},"classes":{"type":"integer","minimum":2,"maximum":65535},"population":{"type":"integer","minimum":1,"maximum":65535},"measure":{"enum":["spikes","membrane"]}},"required":["from","classes","population"]},"energy":{"type":"object","properties":{"timesteps":{"type":"integer","minimum":1,"maximum":1000000},"float32Bytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"integerBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"annMacsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"annMacsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991},"neuronsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"neuronsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["timesteps","float32Bytes","integerBytes","annMacsPerToken","annMacsConstant","neuronsPerToken","neuronsConstant"]},"simd":{"type":"boolean"},"memory":{"type":"object","properties":{"pages":{"type":"integer","minimum":1,"maximum":65536},"constBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"stateBytes":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["pages","constBytes","stateBytes"]},"extra":{"type":"object"}},"required":["format","version","name","classes","input","timesteps","layers","encoders","populations","synapses","readout","energy","simd","memory"]};
+const schema11 = {"type":"object","properties":{"format":{"const":"snnc-wasm"},"version":{"type":"integer","minimum":0},"generator":{"type":"string"},"name":{"type":"string","maxLength":1024},"family":{"type":"string"},"classes":{"type":"array","items":{"type":"string","minLength":1},"minItems":2,"maxItems":65535,"uniqueItems":true},"tokenizer":{"type":"object","properties":{"kind":{"enum":["snnc-word-v1","snnc-word-v2"]},"lowercase":{"const":true}},"required":["kind","lowercase"]},"vocab":{"type":"array","items":{"type":"string","minLength":1},"minItems":2,"maxItems":16777216,"uniqueItems":true},"input":{"type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"type":"object","properties":{"kind":{"const":"tokens"},"maxLen":{"type":"integer","minimum":1,"maximum":65535},"vocabSize":{"type":"integer","minimum":2,"maximum":16777216}},"required":["kind","maxLen","vocabSize"]},{"type":"object","properties":{"kind":{"const":"vector"},"dim":{"type":"integer","minimum":1,"maximum":1048576}},"required":["kind","dim"]}]},"timesteps":{"type":"integer","minimum":1,"maximum":1000000},"layers":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"kind":{"type":"string","minLength":1}},"required":["id","kind"]}},"encoders":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"scheme":{"enum":["rate","binary","poisson"]},"bits":{"type":"integer","minimum":1,"maximum":8},"dim":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"seed":{"type":"integer","minimum":0,"maximum":4294967295}},"required":["id","scheme","bits","dim","perPosition","seed"]}},"populations":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"channels":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"reset":{"enum":["subtract","zero"]},"threshold":{"type":"number","exclusiveMinimum":0},"leakShifts":{"type":"array","items":{"type":"integer","minimum":1,"maximum":30},"maxItems":30},"stateBits":{"enum":[16,32]},"pooled":{"type":"boolean"},"scan":{"enum":["forward","backward"]},"spiking":{"const":false}},"required":["id","channels","perPosition","reset","threshold","leakShifts","stateBits","pooled"]},"minItems":1},"synapses":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","minLength":1},"kind":{"enum":["conv1d","dense"]},"from":{"type":"string","minLength":1},"to":{"type":"string","minLength":1},"width":{"type":"integer","minimum":1,"maximum":64},"inFeatures":{"type":"integer","minimum":1,"maximum":2147483647},"outFeatures":{"type":"integer","minimum":1,"maximum":2147483647},"perPosition":{"type":"boolean"},"pool":{"enum":["mean-positions","max-positions"]},"recurrent":{"type":"boolean"},"schedule":{"const":"grouped"},"layout":{"enum":["dense","sparse"]},"weightBits":{"enum":[8,16,32]},"entries":{"type":"integer","minimum":0,"maximum":9007199254740991},"tableBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"macsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"macsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["id","kind","from","to","inFeatures","outFeatures","perPosition","layout","weightBits","entries","tableBytes","macsPerToken","macsConstant"]},"minItems":1},"readout":{"type":"object","properties":{"from":{"type":"string","minLength":1},"classes":{"type":"integer","minimum":2,"maximum":65535},"population":{"type":"integer","minimum":1,"maximum":65535},"measure":{"enum":["spikes","membrane"]}},"required":["from","classes","population"]},"energy":{"type":"object","properties":{"timesteps":{"type":"integer","minimum":1,"maximum":1000000},"float32Bytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"integerBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"annMacsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"annMacsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991},"neuronsPerToken":{"type":"integer","minimum":0,"maximum":9007199254740991},"neuronsConstant":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["timesteps","float32Bytes","integerBytes","annMacsPerToken","annMacsConstant","neuronsPerToken","neuronsConstant"]},"simd":{"type":"boolean"},"memory":{"type":"object","properties":{"pages":{"type":"integer","minimum":1,"maximum":65536},"constBytes":{"type":"integer","minimum":0,"maximum":9007199254740991},"stateBytes":{"type":"integer","minimum":0,"maximum":9007199254740991}},"required":["pages","constBytes","stateBytes"]},"extra":{"type":"object"}},"required":["format","version","name","classes","input","timesteps","layers","encoders","populations","synapses","readout","energy","simd","memory"]};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -179,9 +179,10 @@ return false;
 }
 else {
 if(data7.kind !== undefined){
+let data8 = data7.kind;
 const _errs16 = errors;
-if("snnc-word-v1" !== data7.kind){
-validate10.errors = [{instancePath:instancePath+"/tokenizer/kind",schemaPath:"#/properties/tokenizer/properties/kind/const",keyword:"const",params:{allowedValue: "snnc-word-v1"},message:"must be equal to constant"}];
+if(!((data8 === "snnc-word-v1") || (data8 === "snnc-word-v2"))){
+validate10.errors = [{instancePath:instancePath+"/tokenizer/kind",schemaPath:"#/properties/tokenizer/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.tokenizer.properties.kind.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid3 = _errs16 === errors;
@@ -1215,11 +1216,10 @@ else {
 var valid19 = true;
 }
 if(valid19){
-if(data45.layout !== undefined){
-let data56 = data45.layout;
+if(data45.schedule !== undefined){
 const _errs106 = errors;
-if(!((data56 === "dense") || (data56 === "sparse"))){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/layout",schemaPath:"#/properties/synapses/items/properties/layout/enum",keyword:"enum",params:{allowedValues: schema11.properties.synapses.items.properties.layout.enum},message:"must be equal to one of the allowed values"}];
+if("grouped" !== data45.schedule){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/schedule",schemaPath:"#/properties/synapses/items/properties/schedule/const",keyword:"const",params:{allowedValue: "grouped"},message:"must be equal to constant"}];
 return false;
 }
 var valid19 = _errs106 === errors;
@@ -1228,11 +1228,11 @@ else {
 var valid19 = true;
 }
 if(valid19){
-if(data45.weightBits !== undefined){
-let data57 = data45.weightBits;
+if(data45.layout !== undefined){
+let data57 = data45.layout;
 const _errs107 = errors;
-if(!(((data57 === 8) || (data57 === 16)) || (data57 === 32))){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/weightBits",schemaPath:"#/properties/synapses/items/properties/weightBits/enum",keyword:"enum",params:{allowedValues: schema11.properties.synapses.items.properties.weightBits.enum},message:"must be equal to one of the allowed values"}];
+if(!((data57 === "dense") || (data57 === "sparse"))){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/layout",schemaPath:"#/properties/synapses/items/properties/layout/enum",keyword:"enum",params:{allowedValues: schema11.properties.synapses.items.properties.layout.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid19 = _errs107 === errors;
@@ -1241,26 +1241,12 @@ else {
 var valid19 = true;
 }
 if(valid19){
-if(data45.entries !== undefined){
-let data58 = data45.entries;
+if(data45.weightBits !== undefined){
+let data58 = data45.weightBits;
 const _errs108 = errors;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+if(!(((data58 === 8) || (data58 === 16)) || (data58 === 32))){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/weightBits",schemaPath:"#/properties/synapses/items/properties/weightBits/enum",keyword:"enum",params:{allowedValues: schema11.properties.synapses.items.properties.weightBits.enum},message:"must be equal to one of the allowed values"}];
 return false;
-}
-if(errors === _errs108){
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 > 9007199254740991 || isNaN(data58)){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
-return false;
-}
-else {
-if(data58 < 0 || isNaN(data58)){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
 }
 var valid19 = _errs108 === errors;
 }
@@ -1268,85 +1254,113 @@ else {
 var valid19 = true;
 }
 if(valid19){
-if(data45.tableBytes !== undefined){
-let data59 = data45.tableBytes;
-const _errs110 = errors;
+if(data45.entries !== undefined){
+let data59 = data45.entries;
+const _errs109 = errors;
 if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/tableBytes",schemaPath:"#/properties/synapses/items/properties/tableBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs110){
+if(errors === _errs109){
 if((typeof data59 == "number") && (isFinite(data59))){
 if(data59 > 9007199254740991 || isNaN(data59)){
-validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/tableBytes",schemaPath:"#/properties/synapses/items/properties/tableBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
 if(data59 < 0 || isNaN(data59)){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/entries",schemaPath:"#/properties/synapses/items/properties/entries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+}
+var valid19 = _errs109 === errors;
+}
+else {
+var valid19 = true;
+}
+if(valid19){
+if(data45.tableBytes !== undefined){
+let data60 = data45.tableBytes;
+const _errs111 = errors;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/tableBytes",schemaPath:"#/properties/synapses/items/properties/tableBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs111){
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 > 9007199254740991 || isNaN(data60)){
+validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/tableBytes",schemaPath:"#/properties/synapses/items/properties/tableBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data60 < 0 || isNaN(data60)){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/tableBytes",schemaPath:"#/properties/synapses/items/properties/tableBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid19 = _errs110 === errors;
+var valid19 = _errs111 === errors;
 }
 else {
 var valid19 = true;
 }
 if(valid19){
 if(data45.macsPerToken !== undefined){
-let data60 = data45.macsPerToken;
-const _errs112 = errors;
-if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+let data61 = data45.macsPerToken;
+const _errs113 = errors;
+if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsPerToken",schemaPath:"#/properties/synapses/items/properties/macsPerToken/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs112){
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 > 9007199254740991 || isNaN(data60)){
+if(errors === _errs113){
+if((typeof data61 == "number") && (isFinite(data61))){
+if(data61 > 9007199254740991 || isNaN(data61)){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsPerToken",schemaPath:"#/properties/synapses/items/properties/macsPerToken/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data60 < 0 || isNaN(data60)){
+if(data61 < 0 || isNaN(data61)){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsPerToken",schemaPath:"#/properties/synapses/items/properties/macsPerToken/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid19 = _errs112 === errors;
+var valid19 = _errs113 === errors;
 }
 else {
 var valid19 = true;
 }
 if(valid19){
 if(data45.macsConstant !== undefined){
-let data61 = data45.macsConstant;
-const _errs114 = errors;
-if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
+let data62 = data45.macsConstant;
+const _errs115 = errors;
+if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsConstant",schemaPath:"#/properties/synapses/items/properties/macsConstant/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs114){
-if((typeof data61 == "number") && (isFinite(data61))){
-if(data61 > 9007199254740991 || isNaN(data61)){
+if(errors === _errs115){
+if((typeof data62 == "number") && (isFinite(data62))){
+if(data62 > 9007199254740991 || isNaN(data62)){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsConstant",schemaPath:"#/properties/synapses/items/properties/macsConstant/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data61 < 0 || isNaN(data61)){
+if(data62 < 0 || isNaN(data62)){
 validate10.errors = [{instancePath:instancePath+"/synapses/" + i8+"/macsConstant",schemaPath:"#/properties/synapses/items/properties/macsConstant/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid19 = _errs114 === errors;
+var valid19 = _errs115 === errors;
 }
 else {
 var valid19 = true;
+}
 }
 }
 }
@@ -1389,22 +1403,22 @@ var valid0 = true;
 }
 if(valid0){
 if(data.readout !== undefined){
-let data62 = data.readout;
-const _errs116 = errors;
-if(errors === _errs116){
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+let data63 = data.readout;
+const _errs117 = errors;
+if(errors === _errs117){
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
 let missing9;
-if((((data62.from === undefined) && (missing9 = "from")) || ((data62.classes === undefined) && (missing9 = "classes"))) || ((data62.population === undefined) && (missing9 = "population"))){
+if((((data63.from === undefined) && (missing9 = "from")) || ((data63.classes === undefined) && (missing9 = "classes"))) || ((data63.population === undefined) && (missing9 = "population"))){
 validate10.errors = [{instancePath:instancePath+"/readout",schemaPath:"#/properties/readout/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
 return false;
 }
 else {
-if(data62.from !== undefined){
-let data63 = data62.from;
-const _errs118 = errors;
-if(errors === _errs118){
-if(typeof data63 === "string"){
-if(data63.length < 1){
+if(data63.from !== undefined){
+let data64 = data63.from;
+const _errs119 = errors;
+if(errors === _errs119){
+if(typeof data64 === "string"){
+if(data64.length < 1){
 validate10.errors = [{instancePath:instancePath+"/readout/from",schemaPath:"#/properties/readout/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1414,74 +1428,74 @@ validate10.errors = [{instancePath:instancePath+"/readout/from",schemaPath:"#/pr
 return false;
 }
 }
-var valid20 = _errs118 === errors;
+var valid20 = _errs119 === errors;
 }
 else {
 var valid20 = true;
 }
 if(valid20){
-if(data62.classes !== undefined){
-let data64 = data62.classes;
-const _errs120 = errors;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
+if(data63.classes !== undefined){
+let data65 = data63.classes;
+const _errs121 = errors;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
 validate10.errors = [{instancePath:instancePath+"/readout/classes",schemaPath:"#/properties/readout/properties/classes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs120){
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 > 65535 || isNaN(data64)){
+if(errors === _errs121){
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 > 65535 || isNaN(data65)){
 validate10.errors = [{instancePath:instancePath+"/readout/classes",schemaPath:"#/properties/readout/properties/classes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
-if(data64 < 2 || isNaN(data64)){
+if(data65 < 2 || isNaN(data65)){
 validate10.errors = [{instancePath:instancePath+"/readout/classes",schemaPath:"#/properties/readout/properties/classes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"}];
 return false;
 }
 }
 }
 }
-var valid20 = _errs120 === errors;
+var valid20 = _errs121 === errors;
 }
 else {
 var valid20 = true;
 }
 if(valid20){
-if(data62.population !== undefined){
-let data65 = data62.population;
-const _errs122 = errors;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+if(data63.population !== undefined){
+let data66 = data63.population;
+const _errs123 = errors;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
 validate10.errors = [{instancePath:instancePath+"/readout/population",schemaPath:"#/properties/readout/properties/population/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs122){
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 > 65535 || isNaN(data65)){
+if(errors === _errs123){
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 > 65535 || isNaN(data66)){
 validate10.errors = [{instancePath:instancePath+"/readout/population",schemaPath:"#/properties/readout/properties/population/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
-if(data65 < 1 || isNaN(data65)){
+if(data66 < 1 || isNaN(data66)){
 validate10.errors = [{instancePath:instancePath+"/readout/population",schemaPath:"#/properties/readout/properties/population/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
 }
 }
-var valid20 = _errs122 === errors;
+var valid20 = _errs123 === errors;
 }
 else {
 var valid20 = true;
 }
 if(valid20){
-if(data62.measure !== undefined){
-let data66 = data62.measure;
-const _errs124 = errors;
-if(!((data66 === "spikes") || (data66 === "membrane"))){
+if(data63.measure !== undefined){
+let data67 = data63.measure;
+const _errs125 = errors;
+if(!((data67 === "spikes") || (data67 === "membrane"))){
 validate10.errors = [{instancePath:instancePath+"/readout/measure",schemaPath:"#/properties/readout/properties/measure/enum",keyword:"enum",params:{allowedValues: schema11.properties.readout.properties.measure.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid20 = _errs124 === errors;
+var valid20 = _errs125 === errors;
 }
 else {
 var valid20 = true;
@@ -1496,207 +1510,207 @@ validate10.errors = [{instancePath:instancePath+"/readout",schemaPath:"#/propert
 return false;
 }
 }
-var valid0 = _errs116 === errors;
+var valid0 = _errs117 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.energy !== undefined){
-let data67 = data.energy;
-const _errs125 = errors;
-if(errors === _errs125){
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+let data68 = data.energy;
+const _errs126 = errors;
+if(errors === _errs126){
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
 let missing10;
-if((((((((data67.timesteps === undefined) && (missing10 = "timesteps")) || ((data67.float32Bytes === undefined) && (missing10 = "float32Bytes"))) || ((data67.integerBytes === undefined) && (missing10 = "integerBytes"))) || ((data67.annMacsPerToken === undefined) && (missing10 = "annMacsPerToken"))) || ((data67.annMacsConstant === undefined) && (missing10 = "annMacsConstant"))) || ((data67.neuronsPerToken === undefined) && (missing10 = "neuronsPerToken"))) || ((data67.neuronsConstant === undefined) && (missing10 = "neuronsConstant"))){
+if((((((((data68.timesteps === undefined) && (missing10 = "timesteps")) || ((data68.float32Bytes === undefined) && (missing10 = "float32Bytes"))) || ((data68.integerBytes === undefined) && (missing10 = "integerBytes"))) || ((data68.annMacsPerToken === undefined) && (missing10 = "annMacsPerToken"))) || ((data68.annMacsConstant === undefined) && (missing10 = "annMacsConstant"))) || ((data68.neuronsPerToken === undefined) && (missing10 = "neuronsPerToken"))) || ((data68.neuronsConstant === undefined) && (missing10 = "neuronsConstant"))){
 validate10.errors = [{instancePath:instancePath+"/energy",schemaPath:"#/properties/energy/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
 }
 else {
-if(data67.timesteps !== undefined){
-let data68 = data67.timesteps;
-const _errs127 = errors;
-if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+if(data68.timesteps !== undefined){
+let data69 = data68.timesteps;
+const _errs128 = errors;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
 validate10.errors = [{instancePath:instancePath+"/energy/timesteps",schemaPath:"#/properties/energy/properties/timesteps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs127){
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 > 1000000 || isNaN(data68)){
+if(errors === _errs128){
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 > 1000000 || isNaN(data69)){
 validate10.errors = [{instancePath:instancePath+"/energy/timesteps",schemaPath:"#/properties/energy/properties/timesteps/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"}];
 return false;
 }
 else {
-if(data68 < 1 || isNaN(data68)){
+if(data69 < 1 || isNaN(data69)){
 validate10.errors = [{instancePath:instancePath+"/energy/timesteps",schemaPath:"#/properties/energy/properties/timesteps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs127 === errors;
+var valid21 = _errs128 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.float32Bytes !== undefined){
-let data69 = data67.float32Bytes;
-const _errs129 = errors;
-if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+if(data68.float32Bytes !== undefined){
+let data70 = data68.float32Bytes;
+const _errs130 = errors;
+if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
 validate10.errors = [{instancePath:instancePath+"/energy/float32Bytes",schemaPath:"#/properties/energy/properties/float32Bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs129){
-if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 > 9007199254740991 || isNaN(data69)){
+if(errors === _errs130){
+if((typeof data70 == "number") && (isFinite(data70))){
+if(data70 > 9007199254740991 || isNaN(data70)){
 validate10.errors = [{instancePath:instancePath+"/energy/float32Bytes",schemaPath:"#/properties/energy/properties/float32Bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data69 < 0 || isNaN(data69)){
+if(data70 < 0 || isNaN(data70)){
 validate10.errors = [{instancePath:instancePath+"/energy/float32Bytes",schemaPath:"#/properties/energy/properties/float32Bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs129 === errors;
+var valid21 = _errs130 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.integerBytes !== undefined){
-let data70 = data67.integerBytes;
-const _errs131 = errors;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
+if(data68.integerBytes !== undefined){
+let data71 = data68.integerBytes;
+const _errs132 = errors;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
 validate10.errors = [{instancePath:instancePath+"/energy/integerBytes",schemaPath:"#/properties/energy/properties/integerBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs131){
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 > 9007199254740991 || isNaN(data70)){
+if(errors === _errs132){
+if((typeof data71 == "number") && (isFinite(data71))){
+if(data71 > 9007199254740991 || isNaN(data71)){
 validate10.errors = [{instancePath:instancePath+"/energy/integerBytes",schemaPath:"#/properties/energy/properties/integerBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data70 < 0 || isNaN(data70)){
+if(data71 < 0 || isNaN(data71)){
 validate10.errors = [{instancePath:instancePath+"/energy/integerBytes",schemaPath:"#/properties/energy/properties/integerBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs131 === errors;
+var valid21 = _errs132 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.annMacsPerToken !== undefined){
-let data71 = data67.annMacsPerToken;
-const _errs133 = errors;
-if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+if(data68.annMacsPerToken !== undefined){
+let data72 = data68.annMacsPerToken;
+const _errs134 = errors;
+if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsPerToken",schemaPath:"#/properties/energy/properties/annMacsPerToken/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs133){
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 > 9007199254740991 || isNaN(data71)){
+if(errors === _errs134){
+if((typeof data72 == "number") && (isFinite(data72))){
+if(data72 > 9007199254740991 || isNaN(data72)){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsPerToken",schemaPath:"#/properties/energy/properties/annMacsPerToken/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data71 < 0 || isNaN(data71)){
+if(data72 < 0 || isNaN(data72)){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsPerToken",schemaPath:"#/properties/energy/properties/annMacsPerToken/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs133 === errors;
+var valid21 = _errs134 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.annMacsConstant !== undefined){
-let data72 = data67.annMacsConstant;
-const _errs135 = errors;
-if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
+if(data68.annMacsConstant !== undefined){
+let data73 = data68.annMacsConstant;
+const _errs136 = errors;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsConstant",schemaPath:"#/properties/energy/properties/annMacsConstant/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs135){
-if((typeof data72 == "number") && (isFinite(data72))){
-if(data72 > 9007199254740991 || isNaN(data72)){
+if(errors === _errs136){
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 > 9007199254740991 || isNaN(data73)){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsConstant",schemaPath:"#/properties/energy/properties/annMacsConstant/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data72 < 0 || isNaN(data72)){
+if(data73 < 0 || isNaN(data73)){
 validate10.errors = [{instancePath:instancePath+"/energy/annMacsConstant",schemaPath:"#/properties/energy/properties/annMacsConstant/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs135 === errors;
+var valid21 = _errs136 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.neuronsPerToken !== undefined){
-let data73 = data67.neuronsPerToken;
-const _errs137 = errors;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+if(data68.neuronsPerToken !== undefined){
+let data74 = data68.neuronsPerToken;
+const _errs138 = errors;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsPerToken",schemaPath:"#/properties/energy/properties/neuronsPerToken/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs137){
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 > 9007199254740991 || isNaN(data73)){
+if(errors === _errs138){
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 9007199254740991 || isNaN(data74)){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsPerToken",schemaPath:"#/properties/energy/properties/neuronsPerToken/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data73 < 0 || isNaN(data73)){
+if(data74 < 0 || isNaN(data74)){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsPerToken",schemaPath:"#/properties/energy/properties/neuronsPerToken/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs137 === errors;
+var valid21 = _errs138 === errors;
 }
 else {
 var valid21 = true;
 }
 if(valid21){
-if(data67.neuronsConstant !== undefined){
-let data74 = data67.neuronsConstant;
-const _errs139 = errors;
-if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+if(data68.neuronsConstant !== undefined){
+let data75 = data68.neuronsConstant;
+const _errs140 = errors;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsConstant",schemaPath:"#/properties/energy/properties/neuronsConstant/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs139){
-if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 > 9007199254740991 || isNaN(data74)){
+if(errors === _errs140){
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 > 9007199254740991 || isNaN(data75)){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsConstant",schemaPath:"#/properties/energy/properties/neuronsConstant/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data74 < 0 || isNaN(data74)){
+if(data75 < 0 || isNaN(data75)){
 validate10.errors = [{instancePath:instancePath+"/energy/neuronsConstant",schemaPath:"#/properties/energy/properties/neuronsConstant/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid21 = _errs139 === errors;
+var valid21 = _errs140 === errors;
 }
 else {
 var valid21 = true;
@@ -1714,111 +1728,111 @@ validate10.errors = [{instancePath:instancePath+"/energy",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs125 === errors;
+var valid0 = _errs126 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.simd !== undefined){
-const _errs141 = errors;
+const _errs142 = errors;
 if(typeof data.simd !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/simd",schemaPath:"#/properties/simd/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid0 = _errs141 === errors;
+var valid0 = _errs142 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.memory !== undefined){
-let data76 = data.memory;
-const _errs143 = errors;
-if(errors === _errs143){
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+let data77 = data.memory;
+const _errs144 = errors;
+if(errors === _errs144){
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
 let missing11;
-if((((data76.pages === undefined) && (missing11 = "pages")) || ((data76.constBytes === undefined) && (missing11 = "constBytes"))) || ((data76.stateBytes === undefined) && (missing11 = "stateBytes"))){
+if((((data77.pages === undefined) && (missing11 = "pages")) || ((data77.constBytes === undefined) && (missing11 = "constBytes"))) || ((data77.stateBytes === undefined) && (missing11 = "stateBytes"))){
 validate10.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
 return false;
 }
 else {
-if(data76.pages !== undefined){
-let data77 = data76.pages;
-const _errs145 = errors;
-if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
+if(data77.pages !== undefined){
+let data78 = data77.pages;
+const _errs146 = errors;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
 validate10.errors = [{instancePath:instancePath+"/memory/pages",schemaPath:"#/properties/memory/properties/pages/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs145){
-if((typeof data77 == "number") && (isFinite(data77))){
-if(data77 > 65536 || isNaN(data77)){
+if(errors === _errs146){
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 > 65536 || isNaN(data78)){
 validate10.errors = [{instancePath:instancePath+"/memory/pages",schemaPath:"#/properties/memory/properties/pages/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"}];
 return false;
 }
 else {
-if(data77 < 1 || isNaN(data77)){
+if(data78 < 1 || isNaN(data78)){
 validate10.errors = [{instancePath:instancePath+"/memory/pages",schemaPath:"#/properties/memory/properties/pages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
 }
 }
-var valid22 = _errs145 === errors;
+var valid22 = _errs146 === errors;
 }
 else {
 var valid22 = true;
 }
 if(valid22){
-if(data76.constBytes !== undefined){
-let data78 = data76.constBytes;
-const _errs147 = errors;
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+if(data77.constBytes !== undefined){
+let data79 = data77.constBytes;
+const _errs148 = errors;
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
 validate10.errors = [{instancePath:instancePath+"/memory/constBytes",schemaPath:"#/properties/memory/properties/constBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs147){
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 > 9007199254740991 || isNaN(data78)){
+if(errors === _errs148){
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 > 9007199254740991 || isNaN(data79)){
 validate10.errors = [{instancePath:instancePath+"/memory/constBytes",schemaPath:"#/properties/memory/properties/constBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data78 < 0 || isNaN(data78)){
+if(data79 < 0 || isNaN(data79)){
 validate10.errors = [{instancePath:instancePath+"/memory/constBytes",schemaPath:"#/properties/memory/properties/constBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid22 = _errs147 === errors;
+var valid22 = _errs148 === errors;
 }
 else {
 var valid22 = true;
 }
 if(valid22){
-if(data76.stateBytes !== undefined){
-let data79 = data76.stateBytes;
-const _errs149 = errors;
-if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+if(data77.stateBytes !== undefined){
+let data80 = data77.stateBytes;
+const _errs150 = errors;
+if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
 validate10.errors = [{instancePath:instancePath+"/memory/stateBytes",schemaPath:"#/properties/memory/properties/stateBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs149){
-if((typeof data79 == "number") && (isFinite(data79))){
-if(data79 > 9007199254740991 || isNaN(data79)){
+if(errors === _errs150){
+if((typeof data80 == "number") && (isFinite(data80))){
+if(data80 > 9007199254740991 || isNaN(data80)){
 validate10.errors = [{instancePath:instancePath+"/memory/stateBytes",schemaPath:"#/properties/memory/properties/stateBytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data79 < 0 || isNaN(data79)){
+if(data80 < 0 || isNaN(data80)){
 validate10.errors = [{instancePath:instancePath+"/memory/stateBytes",schemaPath:"#/properties/memory/properties/stateBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 }
-var valid22 = _errs149 === errors;
+var valid22 = _errs150 === errors;
 }
 else {
 var valid22 = true;
@@ -1832,20 +1846,20 @@ validate10.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs143 === errors;
+var valid0 = _errs144 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.extra !== undefined){
-let data80 = data.extra;
-const _errs151 = errors;
-if(!(data80 && typeof data80 == "object" && !Array.isArray(data80))){
+let data81 = data.extra;
+const _errs152 = errors;
+if(!(data81 && typeof data81 == "object" && !Array.isArray(data81))){
 validate10.errors = [{instancePath:instancePath+"/extra",schemaPath:"#/properties/extra/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid0 = _errs151 === errors;
+var valid0 = _errs152 === errors;
 }
 else {
 var valid0 = true;

@@ -5,7 +5,7 @@
 // before it compiles the module: a flipped bit anywhere is SNN_E_ARTIFACT, never another label.
 // Browser-safe: WebCrypto (globalThis.crypto.subtle, also in Node >= 19), no imports but errors.
 
-import { fail } from '../errors.js';
+import { fail } from '../../core/errors.js';
 
 export const DIGEST_SECTION = 'snnc.sha256';
 const NAME = new TextEncoder().encode(DIGEST_SECTION);

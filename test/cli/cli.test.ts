@@ -27,7 +27,7 @@ describe('snnc CLI', () => {
     expect(j.report.artifact.wasmBytes).toBe(readFileSync(join(dir, 'out', 'model.wasm')).length);
     expect(j.report.artifact.integerBytes).toBeLessThan(j.report.artifact.float32Bytes);
     expect(existsSync(join(dir, 'out', 'ir.txt'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')).passes.map((p: { pass: string }) => p.pass)).toEqual(['pack', 'quantize', 'sparsify', 'plan-memory']);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')).passes.map((p: { pass: string }) => p.pass)).toEqual(['pack', 'quantize', 'sparsify', 'schedule', 'plan-memory']);
   });
 
   it('runs text through the artifact and matches the reference simulator', async () => {
@@ -37,7 +37,8 @@ describe('snnc CLI', () => {
     const j = JSON.parse(r.out);
     expect(j.tokens).toEqual(['w2', 'w7', 'w13', ',', 'w5']);
     expect(j.ids).toEqual([2, 7, 13, 1, 5]); // "," is not in the tiny vocabulary: <unk>
-    const g = runPipeline(readModelFile(modelPath).graph).graph;
+    // snnc compile's default schedule is auto (docs/semantics.md "Level-grouped input schedule")
+    const g = runPipeline(readModelFile(modelPath).graph, { schedule: 'auto' }).graph;
     const ref = simulate(g, { tokens: j.ids });
     expect(j.label).toBe(ref.label);
     expect(j.scores).toEqual(ref.scores);
@@ -57,7 +58,7 @@ describe('snnc CLI', () => {
     const r = await cli(['run', join(dir, 'bisnn', 'model.wasm'), 'w3 w9 w21 w4 w30', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    const g = runPipeline(readModelFile(path).graph).graph;
+    const g = runPipeline(readModelFile(path).graph, { schedule: 'auto' }).graph;
     const ref = simulate(g, { tokens: j.ids });
     expect(j.label).toBe(ref.label);
     expect(j.scores).toEqual(ref.scores);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { NUM, PAD, UNK } from '../../runtime/tokenizer.js';
 import { loadEmbeddings, loadGloveWordList, topGloveWords } from '../../compiler/data/glove.js';
 import { positiveShift } from '../../compiler/data/positive-shift.js';

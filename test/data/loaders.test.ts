@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { tokenize } from '../../runtime/tokenizer.js';
 import { mulberry32, shuffled, stratifiedSplit } from '../../compiler/data/prng.js';
 import { dataRootCandidates, bundledSst2Dir } from '../../compiler/data/paths.js';

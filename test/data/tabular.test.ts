@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { assignClasses, loadTable, parseDelimited } from '../../compiler/data/tabular.js';
 import { codeOf } from '../helpers/code-of.js';
 

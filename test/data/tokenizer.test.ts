@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { NUM, PAD, UNK, UNK_ID, Vocab, decodeText, resolveToken, textToIds, tokenize } from '../../runtime/tokenizer.js';
 import { codeOf } from '../helpers/code-of.js';
 

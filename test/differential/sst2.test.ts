@@ -1,6 +1,8 @@
 // The core differential test: the shipped SST-2 spiking TextCNN, compiled to WebAssembly
 // (SIMD and scalar), against the reference integer simulator on 500 real test sentences:
-// labels, spike counts per class and layer, and every op counter must be identical.
+// labels, spike counts per class and layer, and every op counter must be identical. Both
+// schedules of the first layer (event-driven and level-grouped, docs/semantics.md), which
+// must also agree with each other on everything but sops and bytesRead.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readModelFile } from '../../compiler/frontend/model-format.js';
@@ -15,19 +17,24 @@ const MODEL = join(PACKAGE_ROOT, 'examples', 'sst2', 'model.snn');
 const N = 500;
 
 describe('SST-2: wasm == reference, bit for bit', () => {
-  it(`on ${N} real test sentences, SIMD and scalar builds`, async () => {
-    const model = readModelFile(MODEL);
-    const { pipe } = await compileModel(model);
+  const model = readModelFile(MODEL);
+  const vocab = new Vocab(model.vocab!);
+  const split = loadSplit('sst2:test', { classes: model.meta.classes });
+  const labelsBy = new Map<string, number[]>();
+
+  it.each(['event', 'grouped'] as const)(`on ${N} real test sentences, SIMD and scalar builds, %s schedule`, async (schedule) => {
+    const { pipe } = await compileModel(model, { schedule });
+    const conv = pipe.graph.nodes.filter((n) => n.kind === 'conv1d');
+    expect(conv.every((n) => n.kind === 'conv1d' && n.schedule === (schedule === 'grouped' ? 'grouped' : undefined))).toBe(true);
     const meta = { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) };
     const simd = await loadArtifact(emitWasm(pipe.graph, meta, { simd: true }).wasm);
     const scalar = await loadArtifact(emitWasm(pipe.graph, meta, { simd: false }).wasm);
-    const vocab = new Vocab(model.vocab!);
-    const split = loadSplit('sst2:test', { classes: model.meta.classes });
     const maxLen = simd.meta.input.kind === 'tokens' ? simd.meta.input.maxLen : 0;
     const sentences = split.examples.slice(0, N);
     let correct = 0;
     let mismatches = 0;
     let spikes = 0;
+    const seen: number[] = [];
     for (const [i, ex] of sentences.entries()) {
       const ids = textToIds(ex.text, vocab, maxLen);
       const ref = simulate(pipe.graph, { tokens: ids }, 'integer');
@@ -46,7 +53,11 @@ describe('SST-2: wasm == reference, bit for bit', () => {
       if (i % 5 === 0 && !same(scalar.infer({ tokens: ids }))) mismatches++;
       if (ref.label === ex.label) correct++;
       spikes += ref.ops.spikes;
+      seen.push(ref.label, ...ref.scores, ...ref.layerSpikes, ref.ops.spikes, ref.ops.updates, ref.ops.inputSpikes);
     }
+    labelsBy.set(schedule, seen);
+    // the two schedules: same labels, scores, spikes, updates and input spikes on every sentence
+    if (labelsBy.size === 2) expect(labelsBy.get('grouped')).toEqual(labelsBy.get('event'));
     expect(mismatches).toBe(0);
     expect(spikes).toBeGreaterThan(0);
     // a real model, not a constant classifier: clearly above the 50% of chance

@@ -11,7 +11,7 @@ import { validateGraph } from '../../compiler/ir/validate.js';
 import { runPipeline, type PipelineOptions } from '../../compiler/passes/pipeline.js';
 import { budgetC, emitC, planC } from '../../compiler/backends/c/index.js';
 import { stateFields, type CMode } from '../../compiler/backends/c/plan.js';
-import { buildRpiNative } from '../../compiler/backends/c/deploy.js';
+import { buildRpiNative } from '../../compiler/deploy/rpi.js';
 import { loadTarget } from '../../targets/index.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';
 import { MSG, decodeResult, decodeResultFrame, encodeFrame, FrameParser } from '../../runtime/serial/protocol.js';

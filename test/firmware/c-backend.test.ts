@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BANNER, budgetC, emitC, planC } from '../../compiler/backends/c/index.js';
 import { lutBytes, lutTable, stateFields } from '../../compiler/backends/c/plan.js';
 import { loadTarget, targetNames } from '../../targets/index.js';
-import { SnncError } from '../../runtime/errors.js';
+import { SnncError } from '../../core/errors.js';
 import { integerModel, unoModel } from './helpers.js';
 
 const uno = loadTarget('arduino-uno');

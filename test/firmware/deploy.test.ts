@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDeploy } from '../../compiler/backends/c/deploy.js';
+import { runDeploy } from '../../compiler/api/deploy.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';

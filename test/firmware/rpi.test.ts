@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployModel } from '../../compiler/backends/c/deploy.js';
+import { deployModel } from '../../compiler/deploy/index.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';
 import { Vocab, textToIds } from '../../runtime/tokenizer.js';
@@ -32,12 +32,12 @@ describe.skipIf(gate.skip)('rpi bundle under qemu-aarch64', () => {
   afterAll(async () => board?.stop());
 
   it('writes a self-contained bundle: model.wasm, run.mjs, lib/, README, native aarch64 firmware', () => {
-    for (const f of ['model.wasm', 'run.mjs', 'lib/wasm-host.js', 'lib/tokenizer.js', 'lib/errors.js', 'lib/wasm/artifact-format.js', 'README.md', 'package.json', 'native/snn-firmware'])
+    for (const f of ['model.wasm', 'run.mjs', 'lib/runtime/wasm-host.js', 'lib/runtime/tokenizer.js', 'lib/core/errors.js', 'lib/runtime/wasm/artifact-format.js', 'README.md', 'package.json', 'native/snn-firmware'])
       expect(existsSync(join(dir, f)), f).toBe(true);
     const elf = readFileSync(join(dir, 'native', 'snn-firmware'));
     expect(elf.readUInt16LE(18)).toBe(0xb7); // EM_AARCH64
     // the runner imports nothing outside the bundle
-    for (const f of ['run.mjs', 'lib/wasm-host.js', 'lib/tokenizer.js']) {
+    for (const f of ['run.mjs', 'lib/runtime/wasm-host.js', 'lib/runtime/tokenizer.js']) {
       const imports = [...readFileSync(join(dir, f), 'utf8').matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
       for (const i of imports) expect(i.startsWith('./') || i.startsWith('../') || i.startsWith('node:'), `${f} imports ${i}`).toBe(true);
     }

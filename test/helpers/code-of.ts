@@ -1,6 +1,6 @@
 // Runs f and returns the stable code of the SnncError it throws: what error tests assert on.
 // Any other throw comes back as a string that cannot match a code, so the test fails visibly.
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 
 export function codeOf(f: () => unknown): string | undefined {
   try {

@@ -1,6 +1,6 @@
 // Rewrites the header JSON of a valid .snn file and fixes the lengths and the CRC: how tests and
 // fuzzers craft files that pass the checksum but carry a bad header.
-import { crc32 } from '../../compiler/frontend/model-format.js';
+import { crc32 } from 'node:zlib';
 
 /** Rewrites the header JSON of a valid file and fixes lengths and CRC, to craft bad files. */
 export function craft(bytes: Uint8Array, edit: (h: any) => void): Uint8Array {
@@ -18,7 +18,7 @@ export function craft(bytes: Uint8Array, edit: (h: any) => void): Uint8Array {
   out.set(hb, 20);
   out.fill(0x20, 20 + hb.length, 20 + hb.length + pad);
   out.set(bytes.subarray(20 + hl, 20 + hl + bl), 20 + hb.length + pad);
-  odv.setUint32(out.length - 4, crc32(out, 0, out.length - 4), true);
+  odv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
 

@@ -3,15 +3,12 @@
 // readout), small enough that the reference simulator runs it in milliseconds.
 
 import type { Graph, Model, Node } from '../../compiler/ir/types.js';
+import { xorshift32 } from '../../core/prng.js';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
+    s = xorshift32(s);
     return s / 4294967296;
   };
 }

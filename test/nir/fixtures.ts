@@ -4,6 +4,7 @@ import h5wasm from 'h5wasm/node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { xorshift32 } from '../../core/prng.js';
 
 export type P = { f32?: ArrayLike<number>; f64?: ArrayLike<number>; i64?: ArrayLike<number>; shape?: number[] } | string;
 export interface FNode {
@@ -72,11 +73,7 @@ export async function writeFixture(path: string, graph: FNode, o: WriteFixture =
 export function rand(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
+    s = xorshift32(s);
     return (s / 4294967296) * 2 - 1;
   };
 }

@@ -3,7 +3,8 @@
 // compiled wasm artifact against the reference, and export -> import round trips.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readNirModel, exportNir, randomVectors } from '../../compiler/frontend/nir/import.js';
+import { readNirModel, exportNir } from '../../compiler/frontend/nir/import.js';
+import { randomVectors } from '../../compiler/api/calibrate.js';
 import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
 import type { LowerOptions } from '../../compiler/frontend/nir/lower.js';
 import type { DenseNode, Graph, LifNode, Model, Node, ReadoutNode } from '../../compiler/ir/types.js';

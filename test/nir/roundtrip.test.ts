@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { exportNir, readNirModel, randomVectors } from '../../compiler/frontend/nir/import.js';
+import { exportNir, readNirModel } from '../../compiler/frontend/nir/import.js';
+import { randomVectors } from '../../compiler/api/calibrate.js';
 import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';

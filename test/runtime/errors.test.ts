@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES, SnncError } from '../../runtime/errors.js';
+import { ERROR_CODES, SnncError } from '../../core/errors.js';
 
 describe('error codes', () => {
   it('are all documented in docs/errors.md, and the doc names no stale code', () => {

@@ -1,8 +1,10 @@
 // The reference simulator against hand-computed cases of docs/semantics.md.
 import { describe, expect, it } from 'vitest';
 import type { Graph, Node } from '../../compiler/ir/types.js';
-import { poissonCuts, seedState, simulate, unpackLevel, xorshift32 } from '../../runtime/reference.js';
-import { packLevels } from '../../compiler/passes/pack-embeddings.js';
+import { simulate } from '../../runtime/reference.js';
+import { poissonCuts } from '../../core/encoders.js';
+import { seedState, xorshift32 } from '../../core/prng.js';
+import { packLevels, unpackLevel } from '../../core/levels.js';
 
 /** vector(1) -> encoder -> dense(1 -> k) -> lif -> readout, all integer. */
 function chain(opts: { level: number; bits: number; T: number; w: number[]; theta: number; shifts?: number[]; reset?: 'subtract' | 'zero'; scheme?: 'rate' | 'poisson' }): Graph {

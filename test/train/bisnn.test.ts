@@ -19,7 +19,7 @@ import { readModelFile, writeModelFile } from '../../compiler/frontend/model-for
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { validateGraph } from '../../compiler/ir/validate.js';
 import { simulate } from '../../runtime/reference.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
 let data: PreparedData;

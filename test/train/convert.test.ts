@@ -3,7 +3,8 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../compiler/train/backend.js';
-import { annForward, buildGraph, buildModel, DEFAULT_CONVERT, measureScales, viewTextCnn } from '../../compiler/train/convert.js';
+import { annForward, buildGraph, buildModel, DEFAULT_CONVERT, measureScales, textCnnTensors, viewTextCnn } from '../../compiler/train/convert.js';
+import { tf } from '../../compiler/train/backend.js';
 import { prepareData } from '../../compiler/train/prepare.js';
 import { predictSnn, simulateBatch } from '../../compiler/train/snn-tfjs.js';
 import { makeParams, disposeParams } from '../../compiler/train/textcnn.js';
@@ -78,6 +79,28 @@ describe('conversion', () => {
     // spike totals per layer agree closely too
     const refSpikes = ref.reduce((a, r) => a + r.layerSpikes[0], 0);
     expect(Math.abs(tfjs.layerSpikes[0] - refSpikes) / refSpikes).toBeLessThan(0.01);
+  });
+
+  it('constant tensors built once give the same results as per-call ones, and leak nothing', () => {
+    const sents = data.test.slice(0, 12).map((x) => x.ids);
+    const before = tf.memory().numTensors;
+    const consts = textCnnTensors(graph);
+    const a = annForward(model, sents);
+    const b = annForward(model, sents, consts);
+    expect(b).toEqual(a);
+    const s1 = simulateBatch(graph, sents);
+    const s2 = simulateBatch(graph, sents, consts);
+    expect(s2).toEqual(s1);
+    // T changes nothing in the constants: the same tensors serve a graph with another T
+    const g8: Graph = { ...graph, timesteps: 8 };
+    expect(simulateBatch(g8, sents, consts)).toEqual(simulateBatch(g8, sents));
+    expect(tf.memory().numTensors).toBe(before + consts.sources.length);
+    // constants of another graph are refused
+    const other: Graph = { ...graph, nodes: graph.nodes.map((n) => (n.kind === 'embedding' && n.table ? { ...n, table: { ...n.table, data: n.table.data.slice() } } : n)) };
+    expect(() => simulateBatch(other, sents, consts)).toThrow(expect.objectContaining({ code: 'SNN_E_GRAPH' }));
+    expect(() => annForward({ ...model, graph: other }, sents, consts)).toThrow(expect.objectContaining({ code: 'SNN_E_GRAPH' }));
+    consts.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('the Poisson encoder follows the reference PRNG stream', () => {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../compiler/train/backend.js';
 import { prepareData } from '../../compiler/train/prepare.js';
 import { trainAnn, type AnnOptions, type PreparedData } from '../../compiler/train/trainer.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 
 let data: PreparedData;
 

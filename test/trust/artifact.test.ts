@@ -15,7 +15,7 @@ import { loadArtifact } from '../../runtime/wasm-host.js';
 import { deadlineFor, loadArtifactFile } from '../../runtime/wasm-node.js';
 import { ARTIFACT_SECTION } from '../../runtime/wasm/artifact-format.js';
 import { DIGEST_SECTION_BYTES } from '../../runtime/wasm/digest.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { withSection } from '../helpers/wasm-sections.js';
 import { cli, cliChild } from '../helpers/cli.js';

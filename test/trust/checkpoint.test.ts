@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../compiler/train/checkpoint.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { cli } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'snnc-trust-ck-'));

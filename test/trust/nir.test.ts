@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readNirModel } from '../../compiler/frontend/nir/import.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { cli, cliChild } from '../helpers/cli.js';
 import { f32, i64, lif, mlpGraph, randArray, tmp, writeFixture, type FNode } from './../nir/fixtures.js';
 

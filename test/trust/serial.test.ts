@@ -2,7 +2,7 @@
 // must end in SNN_E_DEVICE after the retries, never in an internal RangeError.
 import { describe, expect, it } from 'vitest';
 import { SerialBoard } from '../../runtime/serial/board.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 import { MSG, fakeBoard, infoPayload, resultPayload } from '../helpers/fake-board.js';
 
 async function outcome(p: Promise<unknown>): Promise<string> {

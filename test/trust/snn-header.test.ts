@@ -10,7 +10,7 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { craft } from '../helpers/snn-craft.js';
 import { cli } from '../helpers/cli.js';
-import { isSnncError } from '../../runtime/errors.js';
+import { isSnncError } from '../../core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-trust-snn-'));
 const model = tinyTextCnn();

@@ -10,7 +10,7 @@ import { artifactInfoOf, loadArtifact } from '../../runtime/wasm-host.js';
 import { loadArtifactFile } from '../../runtime/wasm-node.js';
 import { simulate } from '../../runtime/reference.js';
 import { ARTIFACT_SECTION, ARTIFACT_VERSION } from '../../runtime/wasm/artifact-format.js';
-import type { ErrorCode } from '../../runtime/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { SMALL_CNN, metaFor, mlp, textCnn } from './graphs.js';
 import type { Conv1dNode, DenseNode, Graph, Node } from '../../compiler/ir/types.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';

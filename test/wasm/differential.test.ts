@@ -7,7 +7,7 @@ import type { Graph } from '../../compiler/ir/types.js';
 import { emitWasm } from '../../compiler/backends/wasm/index.js';
 import { loadArtifact } from '../../runtime/wasm-host.js';
 import { simulate, type SimInput } from '../../runtime/reference.js';
-import { SMALL_CNN, metaFor, mlp, randomSentences, randomVectors, textCnn, textCnnExotic, type Knobs } from './graphs.js';
+import { SMALL_CNN, groupAll, metaFor, mlp, randomSentences, randomVectors, textCnn, textCnnEncoderFed, textCnnExotic, type Knobs } from './graphs.js';
 
 interface Case {
   name: string;
@@ -59,6 +59,26 @@ const CASES: Case[] = [
   mlpCase('recurrent sparse int16', { table: 'sparse', weightBits: 16, zeros: 0.5, seed: 24 }, true),
 ];
 
+// the level-grouped schedule (docs/semantics.md) on every case it applies to, plus graphs
+// whose encoder feeds a conv1d, a position-wise dense and a pooled dense, and one encoder
+// read by both schedules
+const encoderFed = (name: string, k: Knobs, keepEvent?: string): Case => ({
+  name: `encoder-fed ${name}`,
+  graph: () => {
+    const g = groupAll(textCnnEncoderFed(k));
+    return keepEvent ? { ...g, nodes: g.nodes.map((n) => (n.id === keepEvent ? { ...n, schedule: undefined } : n)) } : g;
+  },
+  inputs: () => sentences(150, 40, 12, (k.seed ?? 41) + 300),
+});
+const GROUPED: Case[] = [
+  ...CASES.filter((c) => !/poisson encoder|mlp poisson/.test(c.name)).map((c) => ({ ...c, name: `grouped: ${c.name}`, graph: () => groupAll(c.graph()) })),
+  ((c) => ({ ...c, graph: () => groupAll(c.graph()) }))(cnn('grouped: 4-bit levels at T = 3 (dead levels 1, 2)', { timesteps: 3, seed: 13, bias: 15 })),
+  encoderFed('conv + position-wise + pooled dense, int8', { seed: 41 }),
+  encoderFed('sparse int16', { seed: 42, table: 'sparse', weightBits: 16, zeros: 0.5 }),
+  encoderFed('one encoder, both schedules (ppd event-driven)', { seed: 43, leakShifts: [3] }, 'ppd'),
+];
+CASES.push(...GROUPED);
+
 describe.each(CASES)('$name', (c) => {
   const graph = c.graph();
   const inputs = c.inputs();
@@ -68,6 +88,7 @@ describe.each(CASES)('$name', (c) => {
     const total = expected.reduce((a, r) => a.map((s, i) => s + r.layerSpikes[i]), expected[0].layerSpikes.map(() => 0));
     for (const s of total) expect(s).toBeGreaterThan(0);
     expect(expected.some((r) => r.ops.sops > 0)).toBe(true);
+    if (c.name.startsWith('grouped') || c.name.startsWith('encoder-fed')) expect(graph.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped')).toBe(true);
   });
 
   for (const simd of [true, false]) {

@@ -14,19 +14,11 @@ import type {
   SynapseTable,
 } from '../../compiler/ir/types.js';
 import type { ArtifactMeta } from '../../runtime/wasm/artifact-format.js';
-import { embeddingRowBytes } from '../../runtime/reference.js';
+import { embeddingRowBytes } from '../../core/levels.js';
+import { mulberry32 } from '../../core/prng.js';
 
-/** mulberry32: test data only. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (core/prng.ts): test data only. */
+export const rng = mulberry32;
 
 export type TableKind = 'dense' | 'sparse' | 'none';
 
@@ -249,4 +241,40 @@ export function textCnnExotic(k: Knobs = {}): Graph {
     if (n.id === 'lif1') nodes.push(ppd, lif('pp', 8, true, k.threshold ?? 150, k));
   }
   return { ...base, nodes };
+}
+
+/**
+ * Every synapse kind the level-grouped schedule covers, fed straight by the encoder: a conv1d,
+ * a position-wise dense into a per-position population, and a mean-pooled dense into the
+ * output population (beside the pooled heads of the two hidden populations).
+ */
+export function textCnnEncoderFed(k: Knobs = {}): Graph {
+  const shape: TextCnnShape = { vocab: 40, dim: 11, maxLen: 12, widths: [4], channels: 9, classes: 2, population: 2 };
+  const base = textCnn(shape, k);
+  const r = rng((k.seed ?? 41) + 3);
+  const out = shape.classes * shape.population;
+  const th = k.threshold ?? (k.weightBits === 16 || k.weightBits === 32 ? 3000 : 150);
+  const nodes: Node[] = [];
+  for (const n of base.nodes) {
+    if (n.id === 'out') {
+      nodes.push(dense(r, 'fcp', 'pp', 'out', 7, out, k, { pool: 'mean-positions' }));
+      nodes.push(dense(r, 'fce', 'enc', 'out', shape.dim, out, { ...k, bias: (k.bias ?? 0) - 20 }, { pool: 'mean-positions' }));
+    }
+    nodes.push(n);
+    if (n.id === 'lif0') nodes.push(dense(r, 'ppd', 'enc', 'pp', shape.dim, 7, k), lif('pp', 7, true, th, k));
+  }
+  return { ...base, nodes };
+}
+
+/** The graph with every synapse that can take the level-grouped schedule set to it. */
+export function groupAll(g: Graph): Graph {
+  const byId = new Map(g.nodes.map((n) => [n.id, n] as const));
+  const nodes = g.nodes.map((n) => {
+    if (n.kind !== 'conv1d' && n.kind !== 'dense') return n;
+    const src = byId.get(n.from);
+    if (src?.kind !== 'encoder' || src.scheme === 'poisson') return n;
+    if (n.kind === 'dense' && n.pool === 'max-positions') return n;
+    return { ...n, schedule: 'grouped' as const };
+  });
+  return { ...g, nodes };
 }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { repoRoot, type TargetDescription } from '../../../targets/index.js';
 import type { EmittedCModel } from './index.js';
 import { writeAtomic } from '../../io/atomic.js';
@@ -23,15 +23,21 @@ export interface BuiltFirmware {
 
 export const KERNEL_SOURCES = ['snn_kernel.c', 'snn_proto.c', 'snn_firmware.c'];
 /** Kernel sources linked only when the model needs them (so other images do not grow). */
-export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c' } as const;
+export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c', group: 'snn_group.c', groupFast: 'snn_group_fast.c' } as const;
 /** Every firmware source file (what `snnc deploy` copies). */
 export const FIRMWARE_SOURCES = [...KERNEL_SOURCES, ...Object.values(FEATURE_SOURCES)];
 
+/** What buildFirmware compiles: an SNN model (its plan picks the kernel sources) or one that names its own (the twin ANN). */
+export type FirmwareModel = Pick<EmittedCModel, 'files'> & ({ plan: EmittedCModel['plan'] } | { kernel: string[] });
+
 /** The kernel sources one model's firmware compiles. */
-export function kernelSources(model: EmittedCModel): string[] {
+export function kernelSources(model: FirmwareModel): string[] {
+  if ('kernel' in model) return model.kernel;
   const out = [...KERNEL_SOURCES];
   if (model.plan.pops.some((p) => p.scan)) out.push(FEATURE_SOURCES.scan);
   if (model.plan.synapses.some((s) => s.lut)) out.push(FEATURE_SOURCES.fast);
+  if (model.plan.synapses.some((s) => s.grouped && !s.grouped.fast) || model.plan.encoders.some((e) => e.levelsOnly)) out.push(FEATURE_SOURCES.group);
+  if (model.plan.synapses.some((s) => s.grouped?.fast)) out.push(FEATURE_SOURCES.groupFast);
   return out;
 }
 
@@ -46,7 +52,7 @@ export function haveToolchain(target: TargetDescription): boolean {
   }
 }
 
-export function buildFirmware(model: EmittedCModel, target: TargetDescription, dir: string, opts: { cc?: string; extraFlags?: string[] } = {}): BuiltFirmware {
+export function buildFirmware(model: FirmwareModel, target: TargetDescription, dir: string, opts: { cc?: string; extraFlags?: string[] } = {}): BuiltFirmware {
   const tc = target.toolchain;
   if (!tc || !target.platform) fail('SNN_E_BACKEND', `target ${target.name} has no C toolchain`);
   const root = repoRoot();

@@ -4,7 +4,7 @@
 
 import { requireFeatures } from '../../ir/features.js';
 import type { Graph } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import type { TargetDescription } from '../../../targets/index.js';
 import { emitCSources } from './emit.js';
 import { constItems, frameBytes, planC, stateBytes, stateFields, type CAbi, type CMode, type CPlan } from './plan.js';
@@ -76,6 +76,26 @@ export const FAST_KERNEL_BOUNDS: Record<string, { codeBytes: number; stackBytes:
   arm: { codeBytes: 3400, stackBytes: 0 },
 };
 
+/**
+ * What the level-grouped schedule adds (linked only when used): firmware-stubs/snn_group.c for
+ * generic grouped synapses (measured at -O2: avr-gcc 5.4 1496 B, arm-none-eabi-gcc 12 842 B),
+ * snn_group_fast.c for the binary fast path (1318 / 964 B), and per grouped synapse the forming
+ * glue in model.c (the step-0 block). Rounded up. Stack: the fast path's forming calls the fast
+ * conv from the step function as the event path does (148 B deepest in simavr on the Uno
+ * model); the generic forming's chain (snn_group_form -> snn_add_row) is shallower.
+ */
+export const GROUP_KERNEL_BOUNDS: Record<string, { genericBytes: number; fastBytes: number; perSynapseBytes: number }> = {
+  avr: { genericBytes: 1600, fastBytes: 1400, perSynapseBytes: 120 },
+  arm: { genericBytes: 950, fastBytes: 1100, perSynapseBytes: 80 },
+};
+
+function groupCodeBytes(plan: CPlan, target: TargetDescription): number {
+  const b = GROUP_KERNEL_BOUNDS[target.arch ?? ''];
+  const grouped = plan.synapses.filter((s) => s.grouped);
+  if (!b || !grouped.length) return 0;
+  return (grouped.some((s) => !s.grouped!.fast) || plan.encoders.some((e) => e.levelsOnly) ? b.genericBytes : 0) + (grouped.some((s) => s.grouped!.fast) ? b.fastBytes : 0) + b.perSynapseBytes * grouped.length;
+}
+
 function fastBounds(target: TargetDescription): { codeBytes: number; stackBytes: number } {
   const fw = (target.firmware ?? {}) as { fastCodeBytes?: number; fastStackBytes?: number };
   const d = FAST_KERNEL_BOUNDS[target.arch ?? ''] ?? { codeBytes: 0, stackBytes: 0 };
@@ -106,7 +126,7 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
   const scan = plan.pops.some((p) => p.scan) ? scanBounds(target) : { codeBytes: 0, stackBytes: 0 };
   const fast = plan.synapses.some((s) => s.lut) ? fastBounds(target) : { codeBytes: 0, stackBytes: 0 };
   // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
-  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + groupCodeBytes(plan, target) + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
   const flashBytes = modelFlashBytes + codeBytes;
   // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
   const stack = fw.stackBytes + Math.max(scan.stackBytes, fast.stackBytes);
@@ -159,6 +179,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
       hints.push(`spikes mode (${alt.ramBytes} B of RAM${alt.fits ? ', which fits' : ''})`);
     }
     if (plan.pops.some((p) => p.v32)) hints.push('16-bit membranes (quantize with stateBits 16, fewer timesteps or smaller weights)');
+    if (plan.synapses.some((s) => s.grouped)) hints.push('the event schedule (--schedule event): no level-grouped sums in RAM');
   }
   if (b.flashLimit !== null && b.flashBytes > b.flashLimit) {
     const over = b.flashBytes - b.flashLimit;
@@ -172,7 +193,7 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
-  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout']);
+  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule']);
   const mode = opts.mode ?? target.defaultMode ?? 'tokens';
   let plan = planC(graph, mode);
   for (const p of plan.pops) {

@@ -3,8 +3,9 @@
 // (fields sorted by alignment so its size is known exactly before any compiler runs).
 
 import type { Conv1dNode, DenseNode, EmbeddingNode, EncoderNode, Graph, LifNode, ReadoutNode, SynapseTable, TokensNode, VectorNode } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
-import { embeddingRowBytes } from '../../../runtime/reference.js';
+import { fail } from '../../../core/errors.js';
+import { embeddingRowBytes } from '../../../core/levels.js';
+import { groupRows, levelTop, minLiveLevel } from '../../../core/schedule.js';
 
 export type CMode = 'tokens' | 'spikes';
 
@@ -26,6 +27,31 @@ export interface CEncoder {
   /** Flags kept packed for the fast conv (all its consumers are fast convs): `cb` bytes of bits
    *  per position, `pad` zero positions before position 0 and `after` after maxLen. */
   packed?: { cb: number; pad: number; after: number };
+  /** A grouped synapse reads it and its levels are more than one bit: the per-level clock (lc/lf, top + 1 bytes each). */
+  clock?: boolean;
+  /** Tokens mode, and every reader is grouped: no per-input spikes after step 0; the input spikes
+   *  of a step are counted from the inputs per level (ic, u16 [top + 1]) and the level clock. */
+  levelsOnly?: boolean;
+}
+
+/**
+ * The level-grouped schedule of a synapse (docs/semantics.md "Level-grouped input schedule";
+ * firmware-stubs/snn_group.c). Generic: sums H [rows][top][width] at the target's membrane
+ * width and present flags [rows][top], formed at step 0 from the encoder's levels (tokens mode)
+ * or its step-0 flags (spikes mode, binary only: a binary input's level is its spike). Fast
+ * (binary, the fast conv into the population it fires alone): H [maxLen][width] int16 formed by
+ * the fast conv itself, the count of present rows instead of flags, and a fused add + fire.
+ */
+export interface CGrouped {
+  top: number;
+  /** The smallest level that spikes in T steps. */
+  live: number;
+  /** Target rows: one per position (conv1d, position-wise dense) or one (global target). */
+  perPosition: boolean;
+  rows: number;
+  width: number;
+  h32: boolean;
+  fast: boolean;
 }
 
 export interface CTable {
@@ -53,6 +79,8 @@ export interface CSynapse {
   maxPool: boolean;
   /** The fast conv (firmware-stubs/snn_fast.c): the table is emitted as nibble sums instead. */
   lut?: { cb: number; pad: number };
+  /** The level-grouped schedule (absent: event-driven). */
+  grouped?: CGrouped;
 }
 
 export interface CPop {
@@ -300,6 +328,19 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
       if (recurrent && pop !== target) fail('SNN_E_GRAPH', `recurrent synapse ${n.id} into scan population ${target.node.id} must come from that population itself`);
     }
     if (recurrent && pop!.scan && pop !== target) fail('SNN_E_GRAPH', `scan population ${pop!.node.id} can feed back only into itself (${n.id})`);
+    let grouped: CGrouped | undefined;
+    if (n.schedule !== undefined) {
+      // docs/semantics.md "Level-grouped input schedule" (the validator refuses the same)
+      if (n.schedule !== 'grouped') fail('SNN_E_GRAPH', `synapse ${n.id}: unknown schedule ${String(n.schedule)}`);
+      if (!enc || enc.node.scheme === 'poisson') fail('SNN_E_GRAPH', `synapse ${n.id} is grouped, but ${n.from} is not a rate or binary encoder`);
+      if (recurrent || (n.kind === 'dense' && n.pool === 'max-positions') || target.scan) fail('SNN_E_GRAPH', `synapse ${n.id}: a recurrent or max-pooled synapse, or one into a scan, cannot be grouped`);
+      const top = levelTop(enc.bits);
+      if (mode === 'spikes' && top > 1)
+        fail('SNN_E_BACKEND', `synapse ${n.id} is grouped over ${enc.bits}-bit levels: in spikes mode the board sees spikes, not levels (a binary input's level is its spike)`, 'tokens mode, or the event schedule (--schedule event)');
+      const g = groupRows(n, target.node.perPosition, maxLen);
+      grouped = { top, live: minLiveLevel(top, graph.timesteps), perPosition: g.perPosition, rows: g.maxRows, width: g.width, h32: target.v32, fast: false };
+      if (top > 1) enc.clock = true;
+    }
     // a scan's self-recurrence reads this step's flags at the previous position: no copy
     if (recurrent && !pop!.scan) pop!.hasPrev = true;
     const s: CSynapse = {
@@ -311,6 +352,7 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
       srcPerPosition,
       recurrent,
       maxPool: n.kind === 'dense' && n.pool === 'max-positions',
+      ...(grouped ? { grouped } : {}),
     };
     synapses.push(s);
     target.inputs.push(s);
@@ -338,6 +380,13 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
   const maxPoolChannels = Math.max(0, ...synapses.filter((s) => s.maxPool).map((s) => s.srcChannels));
   if (pops.length > 255) fail('SNN_E_BACKEND', 'the firmware reports at most 255 populations');
   if (options.fast !== false) planFast(encoders, synapses, pops, readoutPop, maxLen);
+  // a binary grouped fast conv that fires its population alone: formed by the fast conv, fused add + fire
+  for (const p of pops) if (p.fused?.grouped && p.fused.grouped.top === 1) p.fused.grouped.fast = true;
+  if (mode === 'tokens')
+    for (const e of encoders) {
+      const readers = synapses.filter((s) => s.src.kind === 'enc' && s.src.index === e.index);
+      if (readers.length && readers.every((s) => s.grouped)) e.levelsOnly = true;
+    }
   let frameBitsPerPosition = 0;
   let frameBitsFixed = 0;
   for (const e of encoders) {
@@ -382,6 +431,8 @@ function planFast(encoders: CEncoder[], synapses: CSynapse[], pops: CPop[], read
   const eligible = (s: CSynapse, e: CEncoder): boolean => {
     const t = targetOf.get(s)!;
     const cb = Math.ceil(e.dim / 8);
+    // a grouped synapse takes the fast conv only as the binary, fused case (the generic forming reads byte levels)
+    if (s.grouped && (s.grouped.top !== 1 || t.inputs.length !== 1 || !t.spiking || t === readoutPop)) return false;
     return (
       s.node.kind === 'conv1d' &&
       s.table.layout === 'dense' &&
@@ -474,7 +525,14 @@ export function stateFields(plan: CPlan): StateField[] {
   if (plan.poissonSeed !== undefined && plan.mode === 'tokens') f.push({ name: 'rng', ctype: 'uint32_t', count: 1, what: 'xorshift32 state', scalar: true });
   const vWhat = (p: CPop): string => (p.scan ? `membranes of ${p.node.id} (one vector, carried along the ${p.scan} scan)` : `membranes of ${p.node.id}`);
   for (const p of plan.pops) if (p.v32) f.push({ name: `v${p.index}`, ctype: 'int32_t', count: p.vSize, what: vWhat(p) });
+  // level-grouped sums at the target's membrane width (docs/semantics.md), then the 16-bit ones
+  const gWhat = (s: CSynapse): string => `level-grouped sums of ${s.node.id} (${s.grouped!.rows} rows x ${s.grouped!.fast ? '' : `${s.grouped!.top} levels x `}${s.grouped!.width}${s.grouped!.fast ? ', formed by the fast conv' : ''})`;
+  const gCount = (g: CGrouped): number => g.rows * (g.fast ? 1 : g.top) * g.width;
+  for (const s of plan.synapses) if (s.grouped?.h32) f.push({ name: `g${s.index}`, ctype: 'int32_t', count: gCount(s.grouped), what: gWhat(s) });
   for (const p of plan.pops) if (!p.v32) f.push({ name: `v${p.index}`, ctype: 'int16_t', count: p.vSize, what: vWhat(p) });
+  for (const s of plan.synapses) if (s.grouped && !s.grouped.h32) f.push({ name: `g${s.index}`, ctype: 'int16_t', count: gCount(s.grouped), what: gWhat(s) });
+  for (const s of plan.synapses) if (s.grouped?.fast) f.push({ name: `gn${s.index}`, ctype: 'uint16_t', count: 1, what: `present rows of ${s.node.id}`, scalar: true });
+  for (const e of plan.encoders) if (e.levelsOnly) f.push({ name: `ic${e.index}`, ctype: 'uint16_t', count: e.top + 1, what: `inputs per level of ${e.node.id}` });
   if (!plan.membraneReadout) f.push({ name: 'counts', ctype: 'uint16_t', count: plan.readoutPop.size, what: `spike counts of ${plan.readoutPop.node.id}` });
   f.push({ name: 'n', ctype: 'uint16_t', count: 1, what: 'positions', scalar: true });
   f.push({ name: 't', ctype: 'uint16_t', count: 1, what: 'step', scalar: true });
@@ -484,18 +542,24 @@ export function stateFields(plan: CPlan): StateField[] {
     const size = (e.perPosition ? plan.maxLen : 1) * e.dim;
     if (plan.mode === 'tokens') {
       f.push({ name: `lev${e.index}`, ctype: 'uint8_t', count: size, what: `levels of ${e.node.id}` });
-      if (e.node.scheme !== 'poisson') f.push({ name: `acc${e.index}`, ctype: 'uint8_t', count: size, what: `accumulators of ${e.node.id}` });
+      if (e.node.scheme !== 'poisson' && !e.levelsOnly) f.push({ name: `acc${e.index}`, ctype: 'uint8_t', count: size, what: `accumulators of ${e.node.id}` });
     }
     if (e.packed) {
       const k = e.packed;
       f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: (k.pad + plan.maxLen + k.after) * k.cb, what: `packed spike bits of ${e.node.id} (${k.cb} B per position, ${k.pad} + ${k.after} zero positions around)` });
       f.push({ name: `pc${e.index}`, ctype: 'uint8_t', count: plan.maxLen, what: `spikes per position of ${e.node.id}` });
-    } else f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
+    } else if (!e.levelsOnly) f.push({ name: `se${e.index}`, ctype: 'uint8_t', count: size, what: `spike flags of ${e.node.id}` });
   }
   for (const p of plan.pops) {
     if (p.counts) f.push({ name: `c${p.index}`, ctype: 'uint8_t', count: p.node.channels, what: `spikes per channel of ${p.node.id} in this step` });
     else if (p.spiking) f.push({ name: `s${p.index}`, ctype: 'uint8_t', count: p.size, what: `spike flags of ${p.node.id}` });
     if (p.hasPrev) f.push({ name: `sp${p.index}`, ctype: 'uint8_t', count: p.size, what: `previous-step spikes of ${p.node.id}` });
+  }
+  for (const s of plan.synapses) if (s.grouped && !s.grouped.fast) f.push({ name: `gp${s.index}`, ctype: 'uint8_t', count: s.grouped.rows * s.grouped.top, what: `present flags of ${s.node.id}` });
+  for (const e of plan.encoders) {
+    if (!e.clock) continue;
+    f.push({ name: `lc${e.index}`, ctype: 'uint8_t', count: e.top + 1, what: `level clock of ${e.node.id} (accumulator per level)` });
+    f.push({ name: `lf${e.index}`, ctype: 'uint8_t', count: e.top + 1, what: `level clock of ${e.node.id} (levels that spike this step)` });
   }
   if (plan.maxPoolChannels) f.push({ name: 'anyp', ctype: 'uint8_t', count: plan.maxPoolChannels, what: 'channels that spiked at any position (max pooling)' });
   return f;

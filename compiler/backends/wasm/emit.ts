@@ -4,8 +4,8 @@
 
 import binaryen from 'binaryen';
 import { WASM_ERRORS, WASM_EXPORTS } from '../../../runtime/wasm/artifact-format.js';
-import type { EncoderPlan, Plan, PopPlan, SynapsePlan, TablePlan } from './plan.js';
-import { seedState } from '../../../runtime/reference.js';
+import type { EncoderPlan, GroupedPlan, Plan, PopPlan, SynapsePlan, TablePlan } from './plan.js';
+import { seedState } from '../../../core/prng.js';
 
 type X = binaryen.ExpressionRef;
 type T = binaryen.Type;
@@ -579,6 +579,10 @@ export class WasmGen {
       body.push(...this.leakPass(f, pop, active));
     }
     for (const s of pop.inputs) {
+      if (s.grouped) {
+        body.push(...this.integrateGrouped(f, s, n));
+        continue;
+      }
       const rows = f.local(binaryen.i32);
       const nnz = f.local(binaryen.i64);
       body.push(this.set(rows, this.c(0)));
@@ -714,11 +718,398 @@ export class WasmGen {
     m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
   }
 
+  // ------------------------------------------------------------------ level-grouped schedule
+  // docs/semantics.md "Level-grouped input schedule", docs/wasm.md "Grouped synapses".
+
+  /** v[vPtr + 4k] += H[hPtr + 4k] for the padded width of a grouped synapse's H row. */
+  private hRowAdd(f: Fn, g: GroupedPlan, hPtr: Local, vPtr: Local): X[] {
+    const m = this.m;
+    const P = g.paddedWidth;
+    const out: X[] = [];
+    const step = this.simd ? 4 : 1;
+    const one = (hp: Local, vp: Local, off: number): X =>
+      this.simd
+        ? m.v128.store(off, 4, this.get(vp), m.i32x4.add(m.v128.load(off, 4, this.get(vp)), m.v128.load(off, 4, this.get(hp))))
+        : m.i32.store(off, 4, this.get(vp), this.add(m.i32.load(off, 4, this.get(vp)), m.i32.load(off, 4, this.get(hp))));
+    if (P / step <= 32) {
+      for (let k = 0; k < P; k += step) out.push(one(hPtr, vPtr, 4 * k));
+      return out;
+    }
+    // long rows: 16 entries per iteration (P is a multiple of 4; the remainder after)
+    const hp = f.local(binaryen.i32);
+    const vp = f.local(binaryen.i32);
+    const cnt = f.local(binaryen.i32);
+    const l = this.lab('H');
+    const n16 = Math.floor(P / 16);
+    const body: X[] = [];
+    for (let k = 0; k < 16; k += step) body.push(one(hp, vp, 4 * k));
+    out.push(
+      this.set(hp, this.get(hPtr)),
+      this.set(vp, this.get(vPtr)),
+      this.set(cnt, this.c(n16)),
+      m.loop(l, this.block([...body, this.inc(hp, 64), this.inc(vp, 64), this.set(cnt, m.i32.sub(this.get(cnt), this.c(1))), m.br(l, this.get(cnt))])),
+    );
+    for (let k = 16 * n16; k < P; k += step) out.push(one(hp, vp, 4 * (k - 16 * n16)));
+    return out;
+  }
+
+  /**
+   * A grouped synapse's turn in its target's step: for each target row, for each level that
+   * spikes this step (the encoder's level list, increasing), add H[r][L] if present.
+   */
+  private integrateGrouped(f: Fn, s: SynapsePlan, n: Local): X[] {
+    const m = this.m;
+    const g = s.grouped!;
+    const clock = g.enc.clock!;
+    const cnt = f.local(binaryen.i32);
+    const rows = f.local(binaryen.i32);
+    const vp = f.local(binaryen.i32);
+    const hp = f.local(binaryen.i32);
+    const pp = f.local(binaryen.i32);
+    const i = f.local(binaryen.i32);
+    const L = f.local(binaryen.i32);
+    const hr = f.local(binaryen.i32);
+    const added = f.local(binaryen.i32);
+    const lr = this.lab('G');
+    const ll = this.lab('G');
+    return [
+      this.set(added, this.c(0)),
+      this.set(cnt, m.i32.shl(m.i32.load(0, 4, this.c(clock.listCntAddr)), this.c(2))),
+      m.if(
+        this.get(cnt),
+        this.block([
+          this.set(rows, g.perPosition ? this.get(n) : this.c(1)),
+          this.set(vp, this.c(s.target.vAddr)),
+          this.set(hp, this.c(g.hAddr - g.stride)),
+          this.set(pp, this.c(g.presentAddr - 1)),
+          m.loop(
+            lr,
+            this.block([
+              this.set(i, this.c(0)),
+              m.loop(
+                ll,
+                this.block([
+                  this.set(L, m.i32.load(clock.listAddr, 4, this.get(i))),
+                  m.if(
+                    m.i32.load8_u(0, 1, this.add(this.get(pp), this.get(L))),
+                    this.block([this.set(hr, this.add(this.get(hp), m.i32.mul(this.get(L), this.c(g.stride)))), ...this.hRowAdd(f, g, hr, vp), this.inc(added, 1)]),
+                  ),
+                  this.inc(i, 4),
+                  m.br(ll, this.ltU(this.get(i), this.get(cnt))),
+                ]),
+              ),
+              this.inc(vp, g.width * 4),
+              this.inc(hp, g.top * g.stride),
+              this.inc(pp, g.top),
+              this.set(rows, m.i32.sub(this.get(rows), this.c(1))),
+              m.br(lr, this.get(rows)),
+            ]),
+          ),
+        ]),
+      ),
+      this.gaddI64(`rows${s.index}`, m.i64.extend_u(this.get(added))),
+    ];
+  }
+
+  /**
+   * `form<k>(n)`: forms a grouped synapse's sums once per inference, table rows outermost.
+   * Per source channel c it lists the positions whose level is live (their H row and present
+   * flag offsets at tap 0, and their row r0); per tap j the valid entries are a contiguous
+   * range of that list (conv1d: j <= r0 < n + j). Each 16-weight chunk of table row
+   * j*Cin + c is loaded once and added into the H row of every valid entry. Sets the
+   * synapse's forming counters: sops (entries per contribution) and bytes (each used row once).
+   */
+  private formFunction(s: SynapsePlan): void {
+    const m = this.m;
+    const g = s.grouped!;
+    const tp = s.table;
+    const e = g.enc;
+    const f = new Fn([binaryen.i32]);
+    const n = f.param(0);
+    const i32 = binaryen.i32;
+    const Cin = s.srcChannels;
+    const conv = s.node.kind === 'conv1d';
+    const W = s.node.kind === 'conv1d' ? s.node.width : 1;
+    const left = (W - 1) >> 1;
+    const wb = tp.weightBits / 8;
+    const strideW = tp.paddedRow * wb;
+    const sparse = tp.layout === 'sparse';
+    const rowsN = f.local(i32);
+    const c = f.local(i32);
+    const lo = f.local(i32); // level pointer of (p, c)
+    const p = f.local(i32);
+    const L = f.local(i32);
+    const r0 = f.local(i32);
+    const k0 = f.local(i32);
+    const lw = f.local(i32);
+    const a = f.local(i32);
+    const b = f.local(i32);
+    const j = f.local(i32);
+    const jh = f.local(i32);
+    const jp = f.local(i32);
+    const row = f.local(i32);
+    const q = f.local(i32);
+    const h = f.local(i32);
+    const wPtr = f.local(i32);
+    const fs = f.local(binaryen.i64);
+    const fb = f.local(binaryen.i64);
+    const S = g.scratchAddr;
+    const positions = e.perPosition ? this.get(n) : this.c(1);
+    const body: X[] = [
+      this.set(rowsN, g.perPosition ? this.get(n) : this.c(1)),
+      m.memory.fill(this.c(g.hAddr), this.c(0), m.i32.mul(this.get(rowsN), this.c(g.top * g.stride))),
+      m.memory.fill(this.c(g.presentAddr), this.c(0), m.i32.mul(this.get(rowsN), this.c(g.top))),
+      this.set(fs, this.c64(0)),
+      this.set(fb, this.c64(0)),
+      this.set(c, this.c(0)),
+    ];
+    // ---- gather the live inputs of channel c
+    const rowOf = (): X => (conv ? this.add(this.get(p), this.c(left)) : g.perPosition ? this.get(p) : this.c(0));
+    const gather: X[] = [
+      this.set(lw, this.c(S)),
+      this.set(p, this.c(0)),
+      this.set(lo, m.i32.shl(this.get(c), this.c(2))),
+      this.whileLoop(
+        () => m.i32.lt_s(this.get(p), positions),
+        [
+          this.set(L, m.i32.load(e.levelAddr, 4, this.get(lo))),
+          m.if(
+            m.i32.ge_s(this.get(L), this.c(g.minLive)),
+            this.block([
+              this.set(r0, rowOf()),
+              this.set(k0, this.add(m.i32.mul(this.get(r0), this.c(g.top)), m.i32.sub(this.get(L), this.c(1)))),
+              m.i32.store(0, 4, this.get(lw), m.i32.mul(this.get(k0), this.c(g.stride))),
+              m.i32.store(4, 4, this.get(lw), this.get(k0)),
+              m.i32.store(8, 4, this.get(lw), this.get(r0)),
+              this.inc(lw, 16),
+            ]),
+          ),
+          this.inc(lo, Cin * 4),
+          this.inc(p, 1),
+        ],
+      ),
+    ];
+    // ---- one tap: the valid entries [a, b), counters, flags, and the row into every entry
+    const entries = (): X =>
+      sparse
+        ? m.i64.extend_u(m.i32.sub(m.i32.load(tp.rowStartAddr + 4, 4, m.i32.shl(this.get(row), this.c(2))), m.i32.load(tp.rowStartAddr, 4, m.i32.shl(this.get(row), this.c(2)))))
+        : this.c64(tp.rowLength);
+    const validCount = (): X => m.i64.extend_u(m.i32.shr_u(m.i32.sub(this.get(b), this.get(a)), this.c(4)));
+    const forEntry = (body: X[]): X => {
+      const l = this.lab('F');
+      // a < b here: a do-while over the entries
+      return this.block([this.set(q, this.get(a)), m.loop(l, this.block([this.set(h, m.i32.sub(m.i32.load(0, 4, this.get(q)), this.get(jh))), ...body, this.inc(q, 16), m.br(l, this.ltU(this.get(q), this.get(b)))]))]);
+    };
+    const addRow: X[] = [];
+    if (sparse) {
+      const x = f.local(i32);
+      const xe = f.local(i32);
+      const t4 = f.local(i32);
+      const w = f.local(i32);
+      const wIndex = (): X => (wb === 1 ? this.get(x) : m.i32.shl(this.get(x), this.c(wb === 2 ? 1 : 2)));
+      addRow.push(
+        this.set(x, m.i32.load(tp.rowStartAddr, 4, m.i32.shl(this.get(row), this.c(2)))),
+        this.set(xe, m.i32.load(tp.rowStartAddr + 4, 4, m.i32.shl(this.get(row), this.c(2)))),
+        this.whileLoop(
+          () => this.ltU(this.get(x), this.get(xe)),
+          [
+            this.set(t4, m.i32.shl(m.i32.load16_u(tp.targetAddr, 2, m.i32.shl(this.get(x), this.c(1))), this.c(2))),
+            this.set(w, this.loadW(wb, tp.weightsAddr, wIndex())),
+            forEntry([m.i32.store(g.hAddr, 4, this.add(this.get(h), this.get(t4)), this.add(m.i32.load(g.hAddr, 4, this.add(this.get(h), this.get(t4))), this.get(w)))]),
+            this.inc(x, 1),
+          ],
+        ),
+      );
+    } else if (this.simd) {
+      const wv = f.local(binaryen.v128);
+      const xs = [0, 1, 2, 3].map(() => f.local(binaryen.v128));
+      const addAt = (off: number, x: Local): X => m.v128.store(off, 4, this.get(h), m.i32x4.add(m.v128.load(off, 4, this.get(h)), this.get(x)));
+      const load16 = (ow: number): X[] => {
+        if (wb === 1)
+          return [
+            this.set(wv, m.v128.load(ow, 1, this.get(wPtr))),
+            this.set(xs[1], m.i16x8.extend_low_i8x16_s(this.get(wv))),
+            this.set(xs[3], m.i16x8.extend_high_i8x16_s(this.get(wv))),
+            this.set(xs[0], m.i32x4.extend_low_i16x8_s(this.get(xs[1]))),
+            this.set(xs[1], m.i32x4.extend_high_i16x8_s(this.get(xs[1]))),
+            this.set(xs[2], m.i32x4.extend_low_i16x8_s(this.get(xs[3]))),
+            this.set(xs[3], m.i32x4.extend_high_i16x8_s(this.get(xs[3]))),
+          ];
+        if (wb === 2)
+          return [
+            this.set(xs[1], m.v128.load(ow, 2, this.get(wPtr))),
+            this.set(xs[3], m.v128.load(ow + 16, 2, this.get(wPtr))),
+            this.set(xs[0], m.i32x4.extend_low_i16x8_s(this.get(xs[1]))),
+            this.set(xs[1], m.i32x4.extend_high_i16x8_s(this.get(xs[1]))),
+            this.set(xs[2], m.i32x4.extend_low_i16x8_s(this.get(xs[3]))),
+            this.set(xs[3], m.i32x4.extend_high_i16x8_s(this.get(xs[3]))),
+          ];
+        return xs.map((x, k) => this.set(x, m.v128.load(ow + 16 * k, 4, this.get(wPtr))));
+      };
+      const load4 = (ow: number): X => {
+        if (wb === 1) return this.set(xs[0], m.i32x4.extend_low_i16x8_s(m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(ow, 1, this.get(wPtr)))));
+        if (wb === 2) return this.set(xs[0], m.v128.load16x4_s(ow, 2, this.get(wPtr)));
+        return this.set(xs[0], m.v128.load(ow, 4, this.get(wPtr)));
+      };
+      const P = tp.paddedRow;
+      const n16 = Math.floor(P / 16);
+      const n4 = (P - 16 * n16) / 4;
+      if (n16 <= UNROLL_CHUNKS) {
+        for (let k = 0; k < n16; k++) addRow.push(...load16(16 * k * wb), forEntry(xs.map((x, i) => addAt(g.hAddr + 64 * k + 16 * i, x))));
+      } else {
+        // long rows: a loop over 16-entry chunks; hc is the chunk's byte offset in the H row
+        const hc = f.local(i32);
+        const cnt = f.local(i32);
+        const l = this.lab('C');
+        addRow.push(
+          this.set(hc, this.c(0)),
+          this.set(cnt, this.c(n16)),
+          m.loop(
+            l,
+            this.block([
+              ...load16(0),
+              forEntry([this.set(h, this.add(this.get(h), this.get(hc))), ...xs.map((x, i) => addAt(g.hAddr + 16 * i, x))]),
+              this.inc(wPtr, 16 * wb),
+              this.inc(hc, 64),
+              this.set(cnt, m.i32.sub(this.get(cnt), this.c(1))),
+              m.br(l, this.get(cnt)),
+            ]),
+          ),
+          this.set(wPtr, m.i32.sub(this.get(wPtr), this.c(16 * wb * n16))),
+        );
+      }
+      for (let k = 0; k < n4; k++) addRow.push(load4((16 * n16 + 4 * k) * wb), forEntry([addAt(g.hAddr + 4 * (16 * n16 + 4 * k), xs[0])]));
+    } else {
+      // scalar: four weights at a time, each group added into every entry
+      const ws = [0, 1, 2, 3].map(() => f.local(i32));
+      const addAt = (off: number, w: Local): X => m.i32.store(off, 4, this.get(h), this.add(m.i32.load(off, 4, this.get(h)), this.get(w)));
+      const P = tp.paddedRow;
+      const groups = P / 4;
+      const group = (ow: number, oh: number): X[] => [...ws.map((w, k) => this.set(w, this.loadW(wb, ow + k * wb, this.get(wPtr)))), forEntry(ws.map((w, k) => addAt(oh + 4 * k, w)))];
+      if (groups <= 8) for (let k = 0; k < groups; k++) addRow.push(...group(4 * k * wb, g.hAddr + 16 * k));
+      else {
+        const hc = f.local(i32);
+        const cnt = f.local(i32);
+        const l = this.lab('C');
+        addRow.push(
+          this.set(hc, this.c(0)),
+          this.set(cnt, this.c(groups)),
+          m.loop(
+            l,
+            this.block([
+              ...ws.map((w, k) => this.set(w, this.loadW(wb, k * wb, this.get(wPtr)))),
+              forEntry([this.set(h, this.add(this.get(h), this.get(hc))), ...ws.map((w, k) => addAt(g.hAddr + 4 * k, w))]),
+              this.inc(wPtr, 4 * wb),
+              this.inc(hc, 16),
+              this.set(cnt, m.i32.sub(this.get(cnt), this.c(1))),
+              m.br(l, this.get(cnt)),
+            ]),
+          ),
+        );
+      }
+    }
+    const rowBytes = (): X => (sparse ? m.i64.mul(entries(), this.c64(2 + wb)) : this.c64(tp.rowLength * wb));
+    const tap: X[] = [
+      this.set(a, this.c(S)),
+      this.set(b, this.get(lw)),
+      ...(conv
+        ? [
+            // entries with r0 < j (target position < 0) are at the front, r0 >= n + j (>= n) at the back
+            this.whileLoop(() => m.i32.and(this.ltU(this.get(a), this.get(b)), m.i32.lt_s(m.i32.load(8, 4, this.get(a)), this.get(j))), [this.inc(a, 16)]),
+            this.whileLoop(
+              () => m.i32.and(this.ltU(this.get(a), this.get(b)), m.i32.ge_s(m.i32.load(0, 4, m.i32.sub(this.get(b), this.c(8))), this.add(this.get(n), this.get(j)))),
+              [this.set(b, m.i32.sub(this.get(b), this.c(16)))],
+            ),
+          ]
+        : []),
+      m.if(
+        this.ltU(this.get(a), this.get(b)),
+        this.block([
+          this.set(row, this.add(m.i32.mul(this.get(j), this.c(Cin)), this.get(c))),
+          this.set(fs, m.i64.add(this.get(fs), m.i64.mul(validCount(), entries()))),
+          this.set(fb, m.i64.add(this.get(fb), rowBytes())),
+          forEntry([m.i32.store8(g.presentAddr, 1, m.i32.sub(m.i32.load(4, 4, this.get(q)), this.get(jp)), this.c(1))]),
+          ...(sparse ? [] : [this.set(wPtr, this.add(this.c(tp.weightsAddr), m.i32.mul(this.get(row), this.c(strideW))))]),
+          ...addRow,
+        ]),
+      ),
+    ];
+    const lj = this.lab('J');
+    const lc = this.lab('K');
+    body.push(
+      m.loop(
+        lc,
+        this.block([
+          ...gather,
+          m.if(
+            m.i32.ne(this.get(lw), this.c(S)),
+            this.block([
+              this.set(j, this.c(0)),
+              this.set(jh, this.c(0)),
+              this.set(jp, this.c(0)),
+              m.loop(lj, this.block([...tap, this.inc(j, 1), this.inc(jh, g.top * g.stride), this.inc(jp, g.top), m.br(lj, m.i32.lt_s(this.get(j), this.c(W)))])),
+            ]),
+          ),
+          this.inc(c, 1),
+          m.br(lc, m.i32.lt_s(this.get(c), this.c(Cin))),
+        ]),
+      ),
+      m.global.set(`fsops${s.index}`, this.get(fs)),
+      m.global.set(`fbytes${s.index}`, this.get(fb)),
+    );
+    m.addFunction(`form${s.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
+  }
+
   // ------------------------------------------------------------------ encoders
+  /**
+   * One step of an encoder's level clock (grouped consumers): acc[L] += L for L = 1..top; the
+   * levels reaching top are listed (increasing) for the grouped synapses. Without an
+   * event-driven consumer there is no spike list to build: the input spikes of the step are
+   * the inputs of the listed levels, hist[L] each.
+   */
+  private clockStep(f: Fn, e: EncoderPlan, countInputs: boolean): X[] {
+    const m = this.m;
+    const k = e.clock!;
+    const L = f.local(binaryen.i32);
+    const a = f.local(binaryen.i32);
+    const lw = f.local(binaryen.i32);
+    const ins = f.local(binaryen.i32);
+    const l = this.lab('K');
+    return [
+      this.set(L, this.c(1)),
+      this.set(lw, this.c(k.listAddr)),
+      ...(countInputs ? [this.set(ins, this.c(0))] : []),
+      m.loop(
+        l,
+        this.block([
+          this.set(a, this.add(m.i32.load(k.accAddr, 4, m.i32.shl(this.get(L), this.c(2))), this.get(L))),
+          m.if(
+            m.i32.ge_s(this.get(a), this.c(e.top)),
+            this.block([
+              this.set(a, m.i32.sub(this.get(a), this.c(e.top))),
+              ...this.append(lw, this.get(L)),
+              ...(countInputs ? [this.incX(ins, m.i32.load(k.histAddr, 4, m.i32.shl(this.get(L), this.c(2))))] : []),
+            ]),
+          ),
+          m.i32.store(k.accAddr, 4, m.i32.shl(this.get(L), this.c(2)), this.get(a)),
+          this.inc(L, 1),
+          m.br(l, m.i32.le_s(this.get(L), this.c(e.top))),
+        ]),
+      ),
+      m.i32.store(0, 4, this.c(k.listCntAddr), m.i32.shr_u(m.i32.sub(this.get(lw), this.c(k.listAddr)), this.c(2))),
+      ...(countInputs ? [this.gaddI64('inSpikes', m.i64.extend_u(this.get(ins)))] : []),
+    ];
+  }
+
   private encoderFunction(e: EncoderPlan): void {
     const m = this.m;
     const f = new Fn([binaryen.i32]);
     const n = f.param(0);
+    if (e.clock && !e.eventConsumers) {
+      // only grouped synapses read it: the level clock is the whole step
+      m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(this.clockStep(f, e, true)));
+      return;
+    }
     const size = f.local(binaryen.i32);
     const o = f.local(binaryen.i32);
     const end = f.local(binaryen.i32);
@@ -803,6 +1194,7 @@ export class WasmGen {
     const cnt = m.i32.shr_u(m.i32.sub(this.get(lw), this.c(e.list.dataAddr)), this.c(2));
     const cnt2 = m.i32.shr_u(m.i32.sub(this.get(lw), this.c(e.list.dataAddr)), this.c(2));
     body.push(m.i32.store(0, 4, this.c(e.list.cntAddr), cnt), this.gaddI64('inSpikes', m.i64.extend_u(cnt2)));
+    if (e.clock) body.push(...this.clockStep(f, e, false));
     m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
   }
 
@@ -933,6 +1325,31 @@ export class WasmGen {
         body.push(this.whileLoop(() => this.ltU(this.get(o), this.get(endL)), [m.v128.store(e.accAddr, 4, this.get(o), m.i32x4.splat(this.c(half))), this.inc(o, 16)]));
       else body.push(this.whileLoop(() => this.ltU(this.get(o), this.get(endL)), [m.i32.store(e.accAddr, 4, this.get(o), this.c(half)), this.inc(o, 4)]));
     }
+    // ---- level-grouped synapses: level clocks, input histograms, then the sums (docs/semantics.md)
+    for (const e of P.encoders) {
+      if (!e.clock) continue;
+      const k = e.clock;
+      const l = f.local(binaryen.i32);
+      body.push(this.set(l, this.c(4)), this.whileLoop(() => m.i32.le_s(this.get(l), this.c(4 * e.top)), [m.i32.store(k.accAddr, 4, this.get(l), this.c(e.top >> 1)), this.inc(l, 4)]));
+      if (!e.eventConsumers) {
+        const endL = f.local(binaryen.i32);
+        const hp = f.local(binaryen.i32);
+        body.push(
+          m.memory.fill(this.c(k.histAddr), this.c(0), this.c((e.top + 1) * 4)),
+          this.set(o, this.c(0)),
+          this.set(endL, m.i32.shl(e.perPosition ? m.i32.mul(this.get(n), this.c(e.dim)) : this.c(e.dim), this.c(2))),
+          this.whileLoop(
+            () => this.ltU(this.get(o), this.get(endL)),
+            [
+              this.set(hp, this.add(this.c(k.histAddr), m.i32.shl(m.i32.load(e.levelAddr, 4, this.get(o)), this.c(2)))),
+              m.i32.store(0, 4, this.get(hp), this.add(m.i32.load(0, 4, this.get(hp)), this.c(1))),
+              this.inc(o, 4),
+            ],
+          ),
+        );
+      }
+    }
+    for (const s of P.synapses) if (s.grouped) body.push(m.call(`form${s.index}`, [this.get(n)], binaryen.none));
     // ---- the T steps
     const stepCalls: X[] = [];
     for (const st of P.steps) stepCalls.push(m.call(st.kind === 'encoder' ? `enc${st.enc.index}` : `lif${st.pop.index}`, [this.get(n)], binaryen.none));
@@ -962,6 +1379,12 @@ export class WasmGen {
       const rows = m.global.get(`rows${s.index}`, i64);
       const rows2 = m.global.get(`rows${s.index}`, i64);
       const wb = s.table.weightBits / 8;
+      if (s.grouped) {
+        // H rows added at full width, plus the forming counts (docs/semantics.md "Op counters")
+        sops = m.i64.add(sops, m.i64.add(m.i64.mul(rows, this.c64(s.table.rowLength)), m.global.get(`fsops${s.index}`, i64)));
+        bytes = m.i64.add(bytes, m.global.get(`fbytes${s.index}`, i64));
+        continue;
+      }
       if (s.table.layout === 'dense') {
         sops = m.i64.add(sops, m.i64.mul(rows, this.c64(s.table.rowLength)));
         bytes = m.i64.add(bytes, m.i64.mul(rows2, this.c64(s.table.rowLength * wb)));
@@ -1061,10 +1484,16 @@ export class WasmGen {
     );
     for (const pop of P.pops) m.addGlobal(`spikes${pop.index}`, binaryen.i64, true, this.c64(0));
     for (const s of P.synapses) m.addGlobal(`rows${s.index}`, binaryen.i64, true, this.c64(0));
+    for (const s of P.synapses) {
+      if (!s.grouped) continue;
+      m.addGlobal(`fsops${s.index}`, binaryen.i64, true, this.c64(0));
+      m.addGlobal(`fbytes${s.index}`, binaryen.i64, true, this.c64(0));
+    }
     m.addGlobal('inSpikes', binaryen.i64, true, this.c64(0));
     m.addGlobal('rng', binaryen.i32, true, this.c(0));
     for (const e of P.encoders) this.encoderFunction(e);
     for (const pop of P.pops) this.lifFunction(pop);
+    for (const s of P.synapses) if (s.grouped) this.formFunction(s);
     this.inferFunction();
     const constFn = (name: string, v: number): void => {
       m.addFunction(name, binaryen.none, binaryen.i32, [], this.c(v));

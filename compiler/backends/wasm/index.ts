@@ -4,7 +4,7 @@
 
 import binaryen from 'binaryen';
 import type { Graph } from '../../ir/types.js';
-import { fail, isSnncError } from '../../../runtime/errors.js';
+import { fail, isSnncError } from '../../../core/errors.js';
 import { ARTIFACT_SECTION, type ArtifactInfo, type ArtifactMeta } from '../../../runtime/wasm/artifact-format.js';
 import { WasmGen } from './emit.js';
 import { artifactInfo } from './meta.js';
@@ -48,7 +48,7 @@ export interface EmittedWasm {
 export function emitWasm(graph: Graph, meta: ArtifactMeta, opts: EmitWasmOptions = {}): EmittedWasm {
   const simd = opts.simd ?? true;
   const optimize = opts.optimize ?? true;
-  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking']);
+  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking', 'grouped-schedule']);
   const plan = planGraph(graph);
   const info = artifactInfo(plan, meta, simd);
   const gen = new WasmGen(plan, simd);

@@ -2,8 +2,8 @@
 // section (schema in runtime/wasm/artifact-format.ts, documented in docs/wasm.md). Key
 // order is fixed by construction so identical inputs give identical bytes.
 
-import { fail } from '../../../runtime/errors.js';
-import { embeddingRowBytes } from '../../../runtime/reference.js';
+import { fail } from '../../../core/errors.js';
+import { embeddingRowBytes } from '../../../core/levels.js';
 import {
   ARTIFACT_FORMAT,
   ARTIFACT_VERSION,
@@ -40,6 +40,7 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
       perPosition: s.srcPerPosition,
       ...(node.kind === 'dense' && node.pool ? { pool: node.pool } : {}),
       ...(node.kind === 'dense' && node.recurrent ? { recurrent: true } : {}),
+      ...(s.grouped ? { schedule: 'grouped' as const } : {}),
       layout: s.table.layout,
       weightBits: s.table.weightBits,
       entries: s.table.entries,

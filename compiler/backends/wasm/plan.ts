@@ -14,8 +14,10 @@ import type {
   TokensNode,
   VectorNode,
 } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
-import { embeddingRowBytes, poissonCuts } from '../../../runtime/reference.js';
+import { fail } from '../../../core/errors.js';
+import { embeddingRowBytes } from '../../../core/levels.js';
+import { poissonCuts } from '../../../core/encoders.js';
+import { groupRows, minLiveLevel } from '../../../core/schedule.js';
 
 /** A spike list: count at `cntAddr`, flat neuron indices (p * channels + c) at `dataAddr`. */
 export interface SpikeList {
@@ -38,6 +40,45 @@ export interface EncoderPlan {
   levelsDataAddr: number;
   embRowBytes: number;
   list: SpikeList;
+  /**
+   * Set when a grouped synapse reads this encoder (docs/semantics.md "Level-grouped input
+   * schedule"): a per-level clock, stepped with the encoder, lists the levels that spike.
+   */
+  clock?: LevelClockPlan;
+  /** Some event-driven synapse reads the spike list (else only inputSpikes is counted). */
+  eventConsumers: boolean;
+}
+
+export interface LevelClockPlan {
+  /** i32[top + 1]: accumulator per level (index 0 unused). */
+  accAddr: number;
+  /** i32 count, then i32[top]: the levels that spike this step, increasing. */
+  listCntAddr: number;
+  listAddr: number;
+  /** i32[top + 1]: inputs per level of this inference (counts inputSpikes without a spike list). */
+  histAddr: number;
+}
+
+/** A synapse with the level-grouped schedule: its sums H, present flags and forming scratch. */
+export interface GroupedPlan {
+  enc: EncoderPlan;
+  /** One target row per position (conv1d, position-wise dense) or one row (global target). */
+  perPosition: boolean;
+  maxRows: number;
+  /** Membranes per row (rowLength); H rows are padded to `paddedWidth` i32. */
+  width: number;
+  paddedWidth: number;
+  /** Bytes per H row: paddedWidth * 4. */
+  stride: number;
+  top: number;
+  /** Levels below this never spike in T steps: they take no part. */
+  minLive: number;
+  /** H: i32[maxRows * top * paddedWidth], row (r, L) at ((r * top + L - 1) * stride). */
+  hAddr: number;
+  /** u8[maxRows * top] present flags. */
+  presentAddr: number;
+  /** Forming scratch: per source position {hOff, pOff, r0, pad} i32[4]. */
+  scratchAddr: number;
 }
 
 /** A synapse table as laid out in memory (rows padded to a multiple of 4 entries). */
@@ -77,6 +118,7 @@ export interface SynapsePlan {
   maxPool: boolean;
   seenAddr: number;
   table: TablePlan;
+  grouped?: GroupedPlan;
 }
 
 export interface PopPlan {
@@ -332,6 +374,7 @@ export function planGraph(graph: Graph): Plan {
       levelsDataAddr: src.kind === 'embedding' ? levelsAddr.get(src.id)! : 0,
       embRowBytes: src.kind === 'embedding' ? embeddingRowBytes(dim, bits) : 0,
       list: list(size),
+      eventConsumers: false,
     });
   }
   const pops: PopPlan[] = [];
@@ -399,6 +442,32 @@ export function planGraph(graph: Graph): Plan {
       if (n.pool === 'mean-positions') target.pooled = true;
     }
     if (recurrent && !scanSelf && !srcPop!.prev) srcPop!.prev = list(srcPop!.size);
+    let grouped: GroupedPlan | undefined;
+    if (n.schedule !== undefined) {
+      if (n.schedule !== 'grouped') fail('SNN_E_GRAPH', `synapse ${n.id}: unknown schedule ${String(n.schedule)}`);
+      if (!srcEnc || srcEnc.node.scheme === 'poisson') fail('SNN_E_GRAPH', `synapse ${n.id} is grouped, but ${n.from} is not a rate or binary encoder`);
+      if (maxPool || target.scan) fail('SNN_E_GRAPH', `synapse ${n.id}: a max-pooled synapse or one into a scan cannot be grouped`);
+      const top = srcEnc.top;
+      const g = groupRows(n, target.node.perPosition, maxLen);
+      const paddedWidth = align(g.width, 4);
+      const stride = paddedWidth * 4;
+      if (!srcEnc.clock) {
+        srcEnc.clock = { accAddr: mem.take((top + 1) * 4), listCntAddr: mem.take(4), listAddr: mem.take(top * 4), histAddr: mem.take((top + 1) * 4) };
+      }
+      grouped = {
+        enc: srcEnc,
+        perPosition: g.perPosition,
+        maxRows: g.maxRows,
+        width: g.width,
+        paddedWidth,
+        stride,
+        top,
+        minLive: minLiveLevel(top, graph.timesteps),
+        hAddr: mem.take(g.maxRows * top * stride + 64),
+        presentAddr: mem.take(g.maxRows * top),
+        scratchAddr: mem.take((srcEnc.perPosition ? maxLen : 1) * 16),
+      };
+    } else if (srcEnc) srcEnc.eventConsumers = true;
     const sp: SynapsePlan = {
       node: n,
       index: synapses.length,
@@ -412,6 +481,7 @@ export function planGraph(graph: Graph): Plan {
       maxPool,
       seenAddr: maxPool ? mem.take(srcChannels) : 0,
       table: tables.get(n.id)!,
+      ...(grouped ? { grouped } : {}),
     };
     synapses.push(sp);
     target.inputs.push(sp);

@@ -4,7 +4,7 @@
 // (encoder, T, class names, subtractive resets) travels in the graph's `metadata/snnc` JSON.
 
 import type { Model } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { arr, type NirFile, type NirNode } from './types.js';
 import type { DecayConvention } from './lower.js';

@@ -4,7 +4,7 @@
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { devNull } from 'node:os';
-import { fail, SnncError } from '../../../runtime/errors.js';
+import { fail, SnncError } from '../../../core/errors.js';
 import type { NirArray, NirFile, NirNode, NirValue } from './types.js';
 import { writeAtomicWith } from '../../io/atomic.js';
 

@@ -4,7 +4,7 @@
 // node and the reason, whatever the IR cannot express.
 
 import type { DenseNode, EncoderNode, Graph, LifNode, Model, Node, ReadoutNode, VectorNode } from '../../ir/types.js';
-import { fail } from '../../../runtime/errors.js';
+import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { isStrings, type NirArray, type NirFile, type NirNode, type NirValue } from './types.js';
 import { checkNirFile, snncMetadata } from '../../schema/nir.js';

@@ -1,6 +1,7 @@
 // Errors are values with stable codes. Every code below is documented in docs/errors.md and
 // has a test that provokes it; messages say what went wrong and what to do about it.
-// Lives in runtime/ because both the compiler and the runtimes raise these codes.
+// Lives in core/ (the bottom layer, which imports nothing of ours) because every layer raises
+// these codes: IR validation, passes, backends, the runtimes, data loading and training.
 
 export const ERROR_CODES = {
   // model files (.snn)

@@ -1,0 +1,86 @@
+// `snnc import model.nir -o model.snn`: the NIR frontend reads and lowers the graph, then this
+// command measures what the integer lowering costs (float-vs-int agreement of the reference
+// simulator on random input vectors, like `snnc compile --calibrate`) and writes the model.
+
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fail } from '../../core/errors.js';
+import { writeModelFile } from '../frontend/model-format.js';
+import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
+import { randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
+
+export interface ImportCliOptions {
+  out?: string;
+  dt?: number;
+  decay?: string;
+  reset?: string;
+  timesteps?: number;
+  bits?: number;
+  classes?: string;
+  population?: number;
+  bias?: string;
+  betaTolerance?: number;
+  calibrate?: number;
+  weightBits?: string | number;
+}
+
+export interface ImportOutcome {
+  text: string;
+  out: string;
+  report: LowerReport;
+  calibration?: CalibrationReport & { inputs: string };
+  warnings: string[];
+}
+
+export function lowerOptionsFrom(o: ImportCliOptions): LowerOptions {
+  const decay = o.decay as DecayConvention | undefined;
+  if (decay !== undefined && decay !== 'exp' && decay !== 'linear') fail('SNN_E_USAGE', `--decay must be exp or linear, got ${decay}`);
+  if (o.reset !== undefined && o.reset !== 'zero' && o.reset !== 'subtract') fail('SNN_E_USAGE', `--reset must be zero or subtract, got ${o.reset}`);
+  if (o.bias !== undefined && o.bias !== 'refuse' && o.bias !== 'input') fail('SNN_E_USAGE', `--bias must be refuse or input, got ${o.bias}`);
+  if (o.timesteps !== undefined && !(Number.isInteger(o.timesteps) && o.timesteps > 0 && o.timesteps <= 1_000_000)) fail('SNN_E_USAGE', '--timesteps must be a positive integer');
+  if (o.bits !== undefined && !(Number.isInteger(o.bits) && o.bits >= 1 && o.bits <= 8)) fail('SNN_E_USAGE', '--bits must be 1..8');
+  return {
+    dt: o.dt,
+    decay,
+    reset: o.reset as 'zero' | 'subtract' | undefined,
+    timesteps: o.timesteps,
+    bits: o.bits,
+    classes: o.classes ? o.classes.split(',').map((s) => s.trim()) : undefined,
+    population: o.population,
+    bias: o.bias as 'refuse' | 'input' | undefined,
+    betaTolerance: o.betaTolerance,
+  };
+}
+
+/** `snnc import model.nir -o model.snn`. */
+export async function importNir(path: string, o: ImportCliOptions = {}): Promise<ImportOutcome> {
+  const { model, report } = await readNirModel(path, lowerOptionsFrom(o));
+  const out = resolve(o.out ?? 'model.snn');
+  // calibration simulates count x T steps twice (float and integer): bounded, so a file's own
+  // large T (metadata timesteps) cannot make a small import run for minutes
+  const asked = o.calibrate ?? 64;
+  const count = Math.min(asked, Math.max(1, Math.floor(CALIBRATION_STEPS / report.timesteps)));
+  let calibration: ImportOutcome['calibration'];
+  let warnings: string[] = [];
+  const capped = count < asked ? [`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`] : [];
+  if (count > 0) {
+    const inputs = randomVectors(report.inputDim, count, 1, report.biasChannel);
+    const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
+    warnings = [...capped, ...pipe.warnings];
+    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: `${count} uniform random vectors in [0, 1]` };
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  writeModelFile(out, model);
+  const lif = model.graph.nodes.filter((n) => n.kind === 'lif');
+  const lines = [
+    `imported ${basename(path)} (NIR ${report.version}, ${report.layout} layout) -> ${out}`,
+    `  nodes: ${Object.entries(report.nodeTypes).map(([k, v]) => `${k} x${v}`).join(', ')}`,
+    `  snnc graph: input ${report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
+    `  time bridge: dt ${report.dt}, beta = ${report.decay === 'exp' ? 'exp(-dt/tau)' : '1 - dt/tau'}, input scale r dt / tau`,
+    ...report.approximations.map((a) => `  approximation: ${a}`),
+    ...report.notes.map((a) => `  note: ${a}`),
+  ];
+  if (calibration) lines.push(`  float vs integer SNN (reference simulator, ${calibration.inputs}): agreement ${(100 * calibration.agreement).toFixed(2)}% on ${calibration.checked}`);
+  for (const w of warnings) lines.push(`  warning: ${w}`);
+  return { text: lines.join('\n'), out, report, calibration, warnings };
+}

@@ -1,0 +1,27 @@
+// `snnc compile`: its arguments and options; the work is compiler/api/compile.ts.
+
+import { type CommandSpec, json } from './spec.js';
+
+export const compileCommand: CommandSpec = {
+  name: 'compile',
+  args: ['<model>'],
+  summary: 'lower a .snn model to integers and emit a WebAssembly artifact (model.wasm + report.json)',
+  options: [
+    { flags: '-o, --out <dir>', description: 'output folder', default: 'out' },
+    { flags: '--target <name>', description: 'target description (targets/)', default: 'wasm' },
+    { flags: '--weight-bits <n>', description: 'integer weight width', choices: ['8', '16'], default: '8' },
+    { flags: '--state-bits <n>', description: 'force the membrane width (default: narrowest proven safe)', choices: ['16', '32'] },
+    { flags: '--prune <fraction>', description: 'magnitude-prune this share of each layer\'s weights', parse: 'float', default: 0 },
+    { flags: '--layout <kind>', description: 'synapse table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },
+    { flags: '--stop-after <pass>', description: 'stop after a pass and write the IR text: pack | quantize | sparsify | schedule | plan-memory' },
+    { flags: '--timesteps <n>', description: "run at T steps instead of the model's (no retraining: thresholds do not depend on T)", parse: 'int' },
+    { flags: '--schedule <kind>', description: 'first-layer additions: event-driven, level-grouped (rate/binary encoders), or auto (the cheaper by the level statistics)', choices: ['auto', 'event', 'grouped'], default: 'auto' },
+    { flags: '--calibrate <dataset>', description: 'measure float-vs-int agreement on a data set, e.g. sst2:dev' },
+    { flags: '--calibrate-limit <n>', description: 'sentences used for calibration', parse: 'int', default: 200 },
+    { flags: '--data-dir <dir>', description: 'folder holding the sentence-classification files' },
+    { flags: '--no-simd', description: 'emit scalar code only' },
+    json,
+  ],
+  run: async (a, o) => (await import('../api/compile.js')).compile(a[0], o),
+  format: (r) => r.text,
+};
