@@ -4,7 +4,7 @@
 // spiking encoder (bisnn). Resumable: finished
 // units are cached in bench/results/accuracy.partial.json. Writes accuracy.json/.md/.svg.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import {
 import { trainBisnn } from '../compiler/train/bisnn.js';
 import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
 import { barChart, lineChart, svg } from './plot.js';
+import { writeAtomic } from '../compiler/io/atomic.js';
 
 export interface ResultRow {
   dataset: string;
@@ -114,8 +115,7 @@ function parseCli(argv: string[]): { out: string; datasets: string[]; families: 
 }
 
 function savePartial(path: string, p: Partial): void {
-  writeFileSync(path + '.tmp', JSON.stringify(p, null, 1));
-  renameSync(path + '.tmp', path);
+  writeAtomic(path, JSON.stringify(p, null, 1));
 }
 
 async function textcnnUnit(plan: DatasetPlan, data: PreparedData, seed: number): Promise<ResultRow[]> {
@@ -424,9 +424,9 @@ function writeOutputs(out: string, partial: Partial, backend: string): void {
   const wall = Object.values(partial.seconds).reduce((a, b) => a + b, 0);
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()} ${arch()}`, node: process.version, backend };
   const json = { results, machine, wall_s: wall, unit_seconds: partial.seconds, missing, seed: SEED, plans: PLANS, date: new Date().toISOString() };
-  writeFileSync(join(out, 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(join(out, 'accuracy.md'), markdown(results, machine, wall, missing));
-  writeFileSync(join(out, 'accuracy.svg'), chart(results));
+  writeAtomic(join(out, 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
+  writeAtomic(join(out, 'accuracy.md'), markdown(results, machine, wall, missing));
+  writeAtomic(join(out, 'accuracy.svg'), chart(results));
   process.stderr.write(`bench:accuracy: ${results.length} rows, ${missing.length} units missing; results in ${out}/accuracy.{json,md,svg}\n`);
 }
 

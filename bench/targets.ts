@@ -7,7 +7,7 @@
 // Run: npx vite-node bench/targets.ts  (or node dist/bench/targets.js after npm run build)
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Graph, Model } from '../compiler/ir/types.js';
@@ -22,6 +22,7 @@ import { spawnSerialBoard } from '../runtime/serial/child.js';
 import type { BoardResult } from '../runtime/serial/board.js';
 import { deployModel } from '../compiler/deploy/index.js';
 import { emitC } from '../compiler/backends/c/index.js';
+import { writeAtomic } from '../compiler/io/atomic.js';
 
 const N = Number(process.env.SNNC_BENCH_N ?? 100);
 const BAUD = 115200;
@@ -322,7 +323,7 @@ async function main(): Promise<void> {
   };
   const file = process.env.SNNC_BENCH_OUT ?? join(repoRoot(), 'bench', 'results', 'targets.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  writeAtomic(file, JSON.stringify(out, null, 2) + '\n');
   console.log(`wrote ${file}`);
 }
 

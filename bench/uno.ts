@@ -6,7 +6,7 @@
 // targets benchmark then runs on simavr). Results: bench/results/uno.json.
 // Run: npm run build && node dist/bench/uno.js [--seed N] [--epochs N] [--continuous-ann]
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { writeModelFile } from '../compiler/frontend/model-format.js';
 import { loadTarget } from '../targets/index.js';
 import { accuracyOf, agreement, initBackend, predictSnn, prepareData, trainTextCnn } from '../compiler/train/index.js';
 import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
+import { writeAtomic } from '../compiler/io/atomic.js';
 
 async function main(): Promise<void> {
   const { values: cli } = parseArgs({
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   };
   const resDir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(resDir, { recursive: true });
-  writeFileSync(join(resDir, 'uno.json'), JSON.stringify(result, null, 1) + '\n');
+  writeAtomic(join(resDir, 'uno.json'), JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(JSON.stringify(result, null, 1) + '\n');
 }
 

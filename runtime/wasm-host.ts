@@ -12,6 +12,9 @@ import {
   WASM_EXPORTS,
   type ArtifactInfo,
 } from './wasm/artifact-format.js';
+import { validate as validateSchema } from './wasm/artifact-schema.gen.js';
+import { firstError, type SchemaError } from './schema-errors.js';
+import { verifyDigest } from './wasm/digest.js';
 
 export type { ArtifactInfo, ArtifactMeta } from './wasm/artifact-format.js';
 
@@ -23,50 +26,36 @@ export interface WasmModel {
   inferMany(inputs: Iterable<SimInput>): InferenceResult[];
 }
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  infer: (n: number) => number;
-  input_ptr: () => number;
-  scores_ptr: () => number;
-  counters_ptr: () => number;
-  error_ptr: () => number;
-  max_len: () => number;
-}
-
 function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
   fail('SNN_E_ARTIFACT', 'expected the artifact as a Uint8Array or ArrayBuffer');
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNat = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-
-/** Checks the parsed custom section; throws SNN_E_ARTIFACT naming the first bad field. */
+/**
+ * Checks the parsed custom section against the artifact schema (compiler/schema/artifact.ts,
+ * run here as the generated standalone validator) and the fields that must agree with each
+ * other; throws SNN_E_ARTIFACT naming the first bad field.
+ */
 export function validateArtifactInfo(x: unknown): ArtifactInfo {
   const bad = (what: string): never => fail('SNN_E_ARTIFACT', `artifact metadata: ${what}`, 'recompile the model with this snnc');
-  if (!isObj(x)) return bad('not a JSON object');
-  if (x.format !== ARTIFACT_FORMAT) bad(`format is ${JSON.stringify(x.format)}, expected "${ARTIFACT_FORMAT}"`);
-  if (x.version !== ARTIFACT_VERSION) bad(`format version ${JSON.stringify(x.version)} is not supported (this runtime reads version ${ARTIFACT_VERSION})`);
-  if (!Array.isArray(x.classes) || !x.classes.every((c) => typeof c === 'string')) bad('classes must be an array of strings');
-  if (!isNat(x.timesteps) || x.timesteps < 1) bad('timesteps must be a positive integer');
-  const input = x.input;
-  if (!isObj(input)) return bad('input is missing');
-  if (input.kind === 'tokens') {
-    if (!isNat(input.maxLen) || input.maxLen < 1) bad('input.maxLen must be a positive integer');
-    if (!isNat(input.vocabSize)) bad('input.vocabSize must be a non-negative integer');
-  } else if (input.kind === 'vector') {
-    if (!isNat(input.dim) || input.dim < 1) bad('input.dim must be a positive integer');
-  } else bad(`input.kind ${JSON.stringify(input.kind)} is unknown`);
-  if (!Array.isArray(x.populations) || !x.populations.every(isObj)) bad('populations must be an array');
-  const r = x.readout;
-  if (!isObj(r) || !isNat(r.classes) || r.classes !== (x.classes as unknown[]).length) bad('readout.classes must match classes');
-  const measure = (r as Record<string, unknown>).measure;
-  if (measure !== undefined && measure !== 'spikes' && measure !== 'membrane')
-    bad(`readout.measure ${JSON.stringify(measure)} is unknown (this runtime reads "spikes" and "membrane")`);
-  if (!isObj(x.energy)) bad('energy block is missing');
-  if (x.vocab !== undefined && (!Array.isArray(x.vocab) || !x.vocab.every((w) => typeof w === 'string'))) bad('vocab must be an array of strings');
-  return x as unknown as ArtifactInfo;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return bad('not a JSON object');
+  const v = x as Record<string, unknown>;
+  // the two fields that say which schema applies come first, with their own messages
+  if (v.format !== ARTIFACT_FORMAT) bad(`format is ${JSON.stringify(v.format)}, expected "${ARTIFACT_FORMAT}"`);
+  if (v.version !== ARTIFACT_VERSION) bad(`format version ${JSON.stringify(v.version)} is not supported (this runtime reads version ${ARTIFACT_VERSION})`);
+  if (!validateSchema(x)) {
+    const e = firstError((validateSchema as unknown as { errors?: SchemaError[] }).errors, x);
+    bad(`field ${e.field} ${e.message}`);
+  }
+  const info = x as ArtifactInfo;
+  if (info.readout.classes !== info.classes.length) bad(`field readout.classes is ${info.readout.classes}, but classes names ${info.classes.length}`);
+  const pop = info.populations.find((p) => p.id === info.readout.from);
+  if (!pop) bad(`field readout.from names "${info.readout.from}", which is not a population`);
+  if (pop!.channels !== info.readout.classes * info.readout.population) bad(`field readout: ${info.readout.classes} classes x ${info.readout.population} neurons != ${pop!.channels} channels of "${pop!.id}"`);
+  if (info.input.kind === 'tokens' && info.vocab && info.vocab.length !== info.input.vocabSize) bad(`field vocab has ${info.vocab.length} words, input.vocabSize says ${info.input.vocabSize}`);
+  if (info.energy.timesteps !== info.timesteps) bad(`field energy.timesteps ${info.energy.timesteps} != timesteps ${info.timesteps}`);
+  return info;
 }
 
 /** Reads and validates the metadata of a compiled module. */
@@ -83,12 +72,16 @@ export function artifactInfoOf(module: WebAssembly.Module): ArtifactInfo {
   return validateArtifactInfo(json);
 }
 
-/** Compiles, validates and instantiates an artifact. */
-export async function loadArtifact(bytes: Uint8Array | ArrayBuffer): Promise<WasmModel> {
+/**
+ * Verifies an artifact's digest, compiles it and validates its metadata, without running
+ * anything: what `loadArtifact` and the Node host's bounded (worker) runner share.
+ */
+export async function compileArtifact(bytes: Uint8Array | ArrayBuffer): Promise<{ module: WebAssembly.Module; meta: ArtifactInfo }> {
   const b = asBytes(bytes);
   if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d)
     fail('SNN_E_ARTIFACT', 'not a WebAssembly module (bad magic bytes)', 'pass the .wasm file snnc compiled');
   if (b[4] !== 1 || b[5] !== 0 || b[6] !== 0 || b[7] !== 0) fail('SNN_E_ARTIFACT', 'unsupported WebAssembly binary version');
+  await verifyDigest(b);
   let module: WebAssembly.Module;
   try {
     // copy: WebAssembly.compile wants a plain ArrayBuffer-backed view
@@ -96,17 +89,37 @@ export async function loadArtifact(bytes: Uint8Array | ArrayBuffer): Promise<Was
   } catch (e) {
     fail('SNN_E_ARTIFACT', `the module does not compile: ${(e as Error).message}`, 'the file is corrupt or needs WebAssembly SIMD');
   }
-  const meta = artifactInfoOf(module);
+  return { module, meta: artifactInfoOf(module) };
+}
+
+/** Compiles, validates and instantiates an artifact; inferences run on the calling thread. */
+export async function loadArtifact(bytes: Uint8Array | ArrayBuffer): Promise<WasmModel> {
+  const { module, meta } = await compileArtifact(bytes);
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, {});
   } catch (e) {
     fail('SNN_E_ARTIFACT', `the module does not instantiate: ${(e as Error).message}`);
   }
-  const ex = instance.exports as unknown as Exports;
+  return modelFromExports(meta, instance.exports as unknown as ArtifactExports);
+}
+
+/** The module's exports the host uses (docs/wasm.md "Exports"); `memory` may be any object with a buffer. */
+export interface ArtifactExports {
+  memory: { buffer: ArrayBufferLike };
+  infer: (n: number) => number;
+  input_ptr: () => number;
+  scores_ptr: () => number;
+  counters_ptr: () => number;
+  error_ptr: () => number;
+  max_len: () => number;
+}
+
+/** A WasmModel over an instance's exports (or a stand-in that forwards them, e.g. to a worker). */
+export function modelFromExports(meta: ArtifactInfo, ex: ArtifactExports): WasmModel {
   for (const name of Object.values(WASM_EXPORTS)) {
     const v = (ex as unknown as Record<string, unknown>)[name];
-    if (name === WASM_EXPORTS.memory ? !(v instanceof WebAssembly.Memory) : typeof v !== 'function') fail('SNN_E_ARTIFACT', `the module lacks the export "${name}"`);
+    if (name === WASM_EXPORTS.memory ? !(v && typeof v === 'object' && 'buffer' in v) : typeof v !== 'function') fail('SNN_E_ARTIFACT', `the module lacks the export "${name}"`);
   }
   return new Model(meta, ex);
 }
@@ -117,14 +130,14 @@ class Model implements WasmModel {
   private readonly scoresPtr: number;
   private readonly countersPtr: number;
   private readonly errorPtr: number;
-  private buffer: ArrayBuffer | undefined;
+  private buffer: ArrayBufferLike | undefined;
   private i32!: Int32Array;
   private f64!: Float64Array;
   private big!: BigInt64Array;
 
   constructor(
     readonly meta: ArtifactInfo,
-    private readonly ex: Exports,
+    private readonly ex: ArtifactExports,
   ) {
     this.maxLen = ex.max_len();
     this.inputPtr = ex.input_ptr();
@@ -175,6 +188,7 @@ class Model implements WasmModel {
     try {
       label = this.ex.infer(n);
     } catch (e) {
+      if (e instanceof SnncError) throw e;
       throw new SnncError('SNN_E_RUNTIME', `the wasm module trapped: ${(e as Error).message}`);
     }
     if (label < 0) this.raise(label);

@@ -10,7 +10,7 @@ import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-type Layer = 'core' | 'ir' | 'frontend' | 'passes' | 'wasm' | 'c' | 'runtime' | 'targets' | 'data' | 'train' | 'progress' | 'report' | 'deploy' | 'api' | 'cli';
+type Layer = 'core' | 'ir' | 'frontend' | 'passes' | 'wasm' | 'c' | 'runtime' | 'targets' | 'data' | 'train' | 'progress' | 'report' | 'io' | 'schema' | 'deploy' | 'api' | 'cli';
 
 /** The layer of a repository-relative source path (first matching prefix), or undefined. */
 function layerOf(path: string): Layer | undefined {
@@ -24,6 +24,8 @@ function layerOf(path: string): Layer | undefined {
     ['compiler/data/', 'data'],
     ['compiler/train/', 'train'],
     ['compiler/progress.ts', 'progress'],
+    ['compiler/io/', 'io'],
+    ['compiler/schema/', 'schema'],
     ['compiler/report/', 'report'],
     ['compiler/deploy/', 'deploy'],
     ['compiler/api/', 'api'],
@@ -37,25 +39,29 @@ function layerOf(path: string): Layer | undefined {
   return undefined;
 }
 
-const BELOW_API: Layer[] = ['core', 'ir', 'frontend', 'passes', 'wasm', 'c', 'runtime', 'targets', 'data', 'train', 'progress', 'report'];
+const BELOW_API: Layer[] = ['core', 'ir', 'frontend', 'passes', 'wasm', 'c', 'runtime', 'targets', 'data', 'train', 'progress', 'report', 'io', 'schema'];
 
 /** Which layers each layer may import (besides itself). */
 const MAY_IMPORT: Record<Layer, Layer[]> = {
   core: [],
   ir: ['core'],
-  frontend: ['ir', 'core'],
+  frontend: ['ir', 'core', 'schema', 'io'],
   passes: ['ir', 'core'],
   // target descriptions are data the backends read (budgets, ABI, toolchain)
   wasm: ['ir', 'core', 'targets'],
-  c: ['ir', 'core', 'targets'],
+  c: ['ir', 'core', 'targets', 'io'],
   // the runtime may import the IR's types only (checked below), never compiler code
   runtime: ['core', 'ir'],
   targets: ['core', 'runtime'],
   data: ['ir', 'core', 'runtime'],
-  train: ['ir', 'core', 'runtime', 'data', 'progress'],
+  train: ['ir', 'core', 'runtime', 'data', 'progress', 'schema', 'io'],
   progress: [],
   // charts (vega-lite) and report pages: presentation only, fed plain data by the API and bench/
   report: ['core'],
+  // atomic file writes (temp file + rename): a leaf every writer uses
+  io: ['core'],
+  // JSON Schemas (ajv) of the files snnc reads; the wasm host's copy is generated into runtime/
+  schema: ['core', 'runtime', 'ir'],
   deploy: [...BELOW_API],
   api: [...BELOW_API, 'deploy'],
   cli: [...BELOW_API, 'deploy', 'api'],
@@ -64,9 +70,17 @@ const MAY_IMPORT: Record<Layer, Layer[]> = {
 /**
  * Imports across layers that the rules allow on purpose. Keep this list short and say why.
  * - the wasm backend writes the artifact contract the wasm host reads: plain types and
- *   constants (export names, error codes, metadata schema), no runtime code.
+ *   constants (export names, error codes, metadata schema), no runtime code; and seals it with
+ *   the host's own digest function (runtime/wasm/digest.ts, WebCrypto, no dependencies).
+ * - compiler/schema/nir.ts describes the NIR file types of the frontend (types only).
  */
-const EXCEPTIONS: { from: string; to: string }[] = [{ from: 'compiler/backends/wasm/', to: 'runtime/wasm/artifact-format.ts' }];
+const EXCEPTIONS: { from: string; to: string }[] = [
+  { from: 'compiler/backends/wasm/', to: 'runtime/wasm/artifact-format.ts' },
+  // the backend seals the artifact with the very digest function the host verifies it with
+  { from: 'compiler/backends/wasm/', to: 'runtime/wasm/digest.ts' },
+  // the NIR schema describes the frontend's NIR file types (plain types)
+  { from: 'compiler/schema/nir.ts', to: 'compiler/frontend/nir/types.ts' },
+];
 
 /** Why importing `to` from `from` is forbidden, or undefined if it is allowed. */
 function forbidden(from: string, to: string): string | undefined {

@@ -2,7 +2,8 @@
 // backend; writes model.wasm, report.json and ir.txt. With calibration, the artifact itself is
 // checked against the reference simulator on the calibration sentences.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../io/atomic.js';
 import { basename, join, resolve } from 'node:path';
 import type { Graph, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
@@ -111,7 +112,7 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
   const { pipe, target, cal } = await compileModel(model, o, calibration);
   mkdirSync(outDir, { recursive: true });
   const irPath = join(outDir, 'ir.txt');
-  writeFileSync(irPath, printGraph(pipe.graph));
+  writeAtomic(irPath, printGraph(pipe.graph));
   const report: CompileReport = {
     target: target.name,
     model: { name: model.meta.name, family: model.meta.family, classes: model.meta.classes, timesteps: model.graph.timesteps },
@@ -122,14 +123,14 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
   const lines: string[] = [];
   if (o.stopAfter) {
     lines.push(`stopped after ${o.stopAfter}: IR written to ${irPath}`);
-    writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     return { text: lines.join('\n'), outDir, irPath, report, graph: pipe.graph };
   }
   const { emitWasm } = await import('../backends/wasm/index.js');
   const f32 = float32Bytes(model.graph);
   const emitted = emitWasm(pipe.graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: f32 }, { simd: o.simd !== false });
   const wasmPath = join(outDir, 'model.wasm');
-  writeFileSync(wasmPath, emitted.wasm);
+  writeAtomic(wasmPath, emitted.wasm);
   const vocabBytes = (model.vocab ?? []).reduce((a, w) => a + new TextEncoder().encode(w).length + 1, 0);
   report.artifact = {
     wasmBytes: emitted.wasm.length,
@@ -172,7 +173,7 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
     lines.push(`  expected per sentence: ${Math.round(report.expected.ops.sops)} synaptic ops, ANN ${Math.round(report.expected.annMacs)} MACs, energy ratio ${report.expected.energyRatio.toFixed(3)} (${DEFAULT_PROFILE})`);
   }
   for (const w of pipe.warnings) lines.push(`  warning: ${w}`);
-  writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeAtomic(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   lines.push(`  report: ${join(outDir, 'report.json')}`);
   return { text: lines.join('\n'), outDir, wasmPath, irPath, report, graph: pipe.graph, wasm: emitted.wasm };
 }

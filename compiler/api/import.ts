@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
-import { readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
+import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
 import { randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 
 export interface ImportCliOptions {
@@ -56,13 +56,17 @@ export function lowerOptionsFrom(o: ImportCliOptions): LowerOptions {
 export async function importNir(path: string, o: ImportCliOptions = {}): Promise<ImportOutcome> {
   const { model, report } = await readNirModel(path, lowerOptionsFrom(o));
   const out = resolve(o.out ?? 'model.snn');
-  const count = o.calibrate ?? 64;
+  // calibration simulates count x T steps twice (float and integer): bounded, so a file's own
+  // large T (metadata timesteps) cannot make a small import run for minutes
+  const asked = o.calibrate ?? 64;
+  const count = Math.min(asked, Math.max(1, Math.floor(CALIBRATION_STEPS / report.timesteps)));
   let calibration: ImportOutcome['calibration'];
   let warnings: string[] = [];
+  const capped = count < asked ? [`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`] : [];
   if (count > 0) {
     const inputs = randomVectors(report.inputDim, count, 1, report.biasChannel);
     const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
-    warnings = pipe.warnings;
+    warnings = [...capped, ...pipe.warnings];
     if (pipe.calibration) calibration = { ...pipe.calibration, inputs: `${count} uniform random vectors in [0, 1]` };
   }
   mkdirSync(dirname(out), { recursive: true });

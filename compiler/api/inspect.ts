@@ -7,7 +7,7 @@ import { readModelOrNir } from './shared.js';
 
 export async function inspect(path: string): Promise<{ text: string; kind: string; info?: ArtifactInfo; ir?: string }> {
   if (path.endsWith('.wasm')) {
-    const m = await loadArtifactFile(path);
+    const m = await loadArtifactFile(path, { bounded: false }); // metadata only: nothing runs
     const { vocab, ...rest } = m.meta;
     return { text: JSON.stringify({ ...rest, vocab: vocab ? `${vocab.length} words` : undefined }, null, 2), kind: 'wasm', info: m.meta };
   }

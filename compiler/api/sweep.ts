@@ -6,7 +6,8 @@
 // of interleaved repetitions after a warm-up). It marks the smallest T within 1 point of the
 // best accuracy, and writes sweep.json and sweep.svg.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../io/atomic.js';
 import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import type { Model } from '../ir/types.js';
@@ -183,8 +184,8 @@ export async function sweep(modelPath: string, o: SweepOptions = {}): Promise<Sw
   const machine = { cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg: loadavg().map((x) => Number(x.toFixed(2))), node: process.version };
   const outcome: SweepOutcome = { text: '', model: modelPath, dataset: spec, sentences: inputs.length, profile, bestAccuracy: best, recommendedT, rows, machine, files };
   const { text: _t, ...json } = outcome;
-  writeFileSync(files.json, JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(files.svg, await sweepChart(outcome));
+  writeAtomic(files.json, JSON.stringify(json, null, 2) + '\n');
+  writeAtomic(files.svg, await sweepChart(outcome));
 
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const lines = [

@@ -4,7 +4,8 @@
 // above the backends: it is the one place that combines them (the rpi bundle carries a wasm
 // artifact and native firmware); backends never import each other.
 
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeAtomic } from '../io/atomic.js';
 import { join, resolve } from 'node:path';
 import type { Graph, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
@@ -65,7 +66,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
-    writeFileSync(join(outDir, name), data);
+    writeAtomic(join(outDir, name), data);
     files.push(name);
   };
   put('model.h', emitted.files['model.h']);
@@ -73,7 +74,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const stubs = join(repoRoot(), 'firmware-stubs');
   mkdirSync(join(outDir, 'firmware'), { recursive: true });
   for (const f of [...FIRMWARE_SOURCES, 'snn_kernel.h', 'snn_proto.h', 'snn_platform.h']) {
-    copyFileSync(join(stubs, f), join(outDir, 'firmware', f));
+    writeAtomic(join(outDir, 'firmware', f), readFileSync(join(stubs, f)));
     files.push(`firmware/${f}`);
   }
   put('budget.json', JSON.stringify({ ...emitted.budget, modelHash: emitted.hash }, null, 2) + '\n');
@@ -87,6 +88,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
     files.push(fw.elf.slice(outDir.length + 1));
     if (fw.hex) files.push(fw.hex.slice(outDir.length + 1));
     lines.push(`  built ${fw.elf} (text ${fw.text}, data ${fw.data}, bss ${fw.bss})`);
-  } else lines.push(`  not built: ${target.toolchain?.cc} is not installed (${target.build})`);
+  } else if (o.build === false) lines.push(`  not built: --no-build (sources only)`);
+  else lines.push(`  not built: ${target.toolchain?.cc} is not installed (${target.build})`);
   return { text: lines.join('\n'), outDir, files, budget: emitted.budget };
 }

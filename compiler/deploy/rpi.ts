@@ -3,7 +3,8 @@
 // backend's firmware cross-built for aarch64. It needs both backends, so it lives here, above
 // them.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeAtomic } from '../io/atomic.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, Model } from '../ir/types.js';
@@ -18,7 +19,7 @@ import type { DeployOptions, DeployOutcome } from './index.js';
  * Modules of the minimal runner (what model.wasm needs at run time), relative to the repository
  * root; the bundle's lib/ mirrors these paths so their relative imports resolve unchanged.
  */
-export const RUNNER_MODULES = ['core/errors', 'runtime/tokenizer', 'runtime/wasm-host', 'runtime/wasm/artifact-format'];
+export const RUNNER_MODULES = ['core/errors', 'runtime/tokenizer', 'runtime/wasm-host', 'runtime/wasm/artifact-format', 'runtime/wasm/artifact-schema.gen', 'runtime/wasm/digest', 'runtime/schema-errors'];
 
 /** The runner's JS: from dist/ when snnc runs built, else transpiled from the TS sources. */
 async function runnerModule(name: string): Promise<string> {
@@ -96,7 +97,7 @@ export async function rpiBundle(model: Model, graph: Graph, target: TargetDescri
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
     mkdirSync(dirname(join(outDir, name)), { recursive: true });
-    writeFileSync(join(outDir, name), data);
+    writeAtomic(join(outDir, name), data);
     files.push(name);
   };
   put('model.wasm', emitted.wasm);

@@ -2,12 +2,14 @@
 // graph with tensors replaced by references, an 8-byte-aligned tensor blob, and a CRC-32.
 // The reader checks every declared size against the file before it allocates anything.
 
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib'; // CRC-32 (IEEE 802.3, the zlib one); Node >= 20.15
 import type { Model } from '../ir/types.js';
 import { SnncError, fail } from '../../core/errors.js';
 import { fromHalf, toHalf } from '../../core/half.js';
 import { validateModel } from '../ir/validate.js';
+import { checkModelHeader } from '../schema/model.js';
+import { writeAtomic } from '../io/atomic.js';
 
 /** PNG-style magic: catches text-mode transfers and truncation of the first bytes. */
 export const MAGIC = Uint8Array.from([0x89, 0x53, 0x4e, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a]); // \x89SNN\r\n\x1a\n
@@ -162,12 +164,14 @@ export function decodeModel(bytes: Uint8Array): Model {
   if (!h || typeof h !== 'object' || h.format !== 'snnc-model' || h.version !== FORMAT_VERSION || !h.model || typeof h.model !== 'object') {
     fail('SNN_E_HEADER', 'header lacks format "snnc-model", the version or the model');
   }
+  checkModelHeader(h);
   const blobStart = PREFIX + headerLength;
+  const spans: { start: number; end: number; path: string }[] = [];
   const revive = (v: unknown, path: string): unknown => {
     if (Array.isArray(v)) return v.map((x, i) => revive(x, `${path}[${i}]`));
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if ('$tensor' in o) return readTensor(o.$tensor, path, bytes, blobStart, blobLength);
+      if ('$tensor' in o) return readTensor(o.$tensor, path, bytes, blobStart, blobLength, spans);
       const r: Record<string, unknown> = {};
       for (const k of Object.keys(o)) r[k] = revive(o[k], `${path}.${k}`);
       return r;
@@ -184,7 +188,7 @@ export function decodeModel(bytes: Uint8Array): Model {
   return model;
 }
 
-function readTensor(ref: unknown, path: string, bytes: Uint8Array, blobStart: number, blobLength: number): unknown {
+function readTensor(ref: unknown, path: string, bytes: Uint8Array, blobStart: number, blobLength: number, spans: { start: number; end: number; path: string }[]): unknown {
   const r = ref as Partial<TensorRef>;
   if (!r || typeof r !== 'object' || typeof r.array !== 'string' || typeof r.storage !== 'string') fail('SNN_E_HEADER', `tensor reference at ${path} is malformed`);
   const allowed = ALLOWED_STORAGE[r.array as ArrayName];
@@ -196,6 +200,22 @@ function readTensor(ref: unknown, path: string, bytes: Uint8Array, blobStart: nu
   }
   const nbytes = (length as number) * STORAGE_BYTES[r.storage as Storage];
   if ((offset as number) + nbytes > blobLength) fail('SNN_E_SIZE', `tensor at ${path} (${nbytes} B at ${offset}) runs past the ${blobLength}-byte blob`);
+  // tensors never share bytes (the writer lays them out back to back): an overlap is a forged header
+  const span = { start: offset as number, end: (offset as number) + nbytes, path };
+  // (spans is kept sorted by start: the check is a binary search, before anything is allocated)
+  if (nbytes > 0) {
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid].start < span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const o of [spans[lo - 1], spans[lo]]) {
+      if (o && span.start < o.end && o.start < span.end) fail('SNN_E_SIZE', `tensor at ${path} (bytes ${span.start}..${span.end}) overlaps the tensor at ${o.path} (bytes ${o.start}..${o.end})`);
+    }
+    spans.splice(lo, 0, span);
+  }
   const start = blobStart + (offset as number);
   // an explicit copy: aligned, and independent of the file buffer (Buffer#slice would be a view)
   const raw = new Uint8Array(nbytes);
@@ -248,10 +268,7 @@ export function readModelFile(path: string): Model {
   }
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves a half-written model. */
+/** Writes atomically (temp file + fsync + rename) so a crash never leaves a half-written model. */
 export function writeModelFile(path: string, model: Model, opts: WriteOptions = {}): void {
-  const bytes = encodeModel(model, opts);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeAtomic(path, encodeModel(model, opts));
 }

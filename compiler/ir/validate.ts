@@ -2,7 +2,7 @@
 // parameter ranges. Every reader and every pass calls it, so a bad graph is refused with
 // SNN_E_GRAPH naming the node, never discovered as a crash deep in a backend.
 
-import type { Graph, LifNode, Model, Node, Tensor } from './types.js';
+import type { Graph, LifNode, Model, Node, SynapseTable, Tensor } from './types.js';
 import { fail } from '../../core/errors.js';
 import { embeddingRowBytes } from '../../core/levels.js';
 
@@ -29,6 +29,30 @@ function checkTensor(node: Node, name: string, t: Tensor | undefined, shape: num
   if (tt.dtype === 'f32') {
     for (let i = 0; i < tt.data.length; i++) if (!Number.isFinite(tt.data[i])) fail('SNN_E_NAN', `node "${node.id}": ${name} holds ${tt.data[i]} at element ${i}`);
   }
+}
+
+/**
+ * A synapse table must describe exactly its node's weights: rows x rowLength, every sparse
+ * target inside its row, row starts ascending up to the entry count, weights in their width.
+ * A table that lies would make targets read or write past a row: refused here, not run.
+ */
+function checkTable(node: Node, t: SynapseTable, rows: number, rowLength: number): void {
+  const where = `table (${t.layout})`;
+  if (t.rows !== rows || t.rowLength !== rowLength) bad(node, `${where} is ${t.rows} x ${t.rowLength}, the weights are ${rows} x ${rowLength}`);
+  if (t.weightBits !== 8 && t.weightBits !== 16) bad(node, `${where} weightBits must be 8 or 16`);
+  if (!(t.weights instanceof Int32Array)) bad(node, `${where} weights must be an Int32Array`);
+  const lim = 2 ** (t.weightBits - 1);
+  for (let i = 0; i < t.weights.length; i++) if (t.weights[i] < -lim || t.weights[i] >= lim) bad(node, `${where} weight ${i} = ${t.weights[i]} does not fit ${t.weightBits} bits`);
+  if (t.layout === 'dense') {
+    if (t.weights.length !== rows * rowLength) bad(node, `${where} holds ${t.weights.length} weights, not ${rows} x ${rowLength}`);
+    return;
+  }
+  if (t.layout !== 'sparse') bad(node, `unknown table layout`);
+  if (!(t.rowStart instanceof Uint32Array) || t.rowStart.length !== rows + 1) bad(node, `${where} rowStart must hold ${rows + 1} u32 values`);
+  if (!(t.target instanceof Uint16Array) || t.target.length !== t.weights.length) bad(node, `${where} target must hold one u16 per weight`);
+  if (t.rowStart[0] !== 0 || t.rowStart[rows] !== t.weights.length) bad(node, `${where} rowStart must run from 0 to the ${t.weights.length} entries`);
+  for (let r = 0; r < rows; r++) if (t.rowStart[r + 1] < t.rowStart[r]) bad(node, `${where} rowStart decreases at row ${r}`);
+  for (let i = 0; i < t.target.length; i++) if (t.target[i] >= rowLength) bad(node, `${where} target ${i} = ${t.target[i]} is outside the row of ${rowLength}`);
 }
 
 /** Validates a graph; returns it for chaining. */
@@ -118,6 +142,7 @@ export function validateGraph(g: Graph): Graph {
         if (n.outChannels !== t!.channels) bad(n, `outChannels ${n.outChannels} != target channels ${t!.channels}`);
         checkTensor(n, 'weight', n.weight, [n.width, n.inChannels, n.outChannels]);
         if (integer && n.weight.dtype !== 'int') bad(n, 'integer graph has float weights');
+        if (n.table) checkTable(n, n.table, n.width * n.inChannels, n.outChannels);
         checkSchedule(n);
         markPool(n.to, false);
         break;
@@ -141,6 +166,7 @@ export function validateGraph(g: Graph): Graph {
         }
         checkTensor(n, 'weight', n.weight, [n.inFeatures, n.outFeatures]);
         if (integer && n.weight.dtype !== 'int') bad(n, 'integer graph has float weights');
+        if (n.table) checkTable(n, n.table, n.inFeatures, n.outFeatures);
         checkSchedule(n);
         markPool(n.to, n.pool === 'mean-positions');
         break;

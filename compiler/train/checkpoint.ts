@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from '../../core/errors.js';
+import { writeAtomic } from '../io/atomic.js';
+import { checkManifest } from '../schema/checkpoint.js';
 
 export const CHECKPOINT_FORMAT = 'snnc-train-checkpoint-v1';
 
@@ -34,6 +36,8 @@ interface Manifest extends CheckpointMeta {
   tensors: { name: string; length: number; offset: number }[];
   bytes: number;
   sha256: string;
+  /** The payload file, named by its hash (older checkpoints: absent, `checkpoint.bin`). */
+  payload?: string;
 }
 
 const JSON_NAME = 'checkpoint.json';
@@ -67,42 +71,31 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): void {
     bytes: offset,
     sha256: createHash('sha256').update(bin).digest('hex'),
   };
-  // payload first, manifest last: a run killed in between leaves the old manifest, whose
-  // checksum no longer matches the new payload, so the damage is detected, not trusted.
-  const tmpBin = path.join(dir, BIN_NAME + '.tmp');
-  const tmpJson = path.join(dir, JSON_NAME + '.tmp');
-  fs.writeFileSync(tmpBin, bin);
-  fs.renameSync(tmpBin, path.join(dir, BIN_NAME));
-  fs.writeFileSync(tmpJson, JSON.stringify(manifest, null, 1));
-  fs.renameSync(tmpJson, path.join(dir, JSON_NAME));
+  // payload first, under a name of its own (its hash), then the manifest that names it; the old
+  // payload is removed last. Each file is written atomically, so a kill at any instant leaves
+  // the previous manifest with its payload intact, or the new pair: always a usable checkpoint.
+  const payload = `checkpoint-${manifest.sha256.slice(0, 16)}.bin`;
+  manifest.payload = payload;
+  writeAtomic(path.join(dir, payload), bin);
+  writeAtomic(path.join(dir, JSON_NAME), JSON.stringify(manifest, null, 1));
+  for (const f of fs.readdirSync(dir)) {
+    if (f !== payload && (f === BIN_NAME || /^checkpoint-[0-9a-f]{16}\.bin$/.test(f))) fs.rmSync(path.join(dir, f), { force: true });
+  }
 }
 
 export function loadCheckpoint(dir: string): Checkpoint {
   const jp = path.join(dir, JSON_NAME);
-  const bp = path.join(dir, BIN_NAME);
-  if (!fs.existsSync(jp) || !fs.existsSync(bp)) fail('SNN_E_CHECKPOINT', `no checkpoint in ${dir}`, 'train without --resume first');
+  if (!fs.existsSync(jp)) fail('SNN_E_CHECKPOINT', `no checkpoint in ${dir}`, 'train without --resume first');
   let m: Manifest;
   try {
     m = JSON.parse(fs.readFileSync(jp, 'utf8')) as Manifest;
   } catch {
     fail('SNN_E_CHECKPOINT', `${jp} is not valid JSON`, 'delete the checkpoint directory and train again');
   }
+  checkManifest(m, jp);
+  const bp = path.join(dir, m.payload ?? BIN_NAME);
+  if (!fs.existsSync(bp)) fail('SNN_E_CHECKPOINT', `${bp}, the payload ${jp} names, is missing`, 'delete the checkpoint directory and train again');
   const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
-  if (
-    m === null ||
-    typeof m !== 'object' ||
-    m.format !== CHECKPOINT_FORMAT ||
-    !num(m.epoch) ||
-    !num(m.rngState) ||
-    !num(m.adamStep) ||
-    !num(m.bytes) ||
-    typeof m.sha256 !== 'string' ||
-    typeof m.vocabHash !== 'string' ||
-    !Array.isArray(m.tensors) ||
-    !Array.isArray(m.history) ||
-    typeof m.fingerprint !== 'object'
-  )
-    fail('SNN_E_CHECKPOINT', `${jp} is not an snnc training checkpoint or misses fields`);
   const bin = fs.readFileSync(bp);
   if (bin.length !== m.bytes) fail('SNN_E_CHECKPOINT', `${bp} holds ${bin.length} bytes, the manifest says ${m.bytes}`);
   if (createHash('sha256').update(bin).digest('hex') !== m.sha256) fail('SNN_E_CHECKPOINT', `${bp} is corrupt (checksum mismatch)`);
@@ -114,7 +107,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     bin.copy(copy, 0, e.offset, e.offset + e.length * 4);
     tensors.set(e.name, new Float32Array(copy.buffer));
   }
-  const { format: _f, tensors: _t, bytes: _b, sha256: _s, ...meta } = m;
+  const { format: _f, tensors: _t, bytes: _b, sha256: _s, payload: _p, ...meta } = m;
   return { meta, tensors };
 }
 

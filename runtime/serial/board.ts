@@ -69,8 +69,16 @@ export class SerialBoard {
   /** Connects: asks the board who it is (HELLO, retried) and checks it against the options. */
   static async connect(transport: ByteTransport, opts: SerialBoardOptions = {}): Promise<SerialBoard> {
     const b = new SerialBoard(transport, opts);
-    const reply = await b.withRetries(() => b.request(MSG.HELLO, [], [MSG.INFO]));
-    b.info = decodeInfo(reply.payload);
+    // a malformed INFO (short, long, impossible fields) is a damaged reply: retried, then SNN_E_DEVICE
+    const { attempts: _attempts, ...info } = await b.withRetries(async () => {
+      const reply = await b.request(MSG.HELLO, [], [MSG.INFO]);
+      try {
+        return decodeInfo(reply.payload);
+      } catch (e) {
+        throw new Retryable(`malformed INFO: ${(e as Error).message}`);
+      }
+    });
+    b.info = info;
     if (opts.modelHash !== undefined && b.info.modelHash !== opts.modelHash >>> 0)
       fail('SNN_E_ARTIFACT', `the board holds model ${b.info.modelHash.toString(16)}, expected ${(opts.modelHash >>> 0).toString(16)}`, 'flash the firmware built for this model');
     if (b.info.mode === 'spikes' && !opts.graph && !opts.encode) fail('SNN_E_USAGE', 'a spikes-mode board needs the model graph on the host (options.graph)');

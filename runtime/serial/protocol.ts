@@ -199,6 +199,7 @@ export interface BoardInfo {
   board: string;
 }
 
+/** Decodes an INFO payload; throws RangeError on a payload of the wrong length or impossible fields. */
 export function decodeInfo(p: Uint8Array): BoardInfo {
   const r = new Reader(p);
   const info: BoardInfo = {
@@ -223,6 +224,11 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
   let s = '';
   for (let i = 0; i < n; i++) s += String.fromCharCode(r.u8());
   info.board = s;
+  if (r.remaining !== 0) throw new RangeError(`INFO payload has ${r.remaining} bytes past the board name`);
+  // fields no firmware can send: a damaged or foreign reply, not a board to talk to
+  if (info.protocol !== PROTO_VERSION) throw new RangeError(`INFO says protocol ${info.protocol}`);
+  if (info.classes < 2 || info.pops < 1 || info.timesteps < 1) throw new RangeError(`INFO says ${info.classes} classes, ${info.pops} populations, T = ${info.timesteps}`);
+  if (info.input === 'tokens' ? info.maxLen < 1 || info.vocab < 2 : info.inputDim < 1) throw new RangeError(`INFO says maxLen ${info.maxLen}, vocabulary ${info.vocab}, input dim ${info.inputDim}`);
   return info;
 }
 

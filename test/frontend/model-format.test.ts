@@ -1,4 +1,5 @@
 // The .snn container: round trips, and every kind of bad file gives its stable error code.
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,28 +11,8 @@ import { printGraph } from '../../compiler/ir/print.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import type { Model } from '../../compiler/ir/types.js';
 import { codeOf } from '../helpers/code-of.js';
-import { crc32 } from 'node:zlib';
+import { craft } from '../helpers/snn-craft.js';
 
-
-/** Rewrites the header JSON of a valid file and fixes lengths and CRC, to craft bad files. */
-function craft(bytes: Uint8Array, edit: (h: any) => void): Uint8Array {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset);
-  const hl = dv.getUint32(12, true);
-  const bl = dv.getUint32(16, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + hl)));
-  edit(header);
-  let hb = new TextEncoder().encode(JSON.stringify(header));
-  const pad = (8 - ((20 + hb.length) % 8)) % 8;
-  const out = new Uint8Array(20 + hb.length + pad + bl + 4);
-  out.set(bytes.subarray(0, 20));
-  const odv = new DataView(out.buffer);
-  odv.setUint32(12, hb.length + pad, true);
-  out.set(hb, 20);
-  out.fill(0x20, 20 + hb.length, 20 + hb.length + pad);
-  out.set(bytes.subarray(20 + hl, 20 + hl + bl), 20 + hb.length + pad);
-  odv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
-  return out;
-}
 
 describe('.snn model format', () => {
   const model = tinyTextCnn();

@@ -124,7 +124,7 @@ describe('trainer', () => {
     const otherVocab = { ...d, vocab: [...d.vocab.slice(0, -1), 'zzz-not-a-word'] };
     expect(await code(trainAnn(otherVocab, { ...base, epochs: 2, checkpointDir: dir, resume: true }))).toBe('SNN_E_CHECKPOINT');
     // flipped payload byte
-    const bin = path.join(dir, 'checkpoint.bin');
+    const bin = path.join(dir, JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')).payload);
     const bytes = fs.readFileSync(bin);
     bytes[100] ^= 0xff;
     fs.writeFileSync(bin, bytes);

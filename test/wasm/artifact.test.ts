@@ -14,53 +14,10 @@ import type { ErrorCode } from '../../core/errors.js';
 import { SMALL_CNN, metaFor, mlp, textCnn } from './graphs.js';
 import type { Conv1dNode, DenseNode, Graph, Node } from '../../compiler/ir/types.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { withSection } from '../helpers/wasm-sections.js';
 import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
 // ---- minimal wasm section surgery (tests only)
-function leb(bytes: Uint8Array, at: number): [number, number] {
-  let v = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[at++];
-    v |= (b & 0x7f) << shift;
-    shift += 7;
-    if (!(b & 0x80)) return [v >>> 0, at];
-  }
-}
-function encLeb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-/** Rebuilds a module, replacing (or with `data` null, dropping) custom sections named `name`. */
-function withSection(bytes: Uint8Array, name: string, data: Uint8Array | null): Uint8Array {
-  const out: number[] = Array.from(bytes.subarray(0, 8));
-  let at = 8;
-  while (at < bytes.length) {
-    const id = bytes[at];
-    const [size, body] = leb(bytes, at + 1);
-    const end = body + size;
-    let keep = true;
-    if (id === 0) {
-      const [len, nameAt] = leb(bytes, body);
-      if (new TextDecoder().decode(bytes.subarray(nameAt, nameAt + len)) === name) keep = false;
-    }
-    if (keep) out.push(...bytes.subarray(at, end));
-    at = end;
-  }
-  if (data) {
-    const nm = new TextEncoder().encode(name);
-    const payload = [...encLeb(nm.length), ...nm, ...data];
-    out.push(0, ...encLeb(payload.length), ...payload);
-  }
-  return Uint8Array.from(out);
-}
-
 async function code(p: Promise<unknown>): Promise<ErrorCode | 'ok'> {
   try {
     await p;

@@ -3,11 +3,12 @@
 // and measures the sections of the result (to check the predicted budget).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../../../core/errors.js';
 import { repoRoot, type TargetDescription } from '../../../targets/index.js';
 import type { EmittedCModel } from './index.js';
+import { writeAtomic } from '../../io/atomic.js';
 
 export interface BuiltFirmware {
   dir: string;
@@ -57,8 +58,8 @@ export function buildFirmware(model: FirmwareModel, target: TargetDescription, d
   const root = repoRoot();
   const stubs = join(root, 'firmware-stubs');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.h'), model.files['model.h']);
-  writeFileSync(join(dir, 'model.c'), model.files['model.c']);
+  writeAtomic(join(dir, 'model.h'), model.files['model.h']);
+  writeAtomic(join(dir, 'model.c'), model.files['model.c']);
   const elf = join(dir, target.arch === 'native' || target.arch === 'aarch64' ? 'snn-firmware' : 'firmware.elf');
   const cc = opts.cc ?? tc.cc;
   const ldflags = tc.ldflags.map((f) => (f.startsWith('-T') ? `-T${join(root, f.slice(2))}` : f));

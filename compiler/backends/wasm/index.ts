@@ -10,6 +10,7 @@ import { WasmGen } from './emit.js';
 import { artifactInfo } from './meta.js';
 import { planGraph, tableLayout } from './plan.js';
 import { requireFeatures } from '../../ir/features.js';
+import { sealArtifact } from './seal.js';
 
 export type { ArtifactInfo, ArtifactMeta } from '../../../runtime/wasm/artifact-format.js';
 
@@ -63,7 +64,7 @@ export function emitWasm(graph: Graph, meta: ArtifactMeta, opts: EmitWasmOptions
       mod.optimize();
     }
     mod.addCustomSection(ARTIFACT_SECTION, new TextEncoder().encode(JSON.stringify(info)));
-    const wasm = new Uint8Array(mod.emitBinary());
+    const wasm = sealArtifact(new Uint8Array(mod.emitBinary()));
     const wat = opts.text ? mod.emitText() : undefined;
     return {
       wasm,

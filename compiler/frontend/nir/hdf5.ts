@@ -3,8 +3,10 @@
 // an absurd file fails with SNN_E_SIZE instead of exhausting memory.
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { devNull } from 'node:os';
 import { fail, SnncError } from '../../../core/errors.js';
 import type { NirArray, NirFile, NirNode, NirValue } from './types.js';
+import { writeAtomicWith } from '../../io/atomic.js';
 
 type H5 = typeof import('h5wasm');
 type H5Group = InstanceType<H5['Group']>;
@@ -19,14 +21,56 @@ const MAX_DEPTH = 32;
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
 
 let h5: Promise<H5> | undefined;
+/** The module namespace: its `FS` is a live binding set once the library is ready (the default export has none). */
+let namespace: { FS?: unknown } | undefined;
 /** h5wasm's node build (real file paths), loaded once and only when a NIR file is touched. */
 async function lib(): Promise<H5> {
-  h5 ??= import('h5wasm/node').then(async (m) => {
+  h5 ??= (async () => {
+    // the Emscripten module binds console.error / warn / log when it loads: bind it to
+    // forwarders that `quiet` can mute (its abort and UTF-8 messages would precede snnc's error)
+    const saved = { error: console.error, warn: console.warn, log: console.log };
+    for (const k of ['error', 'warn', 'log'] as const) console[k] = (...a: unknown[]) => (muted ? undefined : saved[k](...a));
+    try {
+      return await import('h5wasm/node');
+    } finally {
+      Object.assign(console, saved);
+    }
+  })().then(async (m) => {
+    namespace = m as unknown as { FS?: unknown };
     const mod = ((m as unknown as { default?: H5 }).default ?? m) as H5;
     await mod.ready;
     return mod;
   });
   return h5;
+}
+
+/**
+ * Runs fn with the HDF5 library's stderr sent to the null device: on a damaged file HDF5 prints
+ * its error stack (50-160 lines of HDF5-DIAG) before h5wasm throws, and snnc reports the error
+ * itself in one line. h5wasm's node build writes fd 2 through the stream's Node descriptor.
+ */
+let muted = false;
+function quiet<T>(fn: () => T): T {
+  muted = true;
+  try {
+    return quietFd(fn);
+  } finally {
+    muted = false;
+  }
+}
+
+function quietFd<T>(fn: () => T): T {
+  const stream = (namespace?.FS as { getStream?(fd: number): { nfd?: number } | null } | undefined)?.getStream?.(2);
+  if (!stream || typeof stream.nfd !== 'number') return fn();
+  const saved = stream.nfd;
+  const sink = openSync(devNull, 'w');
+  stream.nfd = sink;
+  try {
+    return fn();
+  } finally {
+    stream.nfd = saved;
+    closeSync(sink);
+  }
 }
 
 /** True when the HDF5 superblock signature sits at 0, 512, 1024, ... (user blocks), as HDF5 looks for it. */
@@ -172,6 +216,10 @@ export async function readNirFile(path: string): Promise<NirFile> {
   if (size > MAX_FILE_BYTES) fail('SNN_E_SIZE', `${path} is ${size} bytes, more than snnc reads`);
   if (!hasSignature(path, size)) fail('SNN_E_HEADER', `${path} is not an HDF5 file (no HDF5 signature), so it is not a NIR file`);
   const H = await lib();
+  return quiet(() => readOpened(H, path));
+}
+
+function readOpened(H: H5, path: string): NirFile {
   let f: InstanceType<H5['File']>;
   try {
     f = new H.File(path, 'r');
@@ -205,14 +253,17 @@ export interface WriteNirOptions {
 /** Writes a NIR file: `/version` and the `/node` tree, numbers as float64 (float32 where given so). */
 export async function writeNirFile(path: string, file: NirFile, o: WriteNirOptions = {}): Promise<void> {
   const H = await lib();
-  const f = new H.File(path, 'w');
   const gzip = o.gzip ?? 4;
-  try {
-    if (file.version !== undefined) f.create_dataset({ name: 'version', data: file.version });
-    writeNode(f.create_group('node'), file.graph);
-  } finally {
-    f.close();
-  }
+  // h5wasm writes by path: into a temporary file, renamed over `path` once complete
+  await writeAtomicWith(path, (tmp) => {
+    const f = new H.File(tmp, 'w');
+    try {
+      if (file.version !== undefined) f.create_dataset({ name: 'version', data: file.version });
+      writeNode(f.create_group('node'), file.graph);
+    } finally {
+      f.close();
+    }
+  });
   function writeValue(g: H5Group, name: string, v: NirValue, f32 = false): void {
     if ('strings' in v) {
       g.create_dataset({ name, data: v.strings.length === 1 && v.shape.length === 0 ? v.strings[0] : v.strings, shape: v.shape });

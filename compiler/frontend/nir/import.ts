@@ -12,6 +12,9 @@ export { lowerNir, type DecayConvention, type LowerOptions, type LowerReport } f
 export { exportNir } from './export.js';
 export { readNirFile, writeNirFile } from './hdf5.js';
 
+/** Most vector-steps the import's float-vs-int calibration simulates (64 vectors at T = 4096). */
+export const CALIBRATION_STEPS = 1 << 18;
+
 /** Reads and lowers a NIR file (`snnc compile model.nir` goes through here with defaults). */
 export async function readNirModel(path: string, o: LowerOptions = {}): Promise<{ model: Model; report: LowerReport }> {
   const file = await readNirFile(path);

@@ -7,6 +7,7 @@ import type { DenseNode, EncoderNode, Graph, LifNode, Model, Node, ReadoutNode, 
 import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { isStrings, type NirArray, type NirFile, type NirNode, type NirValue } from './types.js';
+import { checkNirFile, snncMetadata } from '../../schema/nir.js';
 
 export type DecayConvention = 'exp' | 'linear';
 
@@ -246,15 +247,17 @@ function convOp(c: ConvSpec): (x: Float64Array, y: Float64Array) => void {
 // ---------------------------------------------------------------------------- lowering
 
 export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; report: LowerReport } {
+  checkNirFile(file);
   const version = file.version ?? 'unknown';
   const major = /^(\d+)\./.exec(version)?.[1];
   if (major !== undefined && Number(major) > 1) fail('SNN_E_VERSION', `NIR version ${version} is newer than the 0.x and 1.x layouts snnc reads`, 'export with NIR 1.x');
   const layout: LowerReport['layout'] = major === undefined ? 'unknown' : major === '0' ? '0.x' : '1.x';
   if (file.graph.type !== 'NIRGraph') fail('SNN_E_GRAPH', `the top NIR node is a ${file.graph.type}, not a NIRGraph`);
-  const snncMeta = parseSnncMeta(file.graph.metadata.snnc);
+  const snncMeta = snncMetadata(file.graph.metadata.snnc);
+  // the file's own dt was checked with its metadata (SNN_E_HEADER); this checks the flag
+  if (o.dt !== undefined && !(o.dt > 0 && Number.isFinite(o.dt))) fail('SNN_E_USAGE', `--dt must be a positive number, got ${o.dt}`);
   const dt = o.dt ?? (typeof snncMeta.dt === 'number' ? snncMeta.dt : 1e-4);
   const decay: DecayConvention = o.decay ?? (snncMeta.decay === 'linear' ? 'linear' : 'exp');
-  if (!(dt > 0 && Number.isFinite(dt))) fail('SNN_E_USAGE', `--dt must be a positive number, got ${dt}`);
   const T = o.timesteps ?? (typeof snncMeta.timesteps === 'number' ? snncMeta.timesteps : 32);
   const bits = o.bits ?? (typeof snncMeta.bits === 'number' ? snncMeta.bits : 8);
   const tol = o.betaTolerance ?? 1e-6;
@@ -397,6 +400,9 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     if (ins.length === d + 1) {
       cin = ins[0];
       inSp = ins.slice(1);
+      if (declared && !isStrings(declared) && declared.data.length && (declared.data.length !== d || inSp.some((x, i) => x !== declared.data[i]))) {
+        fail('SNN_E_GRAPH', `${where(id, n)}: input_shape [${Array.from(declared.data)}] disagrees with its input of shape [${ins}] (spatial [${inSp}])`);
+      }
     } else if (declared && !isStrings(declared) && declared.data.length === d) {
       inSp = Array.from(declared.data);
       cin = prod(ins) / prod(inSp);
@@ -415,14 +421,17 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     } else {
       const w = param(id, n, 'weight');
       if (w.shape.length !== d + 2) fail('SNN_E_GRAPH', `${where(id, n)}: weight must be ${d + 2}-D, got [${w.shape}]`);
-      groups = intList(id, n, n.params.groups, 'groups', 1, 1)[0] || 1;
+      groups = intList(id, n, n.params.groups, 'groups', 1, 1)[0];
       cout = w.shape[0];
       k = w.shape.slice(2);
       if (w.shape[1] * groups !== cin || cout % groups) fail('SNN_E_GRAPH', `${where(id, n)}: weight [${w.shape}] with groups ${groups} does not fit ${cin} input channels (shape mismatch)`);
       weight = w.data;
     }
-    const stride = intList(id, n, n.params.stride, 'stride', d, pool ? k[0] : 1).map((s) => s || 1);
-    const dil = pool ? new Array(d).fill(1) : intList(id, n, n.params.dilation, 'dilation', d, 1).map((s) => s || 1);
+    const stride = intList(id, n, n.params.stride, 'stride', d, pool ? k[0] : 1);
+    const dil = pool ? new Array(d).fill(1) : intList(id, n, n.params.dilation, 'dilation', d, 1);
+    for (const [what, xs] of [['groups', [groups]], ['stride', stride], ['dilation', dil], ['kernel_size', k]] as const) {
+      if (xs.some((x) => x < 1)) fail('SNN_E_GRAPH', `${where(id, n)}: ${what} must be >= 1, got [${xs}]`);
+    }
     const padV = n.params.padding;
     let pad: number[];
     if (isStrings(padV)) {
@@ -537,6 +546,18 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
 
   // every linear node once (a cycle without a neuron on it fails here even off the main path)
   for (const [id, n] of prims) if (LINEAR.has(n.type) || n.type === 'Output') contrib(id);
+  // shapes chain along every edge into a neuron or the Output: a source that gives another
+  // number of values than the node holds is refused, naming both nodes and both shapes
+  for (const [id, n] of prims) {
+    if (!NEURONS.has(n.type) && n.type !== 'Output') continue;
+    const declared = n.type === 'Output' ? n.params.shape : undefined;
+    const own = NEURONS.has(n.type) ? shapes.get(id)! : declared && !isStrings(declared) && declared.data.length ? Array.from(declared.data) : undefined;
+    if (!own) continue;
+    for (const p of preds.get(id)!) {
+      const s = shapes.get(p)!;
+      if (prod(s) !== prod(own)) fail('SNN_E_GRAPH', `${where(p, prims.get(p)!)} gives ${prod(s)} values (shape [${s}]) to ${where(id, n)} of shape [${own}] (shape mismatch)`);
+    }
+  }
 
   // ---- neurons: their summed input per source, dt bridge, per-neuron folding
   const neuronIds = [...prims].filter(([, n]) => NEURONS.has(n.type)).map(([id]) => id);
@@ -717,15 +738,4 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   };
   validateModel(model);
   return { model, report };
-}
-
-/** The graph-level `metadata/snnc` JSON that `snnc export` writes (timesteps, encoder, classes, resets). */
-function parseSnncMeta(v: string | number | undefined): Record<string, unknown> {
-  if (typeof v !== 'string') return {};
-  try {
-    const x = JSON.parse(v) as unknown;
-    return x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
