@@ -17,11 +17,12 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { profilesCommand } from './profiles.js';
 import { sweepCommand } from './sweep.js';
+import { reportCommand } from './report.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
-export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, sweepCommand, inspectCommand, profilesCommand];
+export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {
