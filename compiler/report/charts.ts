@@ -1,7 +1,7 @@
 // Charts for reports and benchmarks: Vega-Lite specifications rendered to SVG headlessly with
 // Vega (no browser, no canvas: Vega's own SVG renderer with its text-width estimate), so the
 // output is deterministic for the same data. One place for every chart snnc writes
-// (`snnc sweep`; bench/ is meant to move here too).
+// (`snnc sweep`, `snnc report`, and bench/charts.ts for the benchmark plots).
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
