@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { compile } from '../../compiler/api/compile.js';
 import { report, type ReportOutcome } from '../../compiler/api/report.js';
-import { HAVE_CHROMIUM, SKIP_MESSAGE, inkShare, launch, screenshotDir, watch } from './chromium.js';
+import { HAVE_CHROMIUM, IN_CI, SKIP_MESSAGE, inkShare, launch, screenshotDir, watch } from './chromium.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MODEL = join(ROOT, 'examples/sst2/model.snn');
@@ -41,11 +41,18 @@ describe('snnc report: bad inputs', () => {
   });
 });
 
+if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
+
+describe.runIf(IN_CI && !HAVE_CHROMIUM)('browser tests on CI', () => {
+  it('need Chromium', () => {
+    expect.fail(SKIP_MESSAGE);
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM)('snnc report in Chromium', () => {
   let browser: Browser;
   const made: { name: string; out: ReportOutcome }[] = [];
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) console.warn(SKIP_MESSAGE);
     await compile(MODEL, { out: join(dir, 'wasm') });
     made.push({ name: 'snn', out: await report(MODEL, { out: join(dir, 'snn.html'), limit: 60, timesteps: '4,16' }) });
     made.push({ name: 'wasm', out: await report(join(dir, 'wasm', 'model.wasm'), { out: join(dir, 'wasm.html'), limit: 60, data: 'sst2:test' }) });
