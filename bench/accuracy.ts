@@ -25,7 +25,7 @@ import {
 } from '../compiler/train/index.js';
 import { trainBisnn } from '../compiler/train/bisnn.js';
 import { evaluateInteger } from '../compiler/api/evaluate-integer.js';
-import { barChart, lineChart, svg } from './plot.js';
+import { accuracyChart } from './charts.js';
 import { writeAtomic } from '../compiler/io/atomic.js';
 
 export interface ResultRow {
@@ -349,38 +349,6 @@ function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: num
   return out.join('\n');
 }
 
-function chart(rows: ResultRow[]): string {
-  const colors: Record<string, string> = { rate: '#1f77b4', poisson: '#d62728', binary: '#2ca02c' };
-  const parts: string[] = [];
-  const ds = [...new Set(rows.filter((r) => r.family === 'mlp').map((r) => r.dataset))];
-  ds.forEach((d, i) => {
-    const series = ENCODERS.map((e) => ({
-      name: e,
-      color: colors[e],
-      points: rows.filter((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === e).map((r) => [r.timesteps!, 100 * r.accuracy] as [number, number]),
-    })).filter((s) => s.points.length);
-    if (series.length) parts.push(lineChart(`MLP ${d}: integer accuracy vs T`, 'T (steps)', 'test accuracy %', series, (i % 3) * 400, Math.floor(i / 3) * 300, 400, 300));
-  });
-  const y0 = Math.ceil(ds.length / 3) * 300;
-  const groups = [...new Set(rows.map((r) => r.dataset))]
-    .map((d) => {
-      const t = rows.find((r) => r.dataset === d && r.family === 'textcnn' && r.stage === 'integer');
-      const m = rows.find((r) => r.dataset === d && r.family === 'mlp' && r.stage === 'integer' && r.encoder === 'rate' && r.timesteps === 50);
-      const b = rows.find((r) => r.dataset === d && r.family === 'bisnn' && r.stage === 'integer');
-      return {
-        label: d,
-        values: [
-          ...(t?.energy_ratio ? [{ name: 'TextCNN SNN/ANN', value: t.energy_ratio, color: '#9467bd' }] : []),
-          ...(m?.energy_ratio ? [{ name: 'MLP rate T=50 SNN/ANN', value: m.energy_ratio, color: '#1f77b4' }] : []),
-          ...(b?.energy_ratio ? [{ name: 'bi-SNN SNN/ANN', value: b.energy_ratio, color: '#ff7f0e' }] : []),
-        ],
-      };
-    })
-    .filter((g) => g.values.length >= 2);
-  if (groups.length) parts.push(barChart('Energy per inference, SNN / ANN (horowitz45-int)', 'ratio', groups, 0, y0, 1200, 300, true));
-  return svg(1200, y0 + (groups.length ? 320 : 20), parts, 'snnc bench:accuracy — numbers in accuracy.json');
-}
-
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
   SEED = args.seed;
@@ -411,13 +379,13 @@ async function main(): Promise<void> {
     partial.seconds[unit] = (performance.now() - t0) / 1000;
     savePartial(partialPath, partial);
     process.stderr.write(`bench:accuracy ${unit} done in ${partial.seconds[unit].toFixed(0)} s\n`);
-    writeOutputs(args.out, partial, backend);
+    await writeOutputs(args.out, partial, backend);
   }
-  writeOutputs(args.out, partial, backend);
+  await writeOutputs(args.out, partial, backend);
 }
 
 /** accuracy.json / .md / .svg from every finished unit (called after each unit, so a killed run leaves current files). */
-function writeOutputs(out: string, partial: Partial, backend: string): void {
+async function writeOutputs(out: string, partial: Partial, backend: string): Promise<void> {
   const order = PLANS.flatMap((p) => [...FAMILIES.map((f) => `${p.name}:${f}`), ...(p.name === 'sst2' ? [`${p.name}:ablations`] : [])]);
   const results = order.flatMap((u) => partial.done[u] ?? []);
   const missing = order.filter((u) => !partial.done[u]);
@@ -426,7 +394,7 @@ function writeOutputs(out: string, partial: Partial, backend: string): void {
   const json = { results, machine, wall_s: wall, unit_seconds: partial.seconds, missing, seed: SEED, plans: PLANS, date: new Date().toISOString() };
   writeAtomic(join(out, 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
   writeAtomic(join(out, 'accuracy.md'), markdown(results, machine, wall, missing));
-  writeAtomic(join(out, 'accuracy.svg'), chart(results));
+  writeAtomic(join(out, 'accuracy.svg'), await accuracyChart(results));
   process.stderr.write(`bench:accuracy: ${results.length} rows, ${missing.length} units missing; results in ${out}/accuracy.{json,md,svg}\n`);
 }
 

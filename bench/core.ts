@@ -23,7 +23,7 @@ import type { Graph, Model } from '../compiler/ir/types.js';
 import { annForward, initBackend, predictSnn, simulateBatch, textCnnTensors } from '../compiler/train/index.js';
 import { tf } from '../compiler/train/backend.js';
 import { findTorchPython, TorchPeer, TORCH_INSTALL_HINT, type TorchInfo } from './peers/torch.js';
-import { barChart, lineChart, svg } from './plot.js';
+import { ENGINE_NAMES, coreChart, type CoreChartInput } from './charts.js';
 
 const USAGE = `usage: node dist/bench/core.js [options]   (npm run bench -- [options])
   --model FILE     float .snn TextCNN model (default examples/sst2/model.snn)
@@ -146,12 +146,12 @@ interface Engine {
 }
 
 /** Display name and plot colour of every engine. */
-const ENGINES: Record<string, { name: string; color: string }> = {
-  wasm: { name: 'snnc WASM (int SNN)', color: '#1b7837' },
-  tfjs_ann: { name: 'TF.js ANN', color: '#2166ac' },
-  tfjs_dense_snn: { name: 'TF.js dense SNN', color: '#762a83' },
-  torch_ann: { name: 'PyTorch ANN', color: '#d6604d' },
-  torch_dense_snn: { name: 'PyTorch dense SNN', color: '#f4a582' },
+const ENGINES: Record<string, { name: string }> = {
+  wasm: { name: ENGINE_NAMES.wasm },
+  tfjs_ann: { name: ENGINE_NAMES.tfjs_ann },
+  tfjs_dense_snn: { name: ENGINE_NAMES.tfjs_dense_snn },
+  torch_ann: { name: ENGINE_NAMES.torch_ann },
+  torch_dense_snn: { name: ENGINE_NAMES.torch_dense_snn },
 };
 
 interface GoalRow {
@@ -466,27 +466,7 @@ async function run(
   };
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'core.json'), JSON.stringify(result, null, 2) + '\n');
-  const groups = runs.map((r) => {
-    const eng = r.engines as Record<string, { sentences_per_s: Stats }>;
-    return {
-      label: `T=${r.T} batch ${r.batch}`,
-      values: Object.keys(ENGINES)
-        .filter((k) => eng[k])
-        .map((k) => ({ name: ENGINES[k].name, value: eng[k].sentences_per_s.median, color: ENGINES[k].color })),
-    };
-  });
-  const chart = svg(
-    1000,
-    380,
-    [
-      lineChart('SST-2 test accuracy vs time steps', 'T (time steps)', 'accuracy %', [
-        { name: 'integer SNN (wasm)', points: sweep.map((s) => [s.T, s.accuracy]), color: '#1b7837' },
-        { name: `ANN ${acc.ann.toFixed(1)}%`, points: sweep.map((s) => [s.T, acc.ann]), color: '#2166ac' },
-      ], 0, 0, 420, 360),
-      barChart('throughput (sentences/s, median, log scale)', 'sentences/s', groups, 430, 0, 570, 360),
-    ],
-    `${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, TF.js ${tf.version.tfjs} ${backend}; ${result.machine.date.slice(0, 10)}`,
-  );
+  const chart = await coreChart(result as unknown as CoreChartInput, ENGINE_NAMES);
   writeFileSync(join(args.out, 'core.svg'), chart);
 
   // the goal table (issue #9), on stdout

@@ -10,6 +10,7 @@ import {
   ARTIFACT_VERSION,
   WASM_ERRORS,
   WASM_EXPORTS,
+  WASM_TRACE_EXPORT,
   type ArtifactInfo,
 } from './wasm/artifact-format.js';
 import { validate as validateSchema } from './wasm/artifact-schema.gen.js';
@@ -24,6 +25,14 @@ export interface WasmModel {
   infer(input: SimInput): InferenceResult;
   /** Many inferences on the same instance (state is reset for each). */
   inferMany(inputs: Iterable<SimInput>): InferenceResult[];
+  /** Whether the artifact can trace spikes per step (artifacts before the trace export cannot). */
+  readonly canTrace: boolean;
+  /**
+   * One inference with the per-step spike trace on (`infer` never pays for it): the result, and
+   * for each population (meta.populations order) and step, the flat indices (p * channels + c)
+   * of the neurons that spiked. Throws SNN_E_ARTIFACT if the artifact cannot trace.
+   */
+  inferTraced(input: SimInput): { result: InferenceResult; spikes: Int32Array[][] };
 }
 
 function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
@@ -113,6 +122,8 @@ export interface ArtifactExports {
   counters_ptr: () => number;
   error_ptr: () => number;
   max_len: () => number;
+  /** Optional (artifacts before it lack it): turns the per-step spike trace on or off. */
+  trace_spikes?: (on: number) => number;
 }
 
 /** A WasmModel over an instance's exports (or a stand-in that forwards them, e.g. to a worker). */
@@ -219,6 +230,34 @@ class Model implements WasmModel {
       layerSpikes,
       layerUpdates,
     };
+  }
+
+  get canTrace(): boolean {
+    return typeof this.ex[WASM_TRACE_EXPORT] === 'function';
+  }
+
+  inferTraced(input: SimInput): { result: InferenceResult; spikes: Int32Array[][] } {
+    const trace = this.ex[WASM_TRACE_EXPORT];
+    if (typeof trace !== 'function') fail('SNN_E_ARTIFACT', 'this artifact has no spike trace', 'recompile it with this snnc');
+    const base = trace(1);
+    if (base <= 0) fail('SNN_E_RUNTIME', 'the wasm module could not grow its memory for the spike trace');
+    try {
+      const result = this.infer(input);
+      this.views();
+      const T = this.meta.timesteps;
+      const spikes: Int32Array[][] = this.meta.populations.map(() => []);
+      let at = base >> 2;
+      for (let t = 0; t < T; t++) {
+        for (let l = 0; l < spikes.length; l++) {
+          const cnt = this.i32[at];
+          spikes[l].push(this.i32.slice(at + 1, at + 1 + cnt));
+          at += 1 + cnt;
+        }
+      }
+      return { result, spikes };
+    } finally {
+      trace(0);
+    }
   }
 
   inferMany(inputs: Iterable<SimInput>): InferenceResult[] {

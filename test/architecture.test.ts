@@ -1,6 +1,6 @@
 // The import rules of docs/architecture.md, checked on the real import graph: every import,
-// export-from and dynamic import() of every source file under core/, compiler/, runtime/ and
-// targets/, parsed with the TypeScript compiler. A forbidden import fails this test with the
+// export-from and dynamic import() of every source file under core/, compiler/, runtime/,
+// targets/ and examples/browser/, parsed with the TypeScript compiler. A forbidden import fails this test with the
 // file, the import and the rule it breaks; a source file in no known layer fails it too.
 
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-type Layer = 'core' | 'ir' | 'frontend' | 'passes' | 'wasm' | 'c' | 'runtime' | 'targets' | 'data' | 'train' | 'progress' | 'report' | 'io' | 'schema' | 'deploy' | 'api' | 'cli';
+type Layer = 'core' | 'ir' | 'frontend' | 'passes' | 'wasm' | 'c' | 'runtime' | 'targets' | 'data' | 'train' | 'progress' | 'report' | 'io' | 'schema' | 'deploy' | 'api' | 'cli' | 'demo';
 
 /** The layer of a repository-relative source path (first matching prefix), or undefined. */
 function layerOf(path: string): Layer | undefined {
@@ -34,6 +34,7 @@ function layerOf(path: string): Layer | undefined {
     ['compiler/cli.ts', 'cli'],
     ['runtime/', 'runtime'],
     ['targets/', 'targets'],
+    ['examples/browser/', 'demo'],
   ];
   for (const [prefix, layer] of table) if (path === prefix || path.startsWith(prefix)) return layer;
   return undefined;
@@ -65,6 +66,8 @@ const MAY_IMPORT: Record<Layer, Layer[]> = {
   deploy: [...BELOW_API],
   api: [...BELOW_API, 'deploy'],
   cli: [...BELOW_API, 'deploy', 'api'],
+  // the browser demo runs the runtime Node runs, nothing of the compiler
+  demo: ['core', 'runtime'],
 };
 
 /**
@@ -121,11 +124,13 @@ function specifiers(file: string, text = readFileSync(file, 'utf8')): string[] {
 /** Every forbidden import in the tree, as "file: import -> rule". */
 function violations(): string[] {
   const out: string[] = [];
-  for (const top of ['core', 'compiler', 'runtime', 'targets']) {
+  for (const top of ['core', 'compiler', 'runtime', 'targets', 'examples/browser']) {
     for (const file of sources(join(ROOT, top))) {
       const from = relative(ROOT, file);
       if (!layerOf(from)) out.push(`${from}: in no layer of docs/architecture.md`);
       for (const spec of specifiers(file)) {
+        // the demo page runs in browsers (its build config, vite.config.ts, runs in Node)
+        if (layerOf(from) === 'demo' && !from.endsWith('vite.config.ts') && spec.startsWith('node:')) out.push(`${from}: imports ${spec} (the browser demo may not import Node built-ins)`);
         if (!spec.startsWith('.')) continue; // packages and node: built-ins
         const to = relative(ROOT, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
         const why = forbidden(from, to);
@@ -153,10 +158,12 @@ describe('architecture: the import rules of docs/architecture.md', () => {
     expect(forbidden('core/levels.ts', 'compiler/ir/types.ts')).toMatch(/nothing of ours/);
     expect(forbidden('compiler/train/evaluate.ts', 'compiler/backends/wasm/index.ts')).toBeDefined();
     expect(forbidden('compiler/newfolder/x.ts', 'core/errors.ts')).toMatch(/no layer/);
+    expect(forbidden('examples/browser/main.ts', 'compiler/api/run.ts')).toMatch(/demo may import core, runtime/);
     // and allow what it allows
     expect(forbidden('runtime/reference.ts', 'compiler/ir/types.ts')).toBeUndefined();
     expect(forbidden('compiler/deploy/rpi.ts', 'compiler/backends/wasm/index.ts')).toBeUndefined();
     expect(forbidden('compiler/backends/wasm/emit.ts', 'runtime/wasm/artifact-format.ts')).toBeUndefined();
+    expect(forbidden('examples/browser/main.ts', 'runtime/wasm-host.ts')).toBeUndefined();
   });
 
   it('reads every kind of import', () => {

@@ -18,7 +18,7 @@ import { loadTarget } from '../../targets/index.js';
 import { runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 import { withTimesteps } from '../ir/timesteps.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
-import { float32Bytes, maxLenOf, meanOps, pct, readModelOrNir, safeIds, sameResult, vocabOf } from './shared.js';
+import { float32Bytes, maxLenOf, meanOps, pct, provenanceOf, readModelOrNir, safeIds, sameResult, vocabOf } from './shared.js';
 
 export interface CompileOptions {
   out?: string;
@@ -128,7 +128,7 @@ export async function compile(modelPath: string, o: CompileOptions = {}): Promis
   }
   const { emitWasm } = await import('../backends/wasm/index.js');
   const f32 = float32Bytes(model.graph);
-  const emitted = emitWasm(pipe.graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: f32 }, { simd: o.simd !== false });
+  const emitted = emitWasm(pipe.graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: f32, extra: { provenance: provenanceOf(model) } }, { simd: o.simd !== false });
   const wasmPath = join(outDir, 'model.wasm');
   writeAtomic(wasmPath, emitted.wasm);
   const vocabBytes = (model.vocab ?? []).reduce((a, w) => a + new TextEncoder().encode(w).length + 1, 0);

@@ -18,3 +18,4 @@ export { inspect } from './inspect.js';
 export { profiles } from './profiles.js';
 export { runCalibratedPipeline, randomVectors, type Calibration, type CalibrationReport, type CalibratedPipelineResult } from './calibrate.js';
 export { evaluateInteger, type IntegerEvaluation } from './evaluate-integer.js';
+export { report, type ReportOptions, type ReportOutcome, type TargetFit } from './report.js';

@@ -7,12 +7,13 @@ import type { Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import type { OpCounts } from '../../runtime/reference.js';
-import { textToIds, tokenize, tokenizerKind } from '../../runtime/tokenizer.js';
+import { tokenize, tokenizerKind } from '../../runtime/tokenizer.js';
+import { classifyText } from '../../runtime/classify.js';
 import { artifactEnergy, DEFAULT_PROFILE } from '../../runtime/energy.js';
 import type { ArtifactInfo } from '../../runtime/wasm/artifact-format.js';
 import { loadArtifactFile } from '../../runtime/wasm-node.js';
 import type { WasmModel } from '../../runtime/wasm-host.js';
-import { readTextInput, vectorOf, vocabOf } from './shared.js';
+import { readTextInput, vectorOf } from './shared.js';
 import { runOnBoard } from './run-board.js';
 
 export interface RunOptions {
@@ -83,11 +84,7 @@ function scoreWord(info: ArtifactInfo): string {
 /** Classifies one text with a loaded artifact; shared by `run`, the examples and the bench. */
 export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFILE): RunOutcome {
   const info = model.meta;
-  if (info.input.kind !== 'tokens' || !info.vocab) fail('SNN_E_INPUT', 'this artifact takes vectors, not text');
-  const vocab = vocabOf(info.vocab, info.tokenizer);
-  const ids = textToIds(text, vocab, info.input.maxLen);
-  const r = model.infer({ tokens: ids });
-  const energy = artifactEnergy(info, r.ops, ids.length, profile);
+  const { ids, result: r, energy } = classifyText(model, text, profile);
   const layerSpikes: Record<string, number> = {};
   info.populations.forEach((p, i) => (layerSpikes[p.id] = r.layerSpikes[i]));
   const cls = info.classes[r.label];
@@ -97,5 +94,5 @@ export function classify(model: WasmModel, text: string, profile = DEFAULT_PROFI
     `ANN equivalent: ${energy.annMacs} MACs`,
     `energy (${energy.profile}): SNN ${(energy.snnArithPj / 1e6).toFixed(3)} uJ vs ANN ${(energy.annArithPj / 1e6).toFixed(3)} uJ, ratio ${energy.ratio.toFixed(3)}; with memory reads ${energy.ratioWithMemory.toFixed(3)}`,
   ];
-  return { text: lines.join('\n'), input: text, tokens: tokenize(text, vocab.kind), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
+  return { text: lines.join('\n'), input: text, tokens: tokenize(text, tokenizerKind(info.tokenizer?.kind)), ids, label: r.label, class: cls, scores: r.scores, ops: r.ops, layerSpikes, energy };
 }

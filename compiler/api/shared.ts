@@ -37,16 +37,7 @@ export function tokenIds(text: string, vocab: Vocab, maxLen: number): number[] {
   return textToIds(text, vocab, maxLen);
 }
 
-const vocabCache = new WeakMap<object, Vocab>();
-/** The Vocab of a model's or artifact's word list, with the tokenizer kind it names. */
-export function vocabOf(words: string[], tokenizer?: { kind: string }): Vocab {
-  let v = vocabCache.get(words);
-  if (!v || v.kind !== (tokenizer?.kind ?? 'snnc-word-v1')) {
-    v = new Vocab(words, tokenizer?.kind);
-    vocabCache.set(words, v);
-  }
-  return v;
-}
+export { vocabOf } from '../../runtime/classify.js';
 
 export function maxLenOf(g: Graph): number {
   const t = g.nodes.find((n) => n.kind === 'tokens');
@@ -106,4 +97,40 @@ export async function vectorOf(model: Model, host: WasmModel, text: string): Pro
   const dim = host.meta.input.kind === 'vector' ? host.meta.input.dim : -1;
   if (vector.length !== dim) fail('SNN_E_INPUT', `the model gives ${vector.length}-value vectors, the artifact takes ${dim}`, 'pass the model the artifact was compiled from');
   return vector;
+}
+
+/** snnc's version (package.json). */
+export function snncVersion(): string {
+  try {
+    return String((JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Where a model came from, as carried into its artifact (`extra.provenance`) and reports. */
+export interface Provenance {
+  dataset?: string;
+  seed?: number;
+  epochs?: number;
+  stage?: string;
+  /** Accuracies the trainer measured (fractions), e.g. snnTest. */
+  accuracy?: Record<string, number>;
+  snnc: string;
+}
+
+export function provenanceOf(model: Model): Provenance {
+  const t = (model.meta.training ?? {}) as Record<string, unknown>;
+  const opts = (t.options ?? {}) as Record<string, unknown>;
+  const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+  const acc: Record<string, number> = {};
+  if (t.accuracy && typeof t.accuracy === 'object') for (const [k, v] of Object.entries(t.accuracy)) if (num(v) !== undefined) acc[k] = v as number;
+  return {
+    ...(typeof t.dataset === 'string' ? { dataset: t.dataset } : {}),
+    ...(num(t.seed ?? opts.seed) !== undefined ? { seed: num(t.seed ?? opts.seed) } : {}),
+    ...(num(opts.epochs) !== undefined ? { epochs: num(opts.epochs) } : {}),
+    ...(typeof t.stage === 'string' ? { stage: t.stage } : {}),
+    ...(Object.keys(acc).length ? { accuracy: acc } : {}),
+    snnc: snncVersion(),
+  };
 }

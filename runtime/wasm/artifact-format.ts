@@ -22,6 +22,12 @@ export const WASM_EXPORTS = {
   maxLen: 'max_len',
 } as const;
 
+/**
+ * Optional export (artifacts from before it lack it): `trace_spikes(on) -> address` turns the
+ * per-step spike trace on (1) or off (0); docs/wasm.md "Spike trace".
+ */
+export const WASM_TRACE_EXPORT = 'trace_spikes';
+
 /** Negative results of `infer(n)`; the error slot holds [code, position, value]. */
 export const WASM_ERRORS = {
   badToken: -1,

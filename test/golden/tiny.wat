@@ -7,11 +7,15 @@
  (global $rows0 (mut i64) (i64.const 0))
  (global $rows1 (mut i64) (i64.const 0))
  (global $inSpikes (mut i64) (i64.const 0))
- (memory $0 1 1)
+ (global $traceBase (mut i32) (i32.const 0))
+ (global $traceAt (mut i32) (i32.const 0))
+ (global $traceMem (mut i32) (i32.const 0))
+ (memory $0 1 2)
  (data $0 (i32.const 146) "y\ad\82\94}\e3K\83\9ap")
  (data $1 (i32.const 160) "\8e\89\91H\88WN\f3\00\00\19%\ce[\b5\cb\00.m\00\ef\a4\85\fbe\00n4\05\a0\10\ef\d7\d3\ccW}\ef\cc2I\99Rx5\ba\ab\d6")
  (data $2 (i32.const 224) "!\d4\00\00\e5\\\00\00\83\"\00\00h\1a")
  (export "memory" (memory $0))
+ (export "trace_spikes" (func $trace_spikes))
  (export "infer" (func $infer))
  (export "input_ptr" (func $input_ptr))
  (export "scores_ptr" (func $scores_ptr))
@@ -269,6 +273,9 @@
      )
     )
    )
+  )
+  (global.set $traceAt
+   (global.get $traceBase)
   )
   (local.set $6
    (i32.const 0)
@@ -1004,6 +1011,73 @@
      )
     )
    )
+   (if
+    (global.get $traceAt)
+    (then
+     (i32.store
+      (local.tee $1
+       (global.get $traceAt)
+      )
+      (local.tee $2
+       (i32.load
+        (i32.const 624)
+       )
+      )
+     )
+     (memory.copy
+      (i32.add
+       (local.get $1)
+       (i32.const 4)
+      )
+      (i32.const 640)
+      (local.tee $2
+       (i32.shl
+        (local.get $2)
+        (i32.const 2)
+       )
+      )
+     )
+     (i32.store
+      (local.tee $1
+       (i32.add
+        (local.get $1)
+        (i32.add
+         (local.get $2)
+         (i32.const 4)
+        )
+       )
+      )
+      (local.tee $2
+       (i32.load
+        (i32.const 784)
+       )
+      )
+     )
+     (memory.copy
+      (i32.add
+       (local.get $1)
+       (i32.const 4)
+      )
+      (i32.const 800)
+      (i32.shl
+       (local.get $2)
+       (i32.const 2)
+      )
+     )
+     (global.set $traceAt
+      (i32.add
+       (local.get $1)
+       (i32.add
+        (i32.shl
+         (local.get $2)
+         (i32.const 2)
+        )
+        (i32.const 4)
+       )
+      )
+     )
+    )
+   )
    (br_if $L15
     (i32.lt_s
      (local.tee $6
@@ -1164,6 +1238,53 @@
    )
   )
   (local.get $0)
+ )
+ (func $trace_spikes (param $0 i32) (result i32)
+  (if
+   (i32.eqz
+    (local.get $0)
+   )
+   (then
+    (global.set $traceBase
+     (i32.const 0)
+    )
+    (return
+     (i32.const 0)
+    )
+   )
+  )
+  (if
+   (i32.eqz
+    (global.get $traceMem)
+   )
+   (then
+    (if
+     (i32.lt_s
+      (local.tee $0
+       (memory.grow
+        (i32.const 1)
+       )
+      )
+      (i32.const 0)
+     )
+     (then
+      (return
+       (i32.const -1)
+      )
+     )
+    )
+    (global.set $traceMem
+     (i32.shl
+      (local.get $0)
+      (i32.const 16)
+     )
+    )
+   )
+  )
+  (global.set $traceBase
+   (global.get $traceMem)
+  )
+  (global.get $traceBase)
  )
  (func $input_ptr (result i32)
   (i32.const 128)

@@ -32,7 +32,7 @@ function closure(entry: string): { files: Set<string>; external: Set<string> } {
 
 describe('browser safety', () => {
   const root = join(import.meta.dirname, '..', '..');
-  for (const entry of ['runtime/wasm-host.ts', 'runtime/tokenizer.ts', 'runtime/energy.ts', 'runtime/reference.ts']) {
+  for (const entry of ['runtime/wasm-host.ts', 'runtime/tokenizer.ts', 'runtime/energy.ts', 'runtime/reference.ts', 'runtime/classify.ts']) {
     it(`${entry} imports no Node built-in and no package`, () => {
       const { files, external } = closure(join(root, entry));
       expect(files.size).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 // over spike lists, SIMD row adds and fire loops, every size and address a constant.
 
 import binaryen from 'binaryen';
-import { WASM_ERRORS, WASM_EXPORTS } from '../../../runtime/wasm/artifact-format.js';
+import { WASM_ERRORS, WASM_EXPORTS, WASM_TRACE_EXPORT } from '../../../runtime/wasm/artifact-format.js';
 import type { EncoderPlan, GroupedPlan, Plan, PopPlan, SynapsePlan, TablePlan } from './plan.js';
 import { seedState } from '../../../core/prng.js';
 
@@ -1361,7 +1361,10 @@ export class WasmGen {
         m.i32.store(0, 4, this.c(pop.prev.cntAddr), m.i32.load(0, 4, this.c(pop.list.cntAddr))),
       );
     }
+    // spike trace (off unless the host called trace_spikes(1)): one branch per step when off
+    stepCalls.push(m.if(m.global.get('traceAt', binaryen.i32), m.call('trace_step', [], binaryen.none)));
     stepCalls.push(this.inc(t, 1));
+    body.push(m.global.set('traceAt', m.global.get('traceBase', binaryen.i32)));
     body.push(this.set(t, this.c(0)), this.whileLoop(() => m.i32.lt_s(this.get(t), this.c(P.timesteps)), stepCalls));
     body.push(...this.finalize(f, n));
     m.addFunction('infer', binaryen.createType([binaryen.i32]), binaryen.i32, f.vars, this.block(body));
@@ -1467,6 +1470,64 @@ export class WasmGen {
     return out;
   }
 
+  // ------------------------------------------------------------------ spike trace
+  /** Bytes of a full trace: per step, per population, an i32 count and at most `capacity` i32 indices. */
+  private traceBytes(): number {
+    return this.plan.timesteps * this.plan.pops.reduce((a, p) => a + 4 + 4 * p.list.capacity, 0);
+  }
+
+  /**
+   * The per-step spike trace (docs/wasm.md "Spike trace"): `trace_spikes(1)` grows the memory
+   * once by the trace's pages and returns the trace's address (0 when off, -1 if it cannot grow);
+   * every later `infer` then appends, after each step, each population's spike list (count,
+   * flat indices) there. Off, `infer` pays one untaken branch per step.
+   */
+  private traceFunctions(): void {
+    const m = this.m;
+    const P = this.plan;
+    const i32 = binaryen.i32;
+    const f = new Fn([]);
+    const at = f.local(i32);
+    const cnt = f.local(i32);
+    const body: X[] = [this.set(at, m.global.get('traceAt', i32))];
+    for (const pop of P.pops) {
+      body.push(
+        this.set(cnt, m.i32.load(0, 4, this.c(pop.list.cntAddr))),
+        m.i32.store(0, 4, this.get(at), this.get(cnt)),
+        m.memory.copy(this.add(this.get(at), this.c(4)), this.c(pop.list.dataAddr), m.i32.shl(this.get(cnt), this.c(2))),
+        this.set(at, this.add(this.get(at), this.add(this.c(4), m.i32.shl(this.get(cnt), this.c(2))))),
+      );
+    }
+    body.push(m.global.set('traceAt', this.get(at)));
+    m.addFunction('trace_step', binaryen.none, binaryen.none, f.vars, this.block(body));
+    const g = new Fn([i32]);
+    const old = g.local(i32);
+    const pages = Math.ceil(this.traceBytes() / 65536);
+    m.addFunction(
+      'trace_spikes',
+      binaryen.createType([i32]),
+      i32,
+      g.vars,
+      this.block([
+        m.if(
+          m.i32.eqz(this.get(g.param(0))),
+          this.block([m.global.set('traceBase', this.c(0)), m.return(this.c(0))]),
+        ),
+        m.if(
+          m.i32.eqz(m.global.get('traceMem', i32)),
+          this.block([
+            this.set(old, m.memory.grow(this.c(pages))),
+            m.if(m.i32.lt_s(this.get(old), this.c(0)), m.return(this.c(-1))),
+            m.global.set('traceMem', m.i32.shl(this.get(old), this.c(16))),
+          ]),
+        ),
+        m.global.set('traceBase', m.global.get('traceMem', i32)),
+        m.return(m.global.get('traceBase', i32)),
+      ]),
+    );
+    m.addFunctionExport('trace_spikes', WASM_TRACE_EXPORT);
+  }
+
   // ------------------------------------------------------------------ module
   build(): binaryen.Module {
     const m = this.m;
@@ -1478,7 +1539,8 @@ export class WasmGen {
     m.setFeatures(features);
     m.setMemory(
       P.pages,
-      P.pages,
+      // room for the spike trace, grown only when the host turns it on
+      P.pages + Math.ceil(this.traceBytes() / 65536),
       WASM_EXPORTS.memory,
       P.segments.map((s) => ({ offset: this.c(s.addr), data: s.data, passive: false })),
     );
@@ -1491,10 +1553,14 @@ export class WasmGen {
     }
     m.addGlobal('inSpikes', binaryen.i64, true, this.c64(0));
     m.addGlobal('rng', binaryen.i32, true, this.c(0));
+    m.addGlobal('traceBase', binaryen.i32, true, this.c(0));
+    m.addGlobal('traceAt', binaryen.i32, true, this.c(0));
+    m.addGlobal('traceMem', binaryen.i32, true, this.c(0));
     for (const e of P.encoders) this.encoderFunction(e);
     for (const pop of P.pops) this.lifFunction(pop);
     for (const s of P.synapses) if (s.grouped) this.formFunction(s);
     this.inferFunction();
+    this.traceFunctions();
     const constFn = (name: string, v: number): void => {
       m.addFunction(name, binaryen.none, binaryen.i32, [], this.c(v));
       m.addFunctionExport(name, name);
