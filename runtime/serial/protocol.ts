@@ -227,7 +227,8 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
   if (r.remaining !== 0) throw new RangeError(`INFO payload has ${r.remaining} bytes past the board name`);
   // fields no firmware can send: a damaged or foreign reply, not a board to talk to
   if (info.protocol !== PROTO_VERSION) throw new RangeError(`INFO says protocol ${info.protocol}`);
-  if (info.classes < 2 || info.pops < 1 || info.timesteps < 1) throw new RangeError(`INFO says ${info.classes} classes, ${info.pops} populations, T = ${info.timesteps}`);
+  // pops may be 0: the int8 twin ANN firmware (docs/ann.md) has no spiking populations
+  if (info.classes < 2 || info.timesteps < 1) throw new RangeError(`INFO says ${info.classes} classes, ${info.pops} populations, T = ${info.timesteps}`);
   if (info.input === 'tokens' ? info.maxLen < 1 || info.vocab < 2 : info.inputDim < 1) throw new RangeError(`INFO says maxLen ${info.maxLen}, vocabulary ${info.vocab}, input dim ${info.inputDim}`);
   return info;
 }
