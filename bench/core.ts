@@ -6,7 +6,8 @@
 // core.svg and prints the goal table.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch, loadavg, getPriority, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,9 @@ const USAGE = `usage: node dist/bench/core.js [options]   (npm run bench -- [opt
   --python CMD     Python with torch for the PyTorch peer, or "none" (default: the first of
                    /usr/bin/python3 and python3 that imports torch)
   --out DIR        results folder (default bench/results)
+  --twin FILE      device counts of the SNN and its int8 twin ANN, from bench/twin.ts
+                   (default bench/results/twin.json; rows are used only when its sha256 of the
+                   model file matches the model benchmarked here)
   --help`;
 
 interface Args {
@@ -44,6 +48,7 @@ interface Args {
   bitexact: number;
   python: string;
   out: string;
+  twin: string;
 }
 
 function positiveInt(name: string, v: string, min = 1): number {
@@ -67,6 +72,7 @@ function readArgs(argv: string[]): Args | undefined {
         bitexact: { type: 'string', default: '200' },
         python: { type: 'string', default: 'auto' },
         out: { type: 'string', default: join(PACKAGE_ROOT, 'bench', 'results') },
+        twin: { type: 'string', default: join(PACKAGE_ROOT, 'bench', 'results', 'twin.json') },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -83,6 +89,7 @@ function readArgs(argv: string[]): Args | undefined {
     bitexact: positiveInt('bitexact', s('bitexact'), 0),
     python: s('python'),
     out: resolve(s('out')),
+    twin: resolve(s('twin')),
   };
 }
 
@@ -388,6 +395,9 @@ async function run(
   const sp = (k: string) => b1.speedup_of_wasm_vs[k] as Stats | undefined;
   const artifactRatio = base.host.meta.energy.integerBytes / f32;
   const eInt = energy['horowitz45-int'];
+  const eInt8 = energy['horowitz45-int8'];
+  const schedule = base.graph.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') ? 'grouped' : 'event';
+  const twin = deviceRows(args, model, schedule);
   const speedRow = (metric: string, k: string, goal: number, missing: string): GoalRow => {
     const s = sp(k);
     return s
@@ -406,14 +416,13 @@ async function run(
     },
     { metric: 'synaptic ops per sentence / ANN MACs', value: sopsMean / annMacs, unit: 'x', goal: '<= 1.0 (stretch 0.5)', met: sopsMean / annMacs <= 1 },
     { metric: 'energy SNN / fp32 ANN, with memory reads (horowitz45-int)', value: eInt.ratio_with_memory, unit: 'x', goal: '<= 1.0 (stretch 0.5)', met: eInt.ratio_with_memory <= 1, note: `arithmetic only: ${eInt.ratio.toFixed(3)}` },
-    { metric: 'energy SNN / int8 ANN, arithmetic', value: null, unit: 'x', goal: '<= 1.0', met: null, note: 'int8 ANN energy profile: not in this branch (issue #9 item 5)' },
-    { metric: 'energy SNN / int8 ANN, with memory reads', value: null, unit: 'x', goal: 'reported', met: null, note: 'int8 ANN energy profile: not in this branch (issue #9 item 5)' },
+    { metric: 'energy SNN / int8 ANN, arithmetic (horowitz45-int8)', value: eInt8.ratio, unit: 'x', goal: '<= 1.0', met: eInt8.ratio <= 1 },
+    { metric: 'energy SNN / int8 ANN, with memory reads (horowitz45-int8)', value: eInt8.ratio_with_memory, unit: 'x', goal: 'reported', met: null },
     speedRow('WASM batch-1 latency vs TF.js ANN (speedup)', 'tfjs_ann', 3, 'not run'),
     speedRow('WASM batch-1 latency vs PyTorch float ANN, 1 thread (speedup)', 'torch_ann', 1, noTorch),
     speedRow('WASM batch-1 latency vs TF.js dense SNN (speedup)', 'tfjs_dense_snn', 50, 'not run'),
     { metric: 'integer tables / float32 bytes', value: artifactRatio, unit: 'fraction', goal: '<= 4 %', met: artifactRatio <= 0.04 },
-    { metric: 'Cortex-M3 instructions per inference, SNN / int8 twin ANN', value: null, unit: 'x', goal: '<= 0.5', met: null, note: 'device rows: bench/targets.ts (issue #9 item 5)' },
-    { metric: 'ATmega328P cycles per inference, SNN / int8 twin ANN (Uno model)', value: null, unit: 'x', goal: '<= 0.5', met: null, note: 'device rows: bench/targets.ts (issue #9 item 5)' },
+    ...twin.goals,
   ];
   const extra = sp('torch_dense_snn');
   if (extra) goals.push({ metric: 'WASM batch-1 latency vs PyTorch dense SNN (speedup)', value: extra.median, range: [extra.min, extra.max], unit: 'x (median, min–max)', goal: '—', met: null });
@@ -435,6 +444,7 @@ async function run(
     energy_by_profile: energy,
     accuracy: acc,
     peer_check: peerCheck ?? null,
+    devices: twin.source,
     bitexact: { checked: nCheck, equal },
     timesteps: { trained: T0, smallest_within_1_point: Tsmall, sweep },
     model: { path: args.model, name: model.meta.name, training: model.meta.training },
@@ -499,6 +509,69 @@ async function run(
   ];
   writeFileSync(join(args.out, 'core.md'), md.join('\n') + '\n');
   log(`wrote ${join(args.out, 'core.json')}, core.md and core.svg in ${result.wall_s.toFixed(0)} s`);
+}
+
+interface TwinPair {
+  model: string;
+  variant: string;
+  target: string;
+  snn: number;
+  ann: number;
+  snn_over_ann: number;
+  note: string;
+}
+
+/**
+ * The device rows of the goal table, from bench/twin.ts's exact counts (simavr cycles, QEMU
+ * instructions). Cortex-M3: this model at its trained T with the schedule the compiler chose;
+ * Uno: the Uno-sized model (examples/uno) at its trained T, grouped. A row is used only when
+ * twin.json recorded the sha256 of the same model file; otherwise it says why it is missing.
+ */
+function deviceRows(args: Args, model: Model, schedule: string): { goals: GoalRow[]; source: Record<string, unknown> } {
+  const m3 = 'Cortex-M3 instructions per inference, SNN / int8 twin ANN (QEMU)';
+  const uno = 'ATmega328P cycles per inference, SNN / int8 twin ANN (simavr, Uno model)';
+  const missing = (why: string) => ({
+    goals: [m3, uno].map((metric) => ({ metric, value: null, unit: 'x', goal: '<= 0.5', met: null, note: why })),
+    source: { file: relative(PACKAGE_ROOT, args.twin), used: false, why },
+  });
+  if (!existsSync(args.twin)) return missing(`${relative(PACKAGE_ROOT, args.twin)} not found: run bench/twin.ts`);
+  let twin: { pairs: TwinPair[]; models: Record<string, { sha256?: string; snn?: Record<string, { snn_integer?: number }> }>; machine?: unknown };
+  try {
+    twin = JSON.parse(readFileSync(args.twin, 'utf8'));
+  } catch (e) {
+    return missing(`${relative(PACKAGE_ROOT, args.twin)} unreadable: ${(e as Error).message}`);
+  }
+  const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const goals: GoalRow[] = [];
+  const used: TwinPair[] = [];
+  const row = (metric: string, file: string, target: string, variant: string) => {
+    const key = relative(PACKAGE_ROOT, file);
+    const info = twin.models?.[key];
+    const pair = twin.pairs?.find((p) => p.model === key && p.target === target && p.variant === variant);
+    let why: string | undefined;
+    if (!info || !pair) why = `bench/twin.ts has no "${variant}" ${target} row for ${key}`;
+    else if (!info.sha256) why = `twin.json does not record which ${key} it measured (no sha256): rerun bench/twin.ts`;
+    else if (!existsSync(file) || info.sha256 !== sha(file)) why = `twin.json measured another ${key} (sha256 differs): rerun bench/twin.ts`;
+    if (why || !pair) {
+      goals.push({ metric, value: null, unit: 'x', goal: '<= 0.5', met: null, note: why });
+      return;
+    }
+    used.push(pair);
+    const acc = info.snn?.[variant]?.snn_integer;
+    goals.push({
+      metric,
+      value: pair.snn_over_ann,
+      unit: 'x',
+      goal: '<= 0.5',
+      met: pair.snn_over_ann <= 0.5,
+      note: `${key}, ${variant}: SNN ${pair.snn} vs int8 twin ${pair.ann}${acc != null ? `; integer SNN ${acc}% on SST-2 test` : ''}; ${pair.note}`,
+    });
+  };
+  row(m3, args.model, 'cortex-m3', `${schedule}, T = ${model.graph.timesteps}`);
+  const unoFile = join(PACKAGE_ROOT, 'examples', 'uno', 'model.snn');
+  const unoT = existsSync(unoFile) ? readModelFile(unoFile).graph.timesteps : 0;
+  row(uno, unoFile, 'arduino-uno', `grouped, T = ${unoT}`);
+  return { goals, source: { file: relative(PACKAGE_ROOT, args.twin), used: true, pairs: used, machine: twin.machine ?? null } };
 }
 
 function log(s: string): void {

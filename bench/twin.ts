@@ -12,7 +12,8 @@
 // SNNC_TWIN_MODELS=uno,sst2; SNNC_TWIN_OUT another output file)
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Graph, Model } from '../compiler/ir/types.js';
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
     const { float, int8 } = int8Twin(model, sst2TrainIds(model, 2000));
     log(`${label}: int8 twin accuracy on the SST-2 test set ...`);
     const ann = annAccuracy(model, float, int8);
-    const info: Record<string, unknown> = { ann: ann.report, calibration: 'max ReLU activation per branch over the first 2000 SST-2 training sentences', snn: {} };
+    const info: Record<string, unknown> = { sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), ann: ann.report, calibration: 'max ReLU activation per branch over the first 2000 SST-2 training sentences', snn: {} };
     models[label] = info;
     log(`${label}: ${JSON.stringify(ann.report)}`);
     const T = model.graph.timesteps;

@@ -8,10 +8,13 @@ snnc() { node bin/snnc.js "$@"; }
 OUT=out/quickstart
 mkdir -p "$OUT"
 
-echo "== 1/4 train: tailored TextCNN (TF.js) -> spiking TextCNN"
-snnc train --dataset sst2 --epochs "${EPOCHS:-4}" --checkpoint-dir "$OUT/checkpoints" -o "$OUT/sst2.snn"
+echo "== 1/4 train: tailored TextCNN (TF.js) on 4-bit inputs, first-layer convs pruned to 25%,"
+echo "          -> spiking TextCNN at T = 8 (the recipe of examples/sst2/model.snn)"
+snnc train --dataset sst2 --epochs "${EPOCHS:-4}" --timesteps 8 --quantize-ann-input \
+  --prune-conv 0.25 --prune-epochs 2 --threshold-search 0.5,0.6,0.7,0.8,0.9,1 \
+  --checkpoint-dir "$OUT/checkpoints" -o "$OUT/sst2.snn"
 
-echo "== 2/4 compile to WebAssembly (integer weights, event-driven tables)"
+echo "== 2/4 compile to WebAssembly (integer weights, sparse tables, level-grouped first layer)"
 snnc compile "$OUT/sst2.snn" -o "$OUT/wasm" --calibrate sst2:dev --calibrate-limit 200
 
 echo "== 3/4 classify"
