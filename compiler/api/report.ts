@@ -21,7 +21,7 @@ import { loadTarget, targetNames, type TargetDescription } from '../../targets/i
 import { emitC, type CBudget } from '../backends/c/index.js';
 import { barSpec, confusionSpec, grid, lineSpec, rasterSpec, vegaLiteSvg } from '../report/charts.js';
 import { htmlPage, type Section } from '../report/page.js';
-import { float32Bytes, provenanceOf, snncVersion, type Provenance } from './shared.js';
+import { addCost, float32Bytes, newCostTotals, provenanceOf, snncVersion, type Provenance } from './shared.js';
 
 export interface ReportOptions extends DataFileFlags {
   out?: string;
@@ -133,7 +133,7 @@ export async function report(path: string, o: ReportOptions = {}): Promise<Repor
   let correct = 0;
   let N = 0;
   let tokens = 0;
-  const sum = { sops: 0, bytes: 0, snn: 0, snnMem: 0, ann: 0, annMem: 0, macs: 0, inSpikes: 0 };
+  const sum = newCostTotals();
   let example: { text: string; ids: number[] } | undefined;
   for (const ex of split.examples) {
     let ids: number[];
@@ -154,14 +154,7 @@ export async function report(path: string, o: ReportOptions = {}): Promise<Repor
       spikes[l] += r.layerSpikes[l];
       updates[l] += r.layerUpdates[l];
     }
-    sum.sops += r.ops.sops;
-    sum.bytes += r.ops.bytesRead;
-    sum.inSpikes += r.ops.inputSpikes;
-    sum.snn += e.snnArithPj;
-    sum.snnMem += e.snnMemoryPj;
-    sum.ann += e.annArithPj;
-    sum.annMem += e.annMemoryPj;
-    sum.macs += e.annMacs;
+    addCost(sum, r.ops, e);
   }
   if (!N) fail('SNN_E_DATA', `${spec} has no usable sentence`);
   if (o.example !== undefined) example = { text: o.example, ids: artifactIds(meta, o.example) };

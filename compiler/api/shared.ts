@@ -55,6 +55,36 @@ export function meanOps(list: OpCounts[]): OpCounts {
   return m;
 }
 
+/** Per-sentence costs summed over an evaluation: op counts and energies (pJ) of the SNN and its ANN. */
+export interface CostTotals {
+  sops: number;
+  bytes: number;
+  inSpikes: number;
+  spikes: number;
+  macs: number;
+  snn: number;
+  snnMem: number;
+  ann: number;
+  annMem: number;
+}
+
+export function newCostTotals(): CostTotals {
+  return { sops: 0, bytes: 0, inSpikes: 0, spikes: 0, macs: 0, snn: 0, snnMem: 0, ann: 0, annMem: 0 };
+}
+
+/** Adds one sentence's op counts and energy estimate (runtime/energy.ts `artifactEnergy`) to `sum`. */
+export function addCost(sum: CostTotals, ops: OpCounts, e: { snnArithPj: number; snnMemoryPj: number; annArithPj: number; annMemoryPj: number; annMacs: number }): void {
+  sum.sops += ops.sops;
+  sum.bytes += ops.bytesRead;
+  sum.inSpikes += ops.inputSpikes;
+  sum.spikes += ops.spikes;
+  sum.macs += e.annMacs;
+  sum.snn += e.snnArithPj;
+  sum.snnMem += e.snnMemoryPj;
+  sum.ann += e.annArithPj;
+  sum.annMem += e.annMemoryPj;
+}
+
 export function sameResult(a: InferenceResult, b: InferenceResult): boolean {
   return (
     a.label === b.label &&

@@ -20,6 +20,7 @@ import { loadArtifact, type WasmModel } from '../../runtime/wasm-host.js';
 import { checkTimesteps } from '../ir/timesteps.js';
 import { SCHEDULES, type ScheduleChoice } from '../passes/schedule.js';
 import { grid, lineSpec, vegaLiteSvg } from '../report/charts.js';
+import { addCost, newCostTotals } from './shared.js';
 
 export interface SweepOptions extends DataFileFlags {
   data?: string;
@@ -132,20 +133,12 @@ export async function sweep(modelPath: string, o: SweepOptions = {}): Promise<Sw
   // one evaluation pass each (also the warm-up of the timing)
   const rows: SweepRow[] = configs.map(({ T, schedule, grouped, host }) => {
     let correct = 0;
-    const sum = { sops: 0, bytes: 0, inSpikes: 0, spikes: 0, macs: 0, snn: 0, ann: 0, snnMem: 0, annMem: 0 };
+    const sum = newCostTotals();
     for (let i = 0; i < inputs.length; i++) {
       const r = host.infer({ tokens: inputs[i] });
       if (r.label === labels[i]) correct++;
       const e = artifactEnergy(host.meta, r.ops, inputs[i].length, profile);
-      sum.sops += r.ops.sops;
-      sum.bytes += r.ops.bytesRead;
-      sum.inSpikes += r.ops.inputSpikes;
-      sum.spikes += r.ops.spikes;
-      sum.macs += e.annMacs;
-      sum.snn += e.snnArithPj;
-      sum.ann += e.annArithPj;
-      sum.snnMem += e.snnMemoryPj;
-      sum.annMem += e.annMemoryPj;
+      addCost(sum, r.ops, e);
     }
     const N = inputs.length;
     return {
