@@ -38,6 +38,14 @@ export interface PopulationTrace {
   channels: number;
   /** Integer run: one integer unit of v (and i) in float units (the population's weight scale); float run: 1. */
   scale: number;
+  /** The decay the run applies: float beta, or the integer 1 - sum 2^-k of its leak shifts; likewise the current's. */
+  beta: number;
+  synBeta?: number;
+  /** Integer run: the shifts of the membrane's (and the current's) leak. */
+  leakShifts?: number[];
+  synLeakShifts?: number[];
+  /** Firing threshold in the run's units (integer: the quantized threshold). */
+  threshold: number;
   spikes?: number[][];
   v?: number[][];
   i?: number[][];
@@ -196,7 +204,17 @@ export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOut
     const pops = new Map<string, PopulationTrace>();
     for (const id of want) {
       const n = g.nodes.find((x) => x.id === id) as LifNode;
-      const t: PopulationTrace = { id, ...(nirOf.has(id) ? { nir: nirOf.get(id) } : {}), channels: n.channels, scale: mode === 'integer' ? (details[id]?.scale ?? 1) : 1 };
+      const eff = (shifts: number[] | undefined, b: number) => (mode === 'integer' ? 1 - (shifts ?? []).reduce((a, k) => a + 2 ** -k, 0) : b);
+      const t: PopulationTrace = {
+        id,
+        ...(nirOf.has(id) ? { nir: nirOf.get(id) } : {}),
+        channels: n.channels,
+        scale: mode === 'integer' ? (details[id]?.scale ?? 1) : 1,
+        beta: eff(n.leakShifts, n.beta),
+        ...(n.synBeta !== undefined ? { synBeta: eff(n.synLeakShifts, n.synBeta) } : {}),
+        threshold: n.threshold,
+        ...(mode === 'integer' ? { leakShifts: n.leakShifts ?? [], ...(n.synBeta !== undefined ? { synLeakShifts: n.synLeakShifts ?? [] } : {}) } : {}),
+      };
       if (record.has('spikes')) t.spikes = [];
       if (record.has('v')) t.v = [];
       if (record.has('i') && n.synBeta !== undefined) t.i = [];

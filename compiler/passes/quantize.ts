@@ -170,7 +170,10 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
       currentBound = synLeak.beta < 1 ? Math.min(linear, Math.ceil((perStep + m) / (1 - synLeak.beta))) : linear;
       perStep = currentBound + leak.shifts.length;
     }
-    const bound = thetaEff + (updatesPerRun + 1) * perStep;
+    // a membrane that leaks (beta < 1) and takes at most perStep a step stays within perStep / (1 - beta)
+    // (docs/semantics.md "Overflow"); used for current-based populations, whose per-step input is a decaying current
+    const geometric = synLeak && leak.beta < 1 ? Math.ceil(perStep / (1 - leak.beta)) : Infinity;
+    const bound = thetaEff + Math.min((updatesPerRun + 1) * perStep, geometric);
     const limit = opts.stateBits === 16 ? 32767 : 0x7fffffff;
     const popLimit = membraneReadout.has(node.id) ? Math.min(limit, Math.floor(0x7fffffff / membraneReadout.get(node.id)!)) : limit;
     bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: Boolean(node.scan) });
