@@ -8,6 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../compiler/cli/index.js';
 import { sim, type SimOutcome } from '../../compiler/api/sim.js';
 import { readNirModel } from '../../compiler/frontend/nir/import.js';
+import { writeModelFile } from '../../compiler/frontend/model-format.js';
+import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { simulate } from '../../runtime/reference.js';
 import type { LifNode } from '../../compiler/ir/types.js';
 import { f32, full, i64, lif, mlpGraph, rand, randArray, tmp, writeFixture, type FNode } from './fixtures.js';
 
@@ -227,6 +230,24 @@ describe('snnc sim', () => {
     const refused = await codeOf(() => readNirModel(single));
     expect(refused.code).toBe('SNN_E_GRAPH');
     expect(refused.message).toContain('snnc sim');
+  });
+
+  it('runs a .snn classifier with its rate encoder: constant rows give the one-vector inference exactly', async () => {
+    const { model } = await readNirModel(await nir(mlpGraph(4, 5, 3, 4)), { timesteps: 24 });
+    const snn = join(dir, 'm.snn');
+    writeModelFile(snn, model);
+    const x = [0.9, 0.1, 0.6, 0.35];
+    const r = await sim(snn, { input: file('c.csv', csv(Array.from({ length: 24 }, () => x))) });
+    const ref = simulate(runPipeline(model.graph).graph, { vector: x });
+    expect(r.integer.label).toBe(ref.label);
+    expect(r.integer.ops).toEqual(ref.ops);
+    expect(r.integer.populations.map((p) => p.spikes!.flat().reduce((a, b) => a + b, 0))).toEqual(ref.layerSpikes);
+    expect(ref.ops.spikes).toBeGreaterThan(0);
+    // a .snn model keeps its encoder; compiled artifacts are not simulated step by step
+    expect((await codeOf(() => sim(snn, { input: file('d.csv', '1,0,1,0\n'), encoder: 'direct' }))).code).toBe('SNN_E_USAGE');
+    const art = await codeOf(() => sim(join(dir, 'model.wasm'), { input: file('e.csv', '1\n') }));
+    expect(art.code).toBe('SNN_E_USAGE');
+    expect(art.message).toContain('not simulated step by step');
   });
 
   it('bad input files: width mismatch, empty, NaN, non-count spikes, bad JSON; each a stable code naming the line', async () => {
