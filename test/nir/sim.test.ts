@@ -218,6 +218,50 @@ describe('snnc sim', () => {
     }
   });
 
+  it('splits a recurrent CubaLIF population by tau_syn: recurrent synapses between every pair of groups, exact per neuron', async () => {
+    const dt = 1e-4;
+    const tauSyn = [5e-4, 1e-3, 5e-4];
+    const tauMem = 2e-3;
+    const g = cubaRecurrent(2, 3, { tauSyn: 5e-4, tauMem, seed: 13 });
+    g.nodes!.cuba.params!.tau_syn = f32(tauSyn);
+    g.nodes!.cuba.params!.w_in = f32(tauSyn.map((t) => t / dt));
+    const model = await nir(g);
+    const { model: m } = await readNirModel(model, { encoder: 'direct', readout: 'optional' });
+    const rec = m.graph.nodes.filter((n) => n.kind === 'dense' && n.recurrent).map((n) => (n.kind === 'dense' ? `${n.from}->${n.to}` : ''));
+    expect(rec.sort()).toEqual(['cuba.b0->cuba.b0', 'cuba.b0->cuba.b1', 'cuba.b1->cuba.b0', 'cuba.b1->cuba.b1']);
+    expect(m.graph.nodes.some((n) => n.kind === 'readout')).toBe(false);
+    const rows = spikeTrain(80, 2, 0.35, 17);
+    const r = await sim(model, { input: file('in.csv', csv(rows)), float: true });
+    const W = (g.nodes!.fc.params!.weight as { f32: number[] }).f32.map(Math.fround);
+    const R = (g.nodes!.rec.params!.weight as { f32: number[] }).f32.map(Math.fround);
+    const b = Math.exp(-dt / Math.fround(tauMem));
+    const i = new Float64Array(3);
+    const v = new Float64Array(3);
+    let prev = new Uint8Array(3);
+    let total = 0;
+    for (let t = 0; t < 80; t++) {
+      const s = new Uint8Array(3);
+      for (let j = 0; j < 3; j++) {
+        i[j] = Math.exp(-dt / Math.fround(tauSyn[j])) * i[j];
+        for (let q = 0; q < 2; q++) i[j] += W[j * 2 + q] * rows[t][q];
+        for (let q = 0; q < 3; q++) i[j] += R[j * 3 + q] * prev[q];
+        v[j] = b * v[j] + i[j];
+        if (v[j] >= 1) {
+          s[j] = 1;
+          v[j] = 0;
+        }
+        const part = r.float!.populations.find((p) => p.nir!.neurons.includes(j))!;
+        const col = part.nir!.neurons.indexOf(j);
+        expect(part.spikes![t][col]).toBe(s[j]);
+        expect(part.i![t][col]).toBeCloseTo(i[j], 4);
+        expect(part.v![t][col]).toBeCloseTo(v[j], 4);
+      }
+      total += s.reduce((x, y) => x + y, 0);
+      prev = s;
+    }
+    expect(total).toBeGreaterThan(3);
+  });
+
   it('keeps classifier graphs working (rate input, label) and refuses a 1-neuron output on import with a pointer to sim', async () => {
     const model = await nir(mlpGraph(3, 4, 2, 2));
     const rows = [[0.2, 0.9, 0.5]];
