@@ -16,6 +16,7 @@ import { lowerOptionsFrom, type ImportCliOptions } from './import.js';
 import { runPipeline } from '../passes/pipeline.js';
 import { simulate, type OpCounts } from '../../runtime/reference.js';
 import { writeAtomic } from '../io/atomic.js';
+import { loadArtifactFile } from '../../runtime/wasm-node.js';
 
 export interface SimOptions extends Omit<ImportCliOptions, 'out' | 'calibrate' | 'classes' | 'population'> {
   input?: string;
@@ -155,15 +156,6 @@ async function loadModel(path: string, o: SimOptions, steps: number | undefined)
     if (encoder !== 'direct' && encoder !== 'rate') fail('SNN_E_USAGE', `--encoder must be direct or rate, got ${encoder}`);
     return readNirModel(path, { ...lowerOptionsFrom(o), ...(steps !== undefined ? { timesteps: steps } : {}), encoder, readout: 'optional' });
   }
-  if (/\.wasm$/i.test(path) || (() => {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false;
-    }
-  })()) {
-    fail('SNN_E_USAGE', `snnc sim runs a .nir or .snn model on the reference simulator; compiled artifacts (${path}) are not simulated step by step yet`, 'run snnc sim on the model the artifact was compiled from');
-  }
   if (o.encoder !== undefined) fail('SNN_E_USAGE', '--encoder applies to NIR input only; a .snn model keeps its own encoder');
   return { model: readModelFile(path) };
 }
@@ -172,6 +164,8 @@ async function loadModel(path: string, o: SimOptions, steps: number | undefined)
 export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOutcome> {
   if (!o.input) fail('SNN_E_USAGE', 'snnc sim needs --input <file> (CSV, JSON or JSONL: one row of input values per step)');
   if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0 && o.steps <= MAX_STEPS)) fail('SNN_E_USAGE', `--steps must be an integer 1..${MAX_STEPS}`);
+  // an artifact reports spikes only: that is its default
+  if (/\.wasm$/i.test(modelPath)) return simArtifact(modelPath, o, parseRecord(o.record ?? 'spikes'));
   const record = parseRecord(o.record);
   const { model, report } = await loadModel(modelPath, o, o.steps);
   const g0 = model.graph;
@@ -244,6 +238,59 @@ export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOut
     integer,
     ...(float ? { float } : {}),
     warnings: pipe.warnings,
+  };
+  if (o.out) {
+    const out = resolve(o.out);
+    const { text: _t, ...rest } = outcome;
+    writeAtomic(out, JSON.stringify({ ...rest, out }) + '\n');
+    outcome.out = out;
+  }
+  outcome.text = formatSim(outcome, rows.length);
+  return outcome;
+}
+
+/**
+ * `snnc sim out/model.wasm`: the compiled artifact's own per-step spike trace (docs/wasm.md
+ * "Spike trace"), the integer run of the WASM kernels. An artifact takes one input vector for
+ * its T steps and reports spikes only: every input row must be that vector.
+ */
+async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): Promise<SimOutcome> {
+  if (record.has('v') || record.has('i')) fail('SNN_E_USAGE', 'a compiled artifact reports spikes per step, not membranes or currents', 'pass --record spikes, or run snnc sim on the .nir/.snn model for v and i');
+  if (o.float) fail('SNN_E_USAGE', '--float needs the model (.nir or .snn), not a compiled artifact');
+  for (const k of ['encoder', 'dt', 'decay', 'reset', 'betaTolerance', 'bias'] as const) if (o[k] !== undefined) fail('SNN_E_USAGE', `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a .nir model, not a compiled artifact`);
+  const model = await loadArtifactFile(path, { bounded: false });
+  const meta = model.meta;
+  if (meta.input.kind !== 'vector') fail('SNN_E_USAGE', `${path} takes text; snnc sim feeds a vector input`, 'use snnc run for text models');
+  if (!model.canTrace) fail('SNN_E_ARTIFACT', `${path} has no spike trace export`, 'recompile it with this snnc');
+  const dim = meta.input.dim;
+  const rows = readStepInput(resolve(o.input!), dim);
+  const T = meta.timesteps;
+  if (o.steps !== undefined && o.steps !== T) fail('SNN_E_USAGE', `${path} runs T = ${T} steps per inference (compiled in); --steps ${o.steps} needs the model`, 'omit --steps, or run snnc sim on the model');
+  const differs = rows.findIndex((r) => r.some((x, k) => x !== rows[0][k]));
+  if (differs >= 0) fail('SNN_E_USAGE', `${path} takes one input vector for its ${T} steps (its encoder codes it), but input row ${differs + 1} differs from row 1`, 'give one row, or run snnc sim on the model for per-step inputs');
+  const { result, spikes } = model.inferTraced({ vector: rows[0] });
+  const want = o.pop ? new Set(o.pop.split(',').map((x) => x.trim())) : undefined;
+  for (const id of want ?? []) if (!meta.populations.some((p) => p.id === id)) fail('SNN_E_USAGE', `--pop: no population "${id}" (populations: ${meta.populations.map((p) => p.id).join(', ')})`);
+  const populations: PopulationTrace[] = [];
+  meta.populations.forEach((p, k) => {
+    if (want && !want.has(p.id)) return;
+    if (p.perPosition) fail('SNN_E_USAGE', `population ${p.id} is per-position; snnc sim traces vector models`);
+    const flags = spikes[k].map((idx) => {
+      const row = new Array<number>(p.channels).fill(0);
+      for (const j of idx) row[j] = 1;
+      return row;
+    });
+    populations.push({ id: p.id, channels: p.channels, scale: 1, beta: 1 - p.leakShifts.reduce((a, s) => a + 2 ** -s, 0), threshold: p.threshold, leakShifts: [...p.leakShifts], spikes: flags });
+  });
+  const enc = meta.encoders[0];
+  const outcome: SimOutcome = {
+    text: '',
+    model: path,
+    steps: T,
+    inputDim: dim,
+    encoder: enc ? `${enc.scheme} (${enc.bits} bit${enc.bits > 1 ? 's' : ''})` : 'none',
+    integer: { mode: 'integer', populations, ops: result.ops, label: result.label },
+    warnings: [],
   };
   if (o.out) {
     const out = resolve(o.out);

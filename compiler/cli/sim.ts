@@ -5,11 +5,11 @@ import { type CommandSpec, json } from './spec.js';
 export const simCommand: CommandSpec = {
   name: 'sim',
   args: ['<model>'],
-  summary: 'simulate a .nir or .snn graph step by step on a per-step input (CSV/JSON/JSONL) and print or write its traces; no readout needed (docs/nir.md "snnc sim")',
+  summary: 'simulate a .nir or .snn graph (or a compiled .wasm: its spike trace) step by step on a per-step input (CSV/JSON/JSONL) and print or write its traces; no readout needed (docs/nir.md "snnc sim")',
   options: [
     { flags: '--input <file>', description: 'per-step input: CSV (one row a step, one column a channel), JSON array of arrays, or JSONL' },
     { flags: '--steps <n>', description: 'steps to simulate (default: the input\'s rows; rows past the end are zeros)', parse: 'int' },
-    { flags: '--record <what>', description: 'quantities to record: spikes,v,i (i: synaptic current of CubaLIF/CubaLI populations)', default: 'spikes,v,i' },
+    { flags: '--record <what>', description: 'quantities to record: spikes,v,i (i: synaptic current of CubaLIF/CubaLI populations); default all (a .wasm artifact: spikes)' },
     { flags: '--pop <ids>', description: 'populations to record (IR ids, or NIR neuron node ids), comma-separated; default all' },
     { flags: '--float', description: 'also run the float simulation and record its traces' },
     { flags: '-o, --out <file>', description: 'write every trace as JSON' },

@@ -11,6 +11,8 @@ import { readNirModel } from '../../compiler/frontend/nir/import.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';
+import { emitWasm } from '../../compiler/backends/wasm/index.js';
+import { metaFor } from '../wasm/graphs.js';
 import type { LifNode } from '../../compiler/ir/types.js';
 import { f32, full, i64, lif, mlpGraph, rand, randArray, tmp, writeFixture, type FNode } from './fixtures.js';
 
@@ -287,11 +289,38 @@ describe('snnc sim', () => {
     expect(r.integer.ops).toEqual(ref.ops);
     expect(r.integer.populations.map((p) => p.spikes!.flat().reduce((a, b) => a + b, 0))).toEqual(ref.layerSpikes);
     expect(ref.ops.spikes).toBeGreaterThan(0);
-    // a .snn model keeps its encoder; compiled artifacts are not simulated step by step
+    // a .snn model keeps its encoder
     expect((await codeOf(() => sim(snn, { input: file('d.csv', '1,0,1,0\n'), encoder: 'direct' }))).code).toBe('SNN_E_USAGE');
-    const art = await codeOf(() => sim(join(dir, 'model.wasm'), { input: file('e.csv', '1\n') }));
-    expect(art.code).toBe('SNN_E_USAGE');
-    expect(art.message).toContain('not simulated step by step');
+  });
+
+  it('snnc sim out/model.wasm: the artifact spike trace equals the reference run of its model, step by step (CubaLIF)', async () => {
+    const dt = 1e-4;
+    const g = mlpGraph(4, 6, 2, 8);
+    g.nodes!.lif1 = { type: 'CubaLIF', params: { tau_syn: full(6, 1e-3), tau_mem: full(6, 2e-3), r: full(6, 2e-3 / dt), w_in: full(6, 1e-3 / dt), v_leak: full(6, 0), v_threshold: full(6, 0.6), v_reset: full(6, 0) } };
+    const { model } = await readNirModel(await nir(g), { timesteps: 30 });
+    const snn = join(dir, 'c.snn');
+    writeModelFile(snn, model);
+    const graph = runPipeline(model.graph).graph;
+    const wasmPath = join(dir, 'c.wasm');
+    writeFileSync(wasmPath, emitWasm(graph, metaFor(graph)).wasm);
+    const x = [0.8, 0.3, 0.95, 0.6];
+    const one = file('one.csv', csv([x]));
+    const printed: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (printed.push(String(s)), true));
+    expect(await main(['sim', wasmPath, '--input', one])).toBe(0);
+    expect(printed.join('')).toContain('lif1: 6 neurons');
+    const art = await sim(wasmPath, { input: one });
+    const ref = await sim(snn, { input: file('rows.csv', csv(Array.from({ length: 30 }, () => x))) });
+    expect(art.integer.populations.map((p) => p.spikes)).toEqual(ref.integer.populations.map((p) => p.spikes));
+    expect(art.integer.ops).toEqual(ref.integer.ops);
+    expect(art.integer.label).toBe(ref.integer.label);
+    expect(ref.integer.ops.spikes).toBeGreaterThan(0);
+    // what an artifact cannot do, each a usage error
+    for (const o of [{ record: 'spikes,v' }, { float: true }, { steps: 12 }, { encoder: 'direct' }]) expect((await codeOf(() => sim(wasmPath, { input: one, ...o }))).code).toBe('SNN_E_USAGE');
+    const varying = await codeOf(() => sim(wasmPath, { input: file('two.csv', csv([x, [0, 0, 0, 0]])) }));
+    expect(varying.code).toBe('SNN_E_USAGE');
+    expect(varying.message).toContain('row 2 differs');
+    expect((await codeOf(() => sim(join(dir, 'none.wasm'), { input: one }))).code).toBe('SNN_E_ARTIFACT');
   });
 
   it('bad input files: width mismatch, empty, NaN, non-count spikes, bad JSON; each a stable code naming the line', async () => {
