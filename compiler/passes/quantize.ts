@@ -176,15 +176,17 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     const bound = thetaEff + Math.min((updatesPerRun + 1) * perStep, geometric);
     const limit = opts.stateBits === 16 ? 32767 : 0x7fffffff;
     const popLimit = membraneReadout.has(node.id) ? Math.min(limit, Math.floor(0x7fffffff / membraneReadout.get(node.id)!)) : limit;
-    bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: Boolean(node.scan) });
+    // `scan`: the bound does not grow with T (a scan's restarts, or the geometric bound of a leaking current-based membrane)
+    const flat = Boolean(node.scan) || geometric <= (updatesPerRun + 1) * perStep;
+    bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: flat });
     let stateBits: 16 | 32;
     if (opts.stateBits === 16) {
-      if (bound > 32767) overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, hint: 'use 32-bit state, fewer timesteps or a smaller maxLen', bound, scan: Boolean(node.scan) });
+      if (bound > 32767) overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, hint: 'use 32-bit state, fewer timesteps or a smaller maxLen', bound, scan: flat });
       stateBits = 16;
     } else if (opts.stateBits === 32 || bound > 32767) stateBits = 32;
     else stateBits = 16;
     if (bound > 0x7fffffff && opts.stateBits !== 16) {
-      overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, hint: 'reduce timesteps, maxLen or weight bits', bound, scan: Boolean(node.scan) });
+      overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, hint: 'reduce timesteps, maxLen or weight bits', bound, scan: flat });
     }
     node.threshold = theta;
     node.leakShifts = leak.shifts;
