@@ -312,7 +312,7 @@ function formatSim(r: SimOutcome, rowCount: number): string {
     lines.push(`${tr.mode} simulation: ${tr.ops.spikes} spikes, ${tr.ops.sops} synaptic ops, ${tr.ops.updates} neuron updates${tr.label !== undefined ? `, label ${tr.label}` : ''}`);
     for (const p of tr.populations) {
       const count = p.spikes ? p.spikes.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0) : undefined;
-      lines.push(`  ${p.id}${p.nir ? ` (NIR ${p.nir.node})` : ''}: ${p.channels} neurons${count !== undefined ? `, ${count} spikes` : ''}${tr.mode === 'integer' ? `, 1 unit = ${p.scale.toPrecision(4)}` : ''}`);
+      lines.push(`  ${p.id}${p.nir && p.nir.node !== p.id ? ` (NIR ${p.nir.node}, neurons ${p.nir.neurons.join(',')})` : ''}: ${p.channels} neuron${p.channels === 1 ? '' : 's'}${count !== undefined ? `, ${count} spikes` : ''}${tr.mode === 'integer' ? `, 1 unit = ${p.scale.toPrecision(4)}` : ''}`);
       const k = Math.min(p.channels, SHOW_NEURONS);
       const cols: string[] = [];
       for (let j = 0; j < k; j++) {

@@ -99,7 +99,7 @@ describe('snnc sim', () => {
     expect(await main(['sim', model, '--input', input, '--float', '--weight-bits', '16', '-o', out])).toBe(0);
     const text = printed.join('');
     expect(text).toContain('simulated');
-    expect(text).toMatch(/lif \(NIR lif\): 1 neurons, \d+ spikes/);
+    expect(text).toMatch(/lif: 1 neuron, \d+ spikes/);
     const r = JSON.parse(readFileSync(out, 'utf8')) as SimOutcome;
     expect(r.steps).toBe(60);
     // the NIR equations with docs/nir.md's bridge: beta = exp(-dt/tau), input scale r dt/tau = 1
