@@ -3,7 +3,7 @@
 // PRNG the Poisson encoder draws from is in prng.ts.
 
 /** Bits of an encoder's levels: binary is the rate encoder with q = 1. */
-export function encoderBits(scheme: 'rate' | 'binary' | 'poisson', bits: number): number {
+export function encoderBits(scheme: 'rate' | 'binary' | 'poisson' | 'direct', bits: number): number {
   return scheme === 'binary' ? 1 : bits;
 }
 

@@ -115,6 +115,14 @@ void snn_leak32(int32_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1
   }
 }
 
+void snn_add16(int16_t *v, const int16_t *c, uint16_t size) {
+  for (uint16_t i = 0; i < size; i++) v[i] = (int16_t)(v[i] + c[i]);
+}
+
+void snn_add32(int32_t *v, const int32_t *c, uint16_t size) {
+  for (uint16_t i = 0; i < size; i++) v[i] += c[i];
+}
+
 /* Dense row adds: the hot loops (one weight load, one membrane add), unrolled by four and
  * specialised per weight and membrane width so nothing but the adds sits in the loop. */
 #define SNN_ROW_ADD(NAME, WT, RD, VT)                                                \

@@ -63,6 +63,9 @@ uint16_t snn_load_bits(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t 
 /* Leak v -= sum(v >> k) over up to three shifts (count 0..3). */
 void snn_leak16(int16_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2);
 void snn_leak32(int32_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2);
+/* v[i] += c[i]: a synaptic current flows into its membrane (docs/semantics.md "Synaptic current"). */
+void snn_add16(int16_t *v, const int16_t *c, uint16_t size);
+void snn_add32(int32_t *v, const int32_t *c, uint16_t size);
 
 /* conv1d ('same' padding) from per-position spike flags [n x cin] into membranes [n x row_len]. */
 void snn_conv(const snn_tab *tab, const uint8_t *src, uint16_t n, uint16_t cin, uint8_t width,

@@ -36,8 +36,9 @@ export interface OpCounts {
 }
 
 export interface InferenceResult {
+  /** The winning class; -1 for a graph without a readout (trace simulation). */
   label: number;
-  /** Spike count per class (sum over its population). */
+  /** Spike count per class (sum over its population); empty without a readout. */
   scores: number[];
   ops: OpCounts;
   /** Spikes per LIF population, in graph order. */
@@ -48,7 +49,12 @@ export interface InferenceResult {
 
 export type SimMode = 'integer' | 'float';
 
+/**
+ * `steps`: one vector per step (at least T of them), for a vector input: a direct spike input
+ * takes each step's counts, a rate encoder each step's value (its accumulator carries over).
+ */
 export type SimInput = { tokens: ArrayLike<number> } | { vector: ArrayLike<number> };
+export type StepsInput = { steps: ArrayLike<ArrayLike<number>> };
 
 export function emptyOps(): OpCounts {
   return { sops: 0, updates: 0, spikes: 0, inputSpikes: 0, bytesRead: 0 };
@@ -58,6 +64,8 @@ interface Pop {
   node: LifNode;
   index: number;
   v: Float64Array | Int32Array;
+  /** Synaptic currents of a current-based population (synBeta set). */
+  i?: Float64Array | Int32Array;
   spikes: Uint8Array; // this step
   prev: Uint8Array; // previous step (for recurrent synapses)
   counts: Uint32Array; // spikes per neuron over the whole inference
@@ -71,7 +79,7 @@ interface Prepared {
   pops: Pop[];
   popById: Map<string, Pop>;
   order: Node[];
-  readout: ReadoutNode;
+  readout?: ReadoutNode;
   /** Formed level groups of the grouped synapses (integer mode), by synapse id. */
   groups: Map<string, Groups>;
 }
@@ -104,6 +112,7 @@ function prepare(graph: Graph, mode: SimMode): Prepared {
       node: n,
       index: pops.length,
       v: mode === 'integer' ? new Int32Array(vSize) : new Float64Array(vSize),
+      ...(n.synBeta !== undefined ? { i: mode === 'integer' ? new Int32Array(vSize) : new Float64Array(vSize) } : {}),
       spikes: new Uint8Array(size),
       prev: new Uint8Array(size),
       counts: new Uint32Array(size),
@@ -122,7 +131,6 @@ function prepare(graph: Graph, mode: SimMode): Prepared {
     }
   }
   const readout = graph.nodes.find((n): n is ReadoutNode => n.kind === 'readout');
-  if (!readout) fail('SNN_E_GRAPH', 'the graph has no readout node');
   return { graph, byId, pops, popById, order: graph.nodes, readout, groups: new Map() };
 }
 
@@ -138,14 +146,14 @@ interface Source {
 /** Observers of one inference (tests): called after each population's step with its state. */
 export interface SimObserver {
   /** Membranes (a scan's: its last position's vector) and spike flags of population `id` after step t. */
-  afterStep?: (t: number, id: string, v: Int32Array | Float64Array, spikes: Uint8Array) => void;
+  afterStep?: (t: number, id: string, v: Int32Array | Float64Array, spikes: Uint8Array, current?: Int32Array | Float64Array) => void;
 }
 
 /**
  * Simulates one inference. The same Prepared state could be reused; for clarity the
  * reference allocates fresh state per call (it is the specification, not the fast path).
  */
-export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer', observer?: SimObserver): InferenceResult {
+export function simulate(graph: Graph, input: SimInput | StepsInput, mode: SimMode = 'integer', observer?: SimObserver): InferenceResult {
   const P = prepare(graph, mode);
   const integer = mode === 'integer';
   if (integer && graph.stage !== 'integer') fail('SNN_E_GRAPH', 'integer simulation needs a quantized graph', 'run the quantize pass first');
@@ -195,17 +203,20 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
       value = new Float64Array(n * dim);
       fillFromEmbedding(src, ids, dim, bits, integer, level, value, ops);
     } else if (src?.kind === 'vector') {
-      if (!('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
       dim = src.dim;
       perPosition = false;
-      if (input.vector.length !== dim) fail('SNN_E_INPUT', `expected a vector of ${dim} values, got ${input.vector.length}`);
       level = new Int32Array(dim);
       value = new Float64Array(dim);
-      for (let i = 0; i < dim; i++) {
-        const x = Math.min(1, Math.max(0, Number(input.vector[i])));
-        if (!Number.isFinite(x)) fail('SNN_E_INPUT', 'the input vector holds NaN');
-        value[i] = x;
-        level[i] = toLevel(x, bits);
+      if ('steps' in input) {
+        if (input.steps.length < T) fail('SNN_E_INPUT', `expected ${T} per-step vectors, got ${input.steps.length}`);
+        for (let t = 0; t < T; t++) if (input.steps[t].length !== dim) fail('SNN_E_INPUT', `step ${t}: expected ${dim} values, got ${input.steps[t].length}`);
+        if (node.scheme === 'direct') for (let t = 0; t < T; t++) directCounts(input.steps[t], top, t);
+        else if (node.scheme !== 'rate' && node.scheme !== 'binary') fail('SNN_E_INPUT', `a ${node.scheme} encoder takes one vector, not per-step vectors`);
+      } else {
+        if (!('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
+        if (node.scheme === 'direct') fail('SNN_E_INPUT', 'this model takes a spike train: one vector of counts per step');
+        if (input.vector.length !== dim) fail('SNN_E_INPUT', `expected a vector of ${dim} values, got ${input.vector.length}`);
+        setLevels(input.vector, bits, level, value);
       }
     } else {
       fail('SNN_E_GRAPH', `encoder ${node.id} reads ${node.from}, which is neither an embedding nor a vector input`);
@@ -213,9 +224,9 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
     const size = perPosition ? n * dim : dim;
     const acc = integer ? new Int32Array(size) : new Float64Array(size);
     // deterministic rate: the accumulator starts half full (docs/semantics.md)
-    if (node.scheme !== 'poisson') acc.fill(integer ? rateStart(top) : 0.5);
+    if (node.scheme === 'rate' || node.scheme === 'binary') acc.fill(integer ? rateStart(top) : 0.5);
     const spikes = new Uint8Array(size);
-    const clock = integer && node.scheme !== 'poisson' ? newLevelClock(top) : undefined;
+    const clock = integer && (node.scheme === 'rate' || node.scheme === 'binary') && !('steps' in input) ? newLevelClock(top) : undefined;
     encoders.push({ node, dim, perPosition, level, value, acc, spikes, top, cuts: poissonCuts(bits), clock });
     sources.set(node.id, { perPosition, channels: dim, spikes, ...(clock ? { levels: { level, top, flags: clock.flags } } : {}) });
     if (node.scheme === 'poisson') rng = seedState(node.seed);
@@ -235,8 +246,21 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
     for (const node of P.order) {
       if (node.kind === 'encoder') {
         const e = encoders.find((x) => x.node === node)!;
+        const bits = encoderBits(node.scheme, node.bits);
         const size = e.spikes.length;
         if (e.clock) stepLevelClock(e.clock.acc, e.clock.flags, e.top);
+        if ('steps' in input) {
+          if (node.scheme === 'direct') {
+            // docs/semantics.md "Encoders": the step's counts are its spikes (validated above)
+            const row = input.steps[t];
+            for (let i = 0; i < size; i++) {
+              e.spikes[i] = Number(row[i]);
+              ops.inputSpikes += e.spikes[i];
+            }
+            continue;
+          }
+          setLevels(input.steps[t], bits, e.level, e.value);
+        }
         for (let i = 0; i < size; i++) {
           let s = 0;
           if (node.scheme === 'poisson') {
@@ -263,14 +287,15 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
         const p = P.popById.get(node.id)!;
         if (node.scan) stepScan(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
         else stepLif(p, P, sources, n, theta[p.index], integer, ops, layerSpikes, layerUpdates);
-        observer?.afterStep?.(t, node.id, p.v, p.spikes);
+        observer?.afterStep?.(t, node.id, p.v, p.spikes, p.i);
       }
     }
     for (const p of P.pops) p.prev.set(p.spikes);
   }
 
-  // ---- readout
+  // ---- readout (none: a trace simulation)
   const r = P.readout;
+  if (!r) return { label: -1, scores: [], ops, layerSpikes, layerUpdates };
   const out = P.popById.get(r.from);
   if (!out) fail('SNN_E_GRAPH', `readout reads ${r.from}, which is not a LIF population`);
   const scores = new Array<number>(r.classes).fill(0);
@@ -279,6 +304,25 @@ export function simulate(graph: Graph, input: SimInput, mode: SimMode = 'integer
   let label = 0;
   for (let c = 1; c < r.classes; c++) if (scores[c] > scores[label]) label = c;
   return { label, scores, ops, layerSpikes, layerUpdates };
+}
+
+/** Levels (integer) and clamped values (float) of one input vector. */
+function setLevels(x: ArrayLike<number>, bits: number, level: Int32Array, value: Float64Array): void {
+  for (let i = 0; i < level.length; i++) {
+    const raw = Number(x[i]);
+    if (Number.isNaN(raw)) fail('SNN_E_INPUT', 'the input vector holds NaN');
+    const v = Math.min(1, Math.max(0, raw));
+    value[i] = v;
+    level[i] = toLevel(v, bits);
+  }
+}
+
+/** A direct spike input's counts of one step: integers 0 .. top. */
+function directCounts(x: ArrayLike<number>, top: number, t: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const c = Number(x[i]);
+    if (!Number.isInteger(c) || c < 0 || c > top) fail('SNN_E_INPUT', `step ${t}, channel ${i}: a spike input takes integer counts 0..${top}, got ${x[i]}`, top === 1 ? 'import with more input bits for counts above 1, or a rate input for analog values' : 'use a rate input for analog values');
+  }
 }
 
 function fillFromEmbedding(
@@ -322,30 +366,45 @@ function stepLif(
   const C = node.channels;
   const active = (node.perPosition ? n : 1) * C;
   const v = p.v;
-  // 1. leak
-  leak(node, v, active, integer);
+  // a current-based population integrates into its synaptic current (docs/semantics.md "Synaptic current")
+  const cur = p.i;
+  const target = cur ?? v;
+  // 1. leak (the current's own, first)
+  if (cur) leakBy(node.synLeakShifts ?? [], node.synBeta!, cur, active, integer);
+  else leak(node, v, active, integer);
   // 2. integrate
   for (const syn of p.inputs) {
     const src = sources.get(syn.from);
     if (!src) fail('SNN_E_GRAPH', `synapse ${syn.id} reads ${syn.from}, which emits no spikes`);
     const recurrent = syn.kind === 'dense' && syn.recurrent === true;
     const spikes = recurrent ? P.popById.get(syn.from)!.prev : src.spikes;
-    if (integer && syn.schedule === 'grouped') integrateGrouped(syn, src, P, node, v, n, ops);
-    else if (syn.kind === 'conv1d') integrateConv(syn, spikes, src, v, n, integer, ops);
-    else integrateDense(syn, spikes, src, node, v, n, integer, ops);
+    if (integer && syn.schedule === 'grouped') integrateGrouped(syn, src, P, node, target, n, ops);
+    else if (syn.kind === 'conv1d') integrateConv(syn, spikes, src, target, n, integer, ops);
+    else integrateDense(syn, spikes, src, node, target, n, integer, ops);
+  }
+  if (cur) {
+    // membrane leak, then the current flows in
+    leak(node, v, active, integer);
+    for (let k = 0; k < active; k++) v[k] += cur[k];
   }
   // 3. fire and 4. reset
   const count = fire(p, v, 0, 0, active, theta);
-  ops.updates += active;
+  // a current-based neuron updates two states per step
+  const updates = cur ? 2 * active : active;
+  ops.updates += updates;
   ops.spikes += count;
   layerSpikes[p.index] += count;
-  layerUpdates[p.index] += active;
+  layerUpdates[p.index] += updates;
 }
 
 /** Step 1, leak: v -= sum(v >> k) (integer) or v *= beta (float), on v[0 .. count). */
 function leak(node: LifNode, v: Float64Array | Int32Array, count: number, integer: boolean): void {
+  leakBy(node.leakShifts ?? [], node.beta, v, count, integer);
+}
+
+/** x -= sum(x >> k) over `shifts` (integer) or x *= beta (float), on x[0 .. count). */
+function leakBy(shifts: number[], beta: number, v: Float64Array | Int32Array, count: number, integer: boolean): void {
   if (integer) {
-    const shifts = node.leakShifts ?? [];
     if (!shifts.length) return;
     const vi = v as Int32Array;
     for (let i = 0; i < count; i++) {
@@ -354,8 +413,8 @@ function leak(node: LifNode, v: Float64Array | Int32Array, count: number, intege
       for (const k of shifts) d += x >> k;
       vi[i] = x - d;
     }
-  } else if (node.beta !== 1) {
-    for (let i = 0; i < count; i++) v[i] *= node.beta;
+  } else if (beta !== 1) {
+    for (let i = 0; i < count; i++) v[i] *= beta;
   }
 }
 
@@ -532,8 +591,8 @@ function integrateDense(
   for (let p = 0; p < positions; p++) {
     const base = target.perPosition ? p * Cout : 0;
     for (let c = 0; c < Cin; c++) {
-      if (!spikes[p * Cin + c]) continue;
-      addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops, tensorBytes(syn));
+      // a direct spike input's count k is k spikes, each adding the row
+      for (let k = spikes[p * Cin + c]; k > 0; k--) addRow(syn.table, syn.weight.data, c, Cout, v, base, integer, ops, tensorBytes(syn));
     }
   }
 }

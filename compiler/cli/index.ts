@@ -19,11 +19,12 @@ import { profilesCommand } from './profiles.js';
 import { sweepCommand } from './sweep.js';
 import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
+import { simCommand } from './sim.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
-export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, predictCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
+export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, simCommand, runCommand, deployCommand, evalCommand, predictCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {

@@ -4,7 +4,7 @@
 import type { Graph } from './types.js';
 import { fail } from '../../core/errors.js';
 
-export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking' | 'grouped-schedule';
+export type GraphFeature = 'scan' | 'max-positions' | 'membrane-readout' | 'non-spiking' | 'grouped-schedule' | 'synaptic-current' | 'spike-input' | 'no-readout';
 
 export function graphFeatures(g: Graph): Set<GraphFeature> {
   const f = new Set<GraphFeature>();
@@ -15,7 +15,11 @@ export function graphFeatures(g: Graph): Set<GraphFeature> {
     if (n.kind === 'readout' && n.measure === 'membrane') f.add('membrane-readout');
     // docs/semantics.md "Level-grouped input schedule": a backend without it would count other ops
     if ((n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') f.add('grouped-schedule');
+    // docs/semantics.md "Synaptic current" and "Encoders" (direct): reference simulator only so far
+    if (n.kind === 'lif' && n.synBeta !== undefined) f.add('synaptic-current');
+    if (n.kind === 'encoder' && n.scheme === 'direct') f.add('spike-input');
   }
+  if (!g.nodes.some((n) => n.kind === 'readout')) f.add('no-readout');
   return f;
 }
 

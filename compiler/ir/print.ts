@@ -71,7 +71,7 @@ export function printNode(n: Node): string {
     case 'lif': {
       const leak = n.leakShifts ? ` leakShifts=[${n.leakShifts.join(',')}]` : '';
       const bits = n.stateBits ? ` state=i${n.stateBits}` : '';
-      return `%${n.id} = lif channels=${n.channels}${n.perPosition ? ' perPosition' : ''} reset=${n.reset} beta=${fmtNum(n.beta)} threshold=${fmtNum(n.threshold)}${leak}${bits}`;
+      return `%${n.id} = lif channels=${n.channels}${n.perPosition ? ' perPosition' : ''} reset=${n.reset} beta=${fmtNum(n.beta)} threshold=${fmtNum(n.threshold)}${leak}${n.synBeta !== undefined ? ` synBeta=${fmtNum(n.synBeta)}${n.synLeakShifts ? ` synLeakShifts=[${n.synLeakShifts.join(',')}]` : ''}` : ''}${bits}`;
     }
     case 'readout':
       return `%${n.id} = readout %${n.from} classes=${n.classes} population=${n.population}`;

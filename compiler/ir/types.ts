@@ -80,13 +80,14 @@ export interface EmbeddingNode {
 /**
  * Value -> spike encoder over the model's T steps. `rate`: deterministic
  * accumulate-and-fire on q-bit levels; `binary`: rate with q = 1; `poisson`: Bernoulli per
- * step from the specified xorshift32 PRNG (docs/semantics.md "Encoders").
+ * step from the specified xorshift32 PRNG; `direct`: no encoding, the input gives each step's
+ * spike count per channel (0 .. 2^bits - 1; bits = 1: a 0/1 spike train) (docs/semantics.md "Encoders").
  */
 export interface EncoderNode {
   kind: 'encoder';
   id: string;
   from: string;
-  scheme: 'rate' | 'binary' | 'poisson';
+  scheme: 'rate' | 'binary' | 'poisson' | 'direct';
   bits: number;
   seed: number;
 }
@@ -171,6 +172,14 @@ export interface LifNode {
   threshold: number;
   /** Integer leak: v -= sum(v >> k). Empty: no leak (beta = 1). Set by quantize. */
   leakShifts?: number[];
+  /**
+   * Current-based population (NIR CubaLIF / CubaLI): a synaptic current i per neuron ahead of
+   * the membrane, decayed by `synBeta` (float: i = synBeta * i + input; v = beta * v + i).
+   * Absent: the synaptic input goes straight into v (LIF). docs/semantics.md "Synaptic current".
+   */
+  synBeta?: number;
+  /** Integer leak of the synaptic current: i -= sum(i >> k). Set by quantize. */
+  synLeakShifts?: number[];
   /** Integer membrane state width proven by the compiler. */
   stateBits?: 16 | 32;
   /** Set by quantize: the population's values are integers. */

@@ -122,7 +122,8 @@ export function validateGraph(g: Graph): Graph {
       case 'encoder': {
         const src = seen.get(n.from);
         if (!src || (src.kind !== 'embedding' && src.kind !== 'vector') || !before.has(n.from)) bad(n, 'must read a preceding embedding or vector node');
-        if (!['rate', 'binary', 'poisson'].includes(n.scheme)) bad(n, `unknown scheme ${n.scheme}`);
+        if (!['rate', 'binary', 'poisson', 'direct'].includes(n.scheme)) bad(n, `unknown scheme ${n.scheme}`);
+        if (n.scheme === 'direct' && src?.kind !== 'vector') bad(n, 'a direct spike input reads a vector input (per-step counts), not an embedding');
         if (!isPosInt(n.bits, 8)) bad(n, 'bits must be 1..8');
         if (n.scheme === 'binary' && n.bits !== 1) bad(n, 'binary encoder has bits = 1');
         if (!Number.isInteger(n.seed) || n.seed < 0 || n.seed > 0xffffffff) bad(n, 'seed must be a uint32');
@@ -181,6 +182,11 @@ export function validateGraph(g: Graph): Graph {
         }
         if (n.spiking !== undefined && typeof n.spiking !== 'boolean') bad(n, 'spiking must be a boolean');
         if (!(Number.isFinite(n.threshold) && n.threshold > 0)) bad(n, `threshold must be positive and finite, got ${n.threshold}`);
+        if (n.synBeta !== undefined) {
+          if (!(typeof n.synBeta === 'number' && n.synBeta > 0 && n.synBeta <= 1)) bad(n, `synBeta must be in (0, 1], got ${n.synBeta}`);
+          if (n.scan) bad(n, 'a scan population has no synaptic current state');
+          if (integer && (!Array.isArray(n.synLeakShifts) || n.synLeakShifts.some((k) => !Number.isInteger(k) || k < 1 || k > 30))) bad(n, 'synLeakShifts must be integers 1..30');
+        } else if (n.synLeakShifts !== undefined) bad(n, 'synLeakShifts without synBeta');
         if (integer) {
           if (!Number.isSafeInteger(n.threshold) || n.threshold > 0x7fffffff) bad(n, `integer threshold must be an int32, got ${n.threshold}`);
           if (!Array.isArray(n.leakShifts) || n.leakShifts.some((k) => !Number.isInteger(k) || k < 1 || k > 30)) bad(n, 'leakShifts must be integers 1..30');
@@ -201,7 +207,8 @@ export function validateGraph(g: Graph): Graph {
     }
     before.add(n.id);
   }
-  if (g.nodes.filter((n) => n.kind === 'readout').length !== 1) bad(undefined, 'a graph has exactly one readout');
+  // no readout: a graph for trace simulation only (`snnc sim`); backends refuse it (feature no-readout)
+  if (g.nodes.filter((n) => n.kind === 'readout').length > 1) bad(undefined, 'a graph has at most one readout');
   // one PRNG stream per inference (docs/semantics.md "Encoders")
   if (g.nodes.filter((n) => n.kind === 'encoder' && n.scheme === 'poisson').length > 1) bad(undefined, 'a graph has at most one poisson encoder');
   if (g.nodes.filter((n) => n.kind === 'tokens' || n.kind === 'vector').length !== 1) bad(undefined, 'a graph has exactly one input (tokens or vector)');
@@ -222,6 +229,7 @@ export function validateGraph(g: Graph): Graph {
     const src = seen.get(n.from);
     if (src?.kind !== 'encoder') bad(n, `the grouped schedule needs an encoder source; "${n.from}" is a ${src?.kind}`);
     if (src!.kind === 'encoder' && src!.scheme === 'poisson') bad(n, `the grouped schedule needs a rate or binary encoder: Poisson spikes of "${n.from}" do not depend on the level alone`);
+    if (src!.kind === 'encoder' && src!.scheme === 'direct') bad(n, `the grouped schedule needs a rate or binary encoder: "${n.from}" is a direct spike input`);
     if (n.kind === 'dense' && n.pool === 'max-positions') bad(n, 'a max-pooled synapse cannot be grouped (a channel counts once per step, whatever its levels)');
     if (lifs.get(n.to)?.scan) bad(n, `scan population "${n.to}" takes event-driven synapses only`);
   }

@@ -69,6 +69,11 @@ export function planMemory(g: Graph): MemoryPlan {
           items.push({ node: n.id, what: recurrent ? 'spike flags, this and previous step (u8)' : 'spike flags (u8)', bytes: size * (recurrent ? 2 : 1), region: 'state' });
         }
         items.push({ node: n.id, what: 'threshold + leak shifts', bytes: 4 + (n.leakShifts?.length ?? 0), region: 'const' });
+        if (n.synBeta !== undefined) {
+          // docs/semantics.md "Synaptic current": one current per neuron at the membrane's width
+          items.push({ node: n.id, what: `synaptic currents i${n.stateBits}`, bytes: size * (n.stateBits / 8), region: 'state' });
+          items.push({ node: n.id, what: 'current leak shifts', bytes: n.synLeakShifts?.length ?? 0, region: 'const' });
+        }
         break;
       }
       case 'readout':

@@ -54,14 +54,15 @@ function maxAbs(a: Float32Array): number {
  * every presynaptic neuron spikes (at most once per step); mean-pooled inputs count maxLen
  * times, max-pooled ones once.
  */
-function inputBounds(target: LifNode, syns: (Conv1dNode | DenseNode)[], maxLen: number): { pos: number; neg: number } {
+function inputBounds(target: LifNode, syns: (Conv1dNode | DenseNode)[], maxLen: number, countOf: (s: Conv1dNode | DenseNode) => number): { pos: number; neg: number } {
   const C = target.channels;
   const pos = new Float64Array(C);
   const neg = new Float64Array(C);
   for (const s of syns) {
     const w = s.weight.data;
     const rows = s.kind === 'conv1d' ? s.width * s.inChannels : s.inFeatures;
-    const mult = s.kind === 'dense' && s.pool === 'mean-positions' ? maxLen : 1;
+    // a direct spike input delivers up to 2^bits - 1 spikes per channel and step
+    const mult = (s.kind === 'dense' && s.pool === 'mean-positions' ? maxLen : 1) * countOf(s);
     for (let r = 0; r < rows; r++) {
       for (let f = 0; f < C; f++) {
         const x = w[r * C + f];
@@ -105,6 +106,10 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
   const maxLen = tokens && tokens.kind === 'tokens' ? tokens.maxLen : 1;
   const T = graph.timesteps;
 
+  const countOf = (s: Conv1dNode | DenseNode): number => {
+    const src = graph.nodes.find((x) => x.id === s.from);
+    return src?.kind === 'encoder' && src.scheme === 'direct' ? 2 ** src.bits - 1 : 1;
+  };
   const incoming = new Map<string, Incoming>();
   for (const n of graph.nodes) {
     if (n.kind === 'conv1d' || n.kind === 'dense') {
@@ -147,29 +152,48 @@ export function quantize(input: Graph, opts: QuantizeOptions = {}): PassResult {
     }
     const pooled = syns.some((s) => s.kind === 'dense' && s.pool === 'mean-positions');
     const thetaEff = pooled ? theta * maxLen : theta;
-    const b = inputBounds(node, syns, maxLen);
+    const b = inputBounds(node, syns, maxLen, countOf);
     // a scan population's membrane restarts at zero every step and is updated once per
     // position; every other membrane is updated once per step over the whole inference
     const updatesPerRun = node.scan ? maxLen : T;
-    const perStep = Math.max(b.pos, b.neg);
-    const bound = thetaEff + (updatesPerRun + 1) * perStep;
+    let perStep = Math.max(b.pos, b.neg);
+    let currentBound: number | undefined;
+    let synLeak: { shifts: number[]; beta: number } | undefined;
+    if (node.synBeta !== undefined) {
+      // docs/semantics.md "Overflow" (synaptic current): |i_t| <= alpha |i_t-1| + m + I, so
+      // |i| <= min((T + 1)(I + m), (I + m) / (1 - alpha)); the membrane then takes |i| + its
+      // own m_v per step in place of I
+      synLeak = leakShifts(node.synBeta, opts.maxLeakTerms ?? 3);
+      if (Math.abs(synLeak.beta - node.synBeta) > 1e-3) warnings.push(`population ${node.id}: synaptic beta ${node.synBeta} approximated as ${synLeak.beta} by shifts [${synLeak.shifts}]`);
+      const m = synLeak.shifts.length;
+      const linear = (T + 1) * (perStep + m);
+      currentBound = synLeak.beta < 1 ? Math.min(linear, Math.ceil((perStep + m) / (1 - synLeak.beta))) : linear;
+      perStep = currentBound + leak.shifts.length;
+    }
+    // a membrane that leaks (beta < 1) and takes at most perStep a step stays within perStep / (1 - beta)
+    // (docs/semantics.md "Overflow"); used for current-based populations, whose per-step input is a decaying current
+    const geometric = synLeak && leak.beta < 1 ? Math.ceil(perStep / (1 - leak.beta)) : Infinity;
+    const bound = thetaEff + Math.min((updatesPerRun + 1) * perStep, geometric);
     const limit = opts.stateBits === 16 ? 32767 : 0x7fffffff;
     const popLimit = membraneReadout.has(node.id) ? Math.min(limit, Math.floor(0x7fffffff / membraneReadout.get(node.id)!)) : limit;
-    bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: Boolean(node.scan) });
+    // `scan`: the bound does not grow with T (a scan's restarts, or the geometric bound of a leaking current-based membrane)
+    const flat = Boolean(node.scan) || geometric <= (updatesPerRun + 1) * perStep;
+    bounds.push({ id: node.id, thetaEff, perStep, limit: popLimit, scan: flat });
     let stateBits: 16 | 32;
     if (opts.stateBits === 16) {
-      if (bound > 32767) overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, hint: 'use 32-bit state, fewer timesteps or a smaller maxLen', bound, scan: Boolean(node.scan) });
+      if (bound > 32767) overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, more than a 16-bit membrane holds`, hint: 'use 32-bit state, fewer timesteps or a smaller maxLen', bound, scan: flat });
       stateBits = 16;
     } else if (opts.stateBits === 32 || bound > 32767) stateBits = 32;
     else stateBits = 16;
     if (bound > 0x7fffffff && opts.stateBits !== 16) {
-      overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, hint: 'reduce timesteps, maxLen or weight bits', bound, scan: Boolean(node.scan) });
+      overflows.push({ message: `population ${node.id} needs |v| up to ${bound}, beyond 32 bits`, hint: 'reduce timesteps, maxLen or weight bits', bound, scan: flat });
     }
     node.threshold = theta;
     node.leakShifts = leak.shifts;
+    if (synLeak) node.synLeakShifts = synLeak.shifts;
     node.stateBits = stateBits;
     node.integer = true;
-    details[node.id] = { thresholdFloat: thetaF, threshold: theta, scale, leakShifts: leak.shifts, betaInt: leak.beta, bound, stateBits };
+    details[node.id] = { thresholdFloat: thetaF, threshold: theta, scale, leakShifts: leak.shifts, betaInt: leak.beta, bound, stateBits, ...(synLeak ? { synLeakShifts: synLeak.shifts, synBetaInt: synLeak.beta, currentBound } : {}) };
   }
   // a membrane readout sums `population` membranes per class: the sum must fit an int32 too
   for (const r of graph.nodes) {

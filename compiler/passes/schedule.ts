@@ -36,6 +36,7 @@ export function groupedBlocker(g: Graph, syn: Synapse): string | undefined {
   const src = g.nodes.find((n) => n.id === syn.from);
   if (src?.kind !== 'encoder') return `its source ${syn.from} is not an encoder`;
   if (src.scheme === 'poisson') return `its source ${syn.from} is a Poisson encoder (spikes do not depend on the level alone)`;
+  if (src.scheme === 'direct') return `its source ${syn.from} is a direct spike input (per-step counts, no levels)`;
   if (syn.kind === 'dense' && syn.pool === 'max-positions') return 'it is max-pooled';
   const t = g.nodes.find((n) => n.id === syn.to);
   if (t?.kind === 'lif' && t.scan) return `its target ${syn.to} is a scan`;

@@ -50,7 +50,7 @@ const node = tagged('kind', {
     table: opt(tensor),
     levels: opt(obj({ bits: int(1, 8), data: tensorRef })),
   },
-  encoder: { id, from: name(), scheme: oneOf('rate', 'binary', 'poisson'), bits: int(1, 8), seed: int(0, U32) },
+  encoder: { id, from: name(), scheme: oneOf('rate', 'binary', 'poisson', 'direct'), bits: int(1, 8), seed: int(0, U32) },
   conv1d: { id, from: name(), to: name(), width: int(1, 64), inChannels: int(1, 1 << 20), outChannels: int(1, 1 << 20), weight: tensor, table: opt(table) },
   dense: {
     id,
@@ -73,6 +73,8 @@ const node = tagged('kind', {
     beta: num({ gt: 0, max: 1 }),
     threshold: num({ gt: 0 }),
     leakShifts: opt(arr(int(1, 30), { max: 30 })),
+    synBeta: opt(num({ gt: 0, max: 1 })),
+    synLeakShifts: opt(arr(int(1, 30), { max: 30 })),
     stateBits: opt(oneOf(16, 32)),
     integer: opt(bool()),
   },

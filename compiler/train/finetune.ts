@@ -498,7 +498,7 @@ export async function finetuneTextCnn(graphIn: Graph, data: PreparedData, opts: 
         view.maxLen,
         table,
         st.D,
-        enc.scheme,
+        enc.scheme as 'rate' | 'binary' | 'poisson', // text models: never a direct spike input
         enc.seed,
         T,
       );

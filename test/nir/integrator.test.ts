@@ -118,7 +118,7 @@ describe('NIR import: LI / I output populations', () => {
     expect(leak.message).toContain('v_leak');
     const g = integratorGraph(3, 3, 2, li(2));
     g.nodes!.lif2.params!.tau = f32([1e-3, 2e-3]);
-    expect((await refusal(g)).message).toContain('one beta per population');
+    expect((await refusal(g)).message).toContain('split by per-neuron tau');
   });
 });
 

@@ -101,6 +101,8 @@ export interface CPop {
   shifts: number[];
   /** Its one input is a fast conv that also fires it (snn_conv_lut with SNN_LUT_FIRE). */
   fused?: CSynapse;
+  /** A synaptic current (docs/semantics.md "Synaptic current"): state `i<index>` at the membrane width, its leak shifts. */
+  syn?: { shifts: number[] };
   /** Fused, and only mean-pooled denses read it: it keeps per-channel spike counts of the step
    *  instead of flags (SNN_LUT_COUNTS; the denses call snn_dense_counts). */
   counts?: boolean;
@@ -273,6 +275,14 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
     checkInt(`neurons of ${n.id} at maxLen`, size, 1, 65535);
     if (n.scan !== undefined && n.scan !== 'forward' && n.scan !== 'backward') fail('SNN_E_GRAPH', `${n.id}: unknown scan ${String(n.scan)}`);
     if (n.scan && !n.perPosition) fail('SNN_E_GRAPH', `${n.id}: a scan population must be per-position`);
+    let syn: CPop['syn'];
+    if (n.synBeta !== undefined) {
+      const ks = n.synLeakShifts ?? [];
+      if (n.scan) fail('SNN_E_GRAPH', `${n.id}: a scan population has no synaptic current`);
+      if (ks.length > 3) fail('SNN_E_BACKEND', `${n.id} has ${ks.length} current leak shifts; the firmware kernel takes at most 3`, 'quantize with maxLeakTerms <= 3');
+      for (const k of ks) checkInt(`current leak shift of ${n.id}`, k, 0, n.stateBits === 16 ? 15 : 31);
+      syn = { shifts: ks };
+    }
     pops.push({
       node: n,
       index: pops.length,
@@ -285,6 +295,7 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
       hasPrev: false,
       inputs: [],
       shifts,
+      ...(syn ? { syn } : {}),
     });
   }
   const popById = new Map(pops.map((p) => [p.node.id, p] as const));
@@ -460,7 +471,8 @@ function planFast(encoders: CEncoder[], synapses: CSynapse[], pops: CPop[], read
     e.packed = { cb, pad, after };
     for (const s of readers) s.lut = { cb, pad };
   }
-  for (const p of pops) if (p.inputs.length === 1 && p.inputs[0].lut && p.spiking && p !== readoutPop) p.fused = p.inputs[0];
+  // a population with a synaptic current integrates into its current, never fused with its fire
+  for (const p of pops) if (p.inputs.length === 1 && p.inputs[0].lut && p.spiking && p !== readoutPop && !p.syn) p.fused = p.inputs[0];
   for (const p of pops) {
     if (!p.fused || p.hasPrev || maxLen > 255) continue;
     const readers = synapses.filter((s) => s.src.kind === 'pop' && s.src.index === p.index);
@@ -525,6 +537,7 @@ export function stateFields(plan: CPlan): StateField[] {
   if (plan.poissonSeed !== undefined && plan.mode === 'tokens') f.push({ name: 'rng', ctype: 'uint32_t', count: 1, what: 'xorshift32 state', scalar: true });
   const vWhat = (p: CPop): string => (p.scan ? `membranes of ${p.node.id} (one vector, carried along the ${p.scan} scan)` : `membranes of ${p.node.id}`);
   for (const p of plan.pops) if (p.v32) f.push({ name: `v${p.index}`, ctype: 'int32_t', count: p.vSize, what: vWhat(p) });
+  for (const p of plan.pops) if (p.syn) f.push({ name: `i${p.index}`, ctype: p.v32 ? 'int32_t' : 'int16_t', count: p.vSize, what: `synaptic currents of ${p.node.id}` });
   // level-grouped sums at the target's membrane width (docs/semantics.md), then the 16-bit ones
   const gWhat = (s: CSynapse): string => `level-grouped sums of ${s.node.id} (${s.grouped!.rows} rows x ${s.grouped!.fast ? '' : `${s.grouped!.top} levels x `}${s.grouped!.width}${s.grouped!.fast ? ', formed by the fast conv' : ''})`;
   const gCount = (g: CGrouped): number => g.rows * (g.fast ? 1 : g.top) * g.width;

@@ -276,7 +276,8 @@ export class WasmGen {
     const stride = tp.paddedRow * wb;
     const Cin = s.srcChannels;
     const Cout = s.target.node.channels;
-    const V0 = s.target.vAddr;
+    // a population with a synaptic current integrates into its current
+    const V0 = s.target.iAddr ?? s.target.vAddr;
     const lp = f.local(binaryen.i32);
     const end = f.local(binaryen.i32);
     const i = f.local(binaryen.i32);
@@ -567,6 +568,54 @@ export class WasmGen {
     return out;
   }
 
+  /**
+   * docs/semantics.md "Synaptic current": v += i over `count` neurons, then the current's leak
+   * for the next step, i -= sum(i >> k), fused here as the membrane's leak is fused with fire
+   * (nothing reads i between this pass and the next step's integration; it starts at zero).
+   */
+  private currentPass(f: Fn, pop: PopPlan, count: Local): X[] {
+    const m = this.m;
+    const shifts = pop.synShifts ?? [];
+    const V0 = pop.vAddr;
+    const I0 = pop.iAddr!;
+    const o = f.local(binaryen.i32);
+    const end = f.local(binaryen.i32);
+    const x = f.local(binaryen.i32);
+    const out: X[] = [this.set(o, this.c(0))];
+    if (this.simd) {
+      const xv = f.local(binaryen.v128);
+      let e = this.get(xv);
+      for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+      out.push(
+        this.set(end, m.i32.shl(m.i32.and(this.get(count), this.c(~3)), this.c(2))),
+        this.whileLoop(
+          () => this.ltU(this.get(o), this.get(end)),
+          [
+            this.set(xv, m.v128.load(I0, 4, this.get(o))),
+            m.v128.store(V0, 4, this.get(o), m.i32x4.add(m.v128.load(V0, 4, this.get(o)), this.get(xv))),
+            ...(shifts.length ? [m.v128.store(I0, 4, this.get(o), e)] : []),
+            this.inc(o, 16),
+          ],
+        ),
+      );
+    }
+    let e = this.get(x);
+    for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+    out.push(
+      this.set(end, m.i32.shl(this.get(count), this.c(2))),
+      this.whileLoop(
+        () => this.ltU(this.get(o), this.get(end)),
+        [
+          this.set(x, m.i32.load(I0, 4, this.get(o))),
+          m.i32.store(V0, 4, this.get(o), m.i32.add(m.i32.load(V0, 4, this.get(o)), this.get(x))),
+          ...(shifts.length ? [m.i32.store(I0, 4, this.get(o), e)] : []),
+          this.inc(o, 4),
+        ],
+      ),
+    );
+    return out;
+  }
+
   private lifFunction(pop: PopPlan): void {
     const m = this.m;
     if (pop.scan) return this.scanFunction(pop);
@@ -588,6 +637,11 @@ export class WasmGen {
       body.push(this.set(rows, this.c(0)));
       body.push(...this.integrate(f, s, n, rows, nnz));
       body.push(this.gaddI64(`rows${s.index}`, s.table.layout === 'sparse' ? this.get(nnz) : m.i64.extend_u(this.get(rows))));
+    }
+    if (pop.iAddr !== undefined) {
+      const active = f.local(binaryen.i32);
+      body.push(this.set(active, pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels)) : this.c(pop.node.channels)));
+      body.push(...this.currentPass(f, pop, active));
     }
     if (pop.spiking) body.push(...this.fire(f, pop, n));
     m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
@@ -779,7 +833,7 @@ export class WasmGen {
         this.get(cnt),
         this.block([
           this.set(rows, g.perPosition ? this.get(n) : this.c(1)),
-          this.set(vp, this.c(s.target.vAddr)),
+          this.set(vp, this.c(s.target.iAddr ?? s.target.vAddr)),
           this.set(hp, this.c(g.hAddr - g.stride)),
           this.set(pp, this.c(g.presentAddr - 1)),
           m.loop(
@@ -1302,6 +1356,7 @@ export class WasmGen {
       // (a scan zeroes its one membrane vector at the start of every step)
       const bytes = pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels * 4)) : this.c(pop.node.channels * 4);
       if (!pop.scan) body.push(m.memory.fill(this.c(pop.vAddr), this.c(0), bytes));
+      if (pop.iAddr !== undefined) body.push(m.memory.fill(this.c(pop.iAddr), this.c(0), bytes));
       body.push(m.i32.store(0, 4, this.c(pop.list.cntAddr), this.c(0)));
       if (pop.prev) body.push(m.i32.store(0, 4, this.c(pop.prev.cntAddr), this.c(0)));
       body.push(m.global.set(`spikes${pop.index}`, this.c64(0)));
@@ -1402,7 +1457,11 @@ export class WasmGen {
     const L = P.pops.length;
     const C0 = P.countersAddr;
     const out: X[] = [];
-    const active = (pop: PopPlan): X => (pop.node.perPosition ? m.i64.mul(n64(), this.c64(pop.node.channels * P.timesteps)) : this.c64(pop.node.channels * P.timesteps));
+    // a neuron with a synaptic current counts two updates per step
+    const active = (pop: PopPlan): X => {
+      const per = pop.node.channels * P.timesteps * (pop.iAddr !== undefined ? 2 : 1);
+      return pop.node.perPosition ? m.i64.mul(n64(), this.c64(per)) : this.c64(per);
+    };
     for (const pop of P.pops) {
       spikes = m.i64.add(spikes, m.global.get(`spikes${pop.index}`, i64));
       updates = m.i64.add(updates, active(pop));

@@ -79,7 +79,8 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
     layers: graph.nodes.map((n) => ({ id: n.id, kind: n.kind })),
     encoders: plan.encoders.map((e) => ({
       id: e.node.id,
-      scheme: e.node.scheme,
+      // a direct spike input never gets here (requireFeatures: spike-input)
+      scheme: e.node.scheme as 'rate' | 'binary' | 'poisson',
       bits: e.bits,
       dim: e.dim,
       perPosition: e.perPosition,

@@ -137,6 +137,9 @@ export interface PopPlan {
   pooled: boolean;
   inputs: SynapsePlan[];
   leakShifts: number[];
+  /** A synaptic current (docs/semantics.md "Synaptic current"): its i32 array (synapses add into it) and leak shifts. */
+  iAddr?: number;
+  synShifts?: number[];
 }
 
 export type StepItem = { kind: 'encoder'; enc: EncoderPlan } | { kind: 'lif'; pop: PopPlan };
@@ -402,6 +405,7 @@ export function planGraph(graph: Graph): Plan {
       pooled: false,
       inputs: [],
       leakShifts: shifts,
+      ...(l.synBeta !== undefined ? { iAddr: mem.take(vSize * 4 + 64), synShifts: (l.synLeakShifts ?? []).map((k) => (checkInt(`current leak shift of ${l.id}`, k, 0, 31), k)) } : {}),
     });
   }
   const popById = new Map(pops.map((p) => [p.node.id, p] as const));

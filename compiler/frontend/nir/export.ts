@@ -30,8 +30,8 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
   }
   const enc = g.nodes.find((n) => n.kind === 'encoder');
   if (!enc || enc.kind !== 'encoder') return fail('SNN_E_GRAPH', 'the model has no encoder');
-  if (enc.scheme !== 'rate' && enc.scheme !== 'binary') {
-    fail('SNN_E_USAGE', `the ${enc.scheme} encoder cannot be expressed in NIR, and NIR import always rate-codes its input`, 'export a model with a rate or binary encoder');
+  if (enc.scheme !== 'rate' && enc.scheme !== 'binary' && enc.scheme !== 'direct') {
+    fail('SNN_E_USAGE', `the ${enc.scheme} encoder cannot be expressed in NIR, and NIR import takes only a rate code or a direct spike input`, 'export a model with a rate, binary or direct encoder');
   }
   const nodes: Record<string, NirNode> = {};
   const edges: [string, string][] = [];
@@ -58,6 +58,23 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
       if (n.perPosition) fail('SNN_E_USAGE', `population ${n.id} is per-position: not in a vector model`);
       const c = n.channels;
       const fill = (x: number) => arr(new Float64Array(c).fill(x));
+      const tauOf = (b: number) => (decay === 'exp' ? -dt / Math.log(b) : dt / (1 - b));
+      if (n.synBeta !== undefined) {
+        // CubaLIF / CubaLI: r = tau_mem/dt and w_in = tau_syn/dt make both input scales 1 (docs/nir.md)
+        if (n.beta === 1 || n.synBeta === 1) fail('SNN_E_USAGE', `population ${n.id}: a current-based population with beta or synBeta = 1 has no NIR counterpart (CubaLIF needs finite tau_mem and tau_syn)`);
+        const tauMem = tauOf(n.beta);
+        const tauSyn = tauOf(n.synBeta);
+        const cuba = { tau_syn: fill(tauSyn), tau_mem: fill(tauMem), r: fill(tauMem / dt), w_in: fill(tauSyn / dt), v_leak: fill(0) };
+        if (n.spiking === false) {
+          if (!readout || readout.kind !== 'readout' || readout.from !== n.id) fail('SNN_E_USAGE', `non-spiking population ${n.id} is not the one the readout reads: NIR import accepts CubaLI only as the output`);
+          if (n.threshold !== 1) thresholds[n.id] = n.threshold;
+          nodes[n.id] = { type: 'CubaLI', params: cuba, metadata: {} };
+        } else {
+          if (n.reset === 'subtract') resets[n.id] = 'subtract';
+          nodes[n.id] = { type: 'CubaLIF', params: { ...cuba, v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
+        }
+        continue;
+      }
       if (n.spiking === false) {
         // the import takes LI / I only as the population the Output reads
         if (!readout || readout.kind !== 'readout' || readout.from !== n.id) fail('SNN_E_USAGE', `non-spiking population ${n.id} is not the one the readout reads: NIR import accepts LI / I only as the output`);

@@ -29,6 +29,17 @@ export interface LowerOptions {
   /** Largest spread of beta within one population that is averaged away (default 1e-6). */
   betaTolerance?: number;
   name?: string;
+  /**
+   * The Input: `rate` (default) rate-codes a value in [0, 1]; `direct` takes a spike train,
+   * one count per channel and step (0 .. 2^bits - 1; bits defaults to 1 then).
+   */
+  encoder?: 'rate' | 'direct';
+  /**
+   * `required` (default): the Output becomes a classifier readout (>= 2 classes). `optional`
+   * (`snnc sim`): when the Output's neurons do not form a readout (one neuron, a split
+   * population), the graph has none and is only simulated for its traces.
+   */
+  readout?: 'required' | 'optional';
 }
 
 export interface LowerReport {
@@ -45,20 +56,24 @@ export interface LowerReport {
   /** Input vector length the imported model takes (+1 when the bias channel is on). */
   inputDim: number;
   biasChannel: boolean;
+  /** IR population ids of every NIR neuron node, with the NIR neuron indices each holds (several after a split by tau). */
+  populations: Record<string, { id: string; neurons: number[] }[]>;
+  /** The input encoder the graph got. */
+  encoder: 'rate' | 'direct';
 }
 
 const MAX_MATRIX = 1 << 25;
 const MAX_SIZE = 1 << 24;
 const BIAS = '\u0000bias';
-const NEURONS = new Set(['LIF', 'IF', 'LI', 'I']);
+const NEURONS = new Set(['LIF', 'IF', 'LI', 'I', 'CubaLIF', 'CubaLI']);
 /** Non-spiking neurons: imported only as the output population, read by a membrane readout. */
-const INTEGRATORS = new Set(['LI', 'I']);
+const INTEGRATORS = new Set(['LI', 'I', 'CubaLI']);
+/** Current-based neurons: a synaptic current state (tau_syn, w_in) ahead of the membrane. */
+const CUBA = new Set(['CubaLIF', 'CubaLI']);
 /** Nodes that pass their input's values through unchanged (the Output may read a population through them). */
 const PASS = new Set(['Identity', 'Flatten']);
 const LINEAR = new Set(['Linear', 'Affine', 'Scale', 'Flatten', 'Identity', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d', 'Threshold']);
 const REFUSED: Record<string, string> = {
-  CubaLI: 'a current-based leaky integrator is non-spiking and has a synaptic current state the IR lacks',
-  CubaLIF: 'the IR has no synaptic current state (tau_syn); only LIF populations with one membrane',
   Delay: 'the IR has no per-edge delay lines (only one-step recurrent synapses)',
 };
 
@@ -259,7 +274,8 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   const dt = o.dt ?? (typeof snncMeta.dt === 'number' ? snncMeta.dt : 1e-4);
   const decay: DecayConvention = o.decay ?? (snncMeta.decay === 'linear' ? 'linear' : 'exp');
   const T = o.timesteps ?? (typeof snncMeta.timesteps === 'number' ? snncMeta.timesteps : 32);
-  const bits = o.bits ?? (typeof snncMeta.bits === 'number' ? snncMeta.bits : 8);
+  const encoder = o.encoder ?? (snncMeta.encoder === 'direct' ? 'direct' : 'rate');
+  const bits = o.bits ?? (typeof snncMeta.bits === 'number' ? snncMeta.bits : encoder === 'direct' ? 1 : 8);
   const tol = o.betaTolerance ?? 1e-6;
   const approximations: string[] = [];
   const notes: string[] = [];
@@ -293,7 +309,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   // accepted only as the population the Output reads (directly or through Identity/Flatten)
   for (const [id, n] of prims) {
     if (!INTEGRATORS.has(n.type)) continue;
-    const why = `${n.type === 'LI' ? 'a leaky integrator' : 'a pure integrator'} is non-spiking and nothing in the IR may read a non-spiking population's spikes; snnc imports ${n.type} only as the output population (class score = its final membrane)`;
+    const why = `${n.type === 'I' ? 'a pure integrator' : 'a leaky integrator'} is non-spiking and nothing in the IR may read a non-spiking population's spikes; snnc imports ${n.type} only as the output population (class score = its final membrane)`;
     const seen = new Set<string>();
     const check = (at: string): void => {
       const next = succs.get(at)!;
@@ -329,7 +345,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     let s: number[];
     if (n.type === 'Input') s = shapeOf(id, n, param(id, n, 'shape'));
     else if (NEURONS.has(n.type)) {
-      const key = n.type === 'LIF' || n.type === 'LI' ? 'tau' : 'r';
+      const key = n.type === 'LIF' || n.type === 'LI' ? 'tau' : CUBA.has(n.type) ? 'tau_mem' : 'r';
       const p = param(id, n, key);
       if (p.data.length > 1) s = p.shape.length ? p.shape : [p.data.length];
       else {
@@ -563,10 +579,16 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   const neuronIds = [...prims].filter(([, n]) => NEURONS.has(n.type)).map(([id]) => id);
   if (!neuronIds.length) fail('SNN_E_GRAPH', 'the graph has no neurons (LIF, IF, or LI / I as the output)');
   const inDim = prod(shapes.get(inputId)!);
+  /** Neurons of one population that share beta (and synBeta): one IR population each. */
+  interface Group {
+    idx: number[];
+    beta: number;
+    synBeta?: number;
+  }
   interface Pop {
     id: string;
     n: number;
-    beta: number;
+    groups: Group[];
     threshold: number;
     reset: 'zero' | 'subtract';
     spiking: boolean;
@@ -589,7 +611,28 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     const vReset = spikes ? perNeuron(id, node, 'v_reset', n, 0) : new Float64Array(n);
     let beta: Float64Array;
     let g: Float64Array;
-    if (node.type === 'LIF' || node.type === 'LI') {
+    let synBeta: Float64Array | undefined;
+    const toBeta = (tau: Float64Array, name: string): Float64Array => {
+      for (let j = 0; j < n; j++) if (!(tau[j] > 0)) fail('SNN_E_GRAPH', `${what}: ${name} must be positive, got ${tau[j]} (neuron ${j})`);
+      const b = tau.map((t) => (decay === 'exp' ? Math.exp(-dt / t) : 1 - dt / t));
+      const bad = b.findIndex((x) => !(x > 0 && x <= 1));
+      if (bad >= 0) fail('SNN_E_GRAPH', `${what}: dt ${dt} and ${name} ${tau[bad]} give beta ${b[bad]} outside (0, 1]`, 'pass a smaller --dt or --decay exp');
+      return b;
+    };
+    if (CUBA.has(node.type)) {
+      // tau_syn di/dt = -i + w_in x; tau_mem dv/dt = (v_leak - v) + r i (docs/nir.md "Current-based neurons")
+      const tauMem = perNeuron(id, node, 'tau_mem', n);
+      const tauSyn = perNeuron(id, node, 'tau_syn', n);
+      const wIn = perNeuron(id, node, 'w_in', n, 1);
+      const vLeak = perNeuron(id, node, 'v_leak', n);
+      for (let j = 0; j < n; j++) if (vLeak[j] !== 0) fail('SNN_E_GRAPH', `${what}: v_leak is ${vLeak[j]} (neuron ${j}); the IR's leak decays toward 0 only`, 'set v_leak to 0');
+      beta = toBeta(tauMem, 'tau_mem');
+      synBeta = toBeta(tauSyn, 'tau_syn');
+      // the current is kept scaled by the membrane's input scale (linear, so exact): the
+      // weight column takes both scales, (w_in dt / tau_syn) (r dt / tau_mem)
+      g = tauMem.map((t, j) => ((r[j] * dt) / t) * ((wIn[j] * dt) / tauSyn[j]));
+      for (let j = 0; j < n; j++) if (!(wIn[j] > 0)) fail('SNN_E_GRAPH', `${what}: w_in must be positive, got ${wIn[j]} (neuron ${j})`);
+    } else if (node.type === 'LIF' || node.type === 'LI') {
       const tau = perNeuron(id, node, 'tau', n);
       const vLeak = perNeuron(id, node, 'v_leak', n);
       for (let j = 0; j < n; j++) {
@@ -610,18 +653,32 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
       if (!(th[j] > 0)) fail('SNN_E_GRAPH', `${what}: v_threshold must be positive, got ${th[j]} (neuron ${j})`);
       if (vReset[j] !== 0) fail('SNN_E_GRAPH', `${what}: v_reset is ${vReset[j]} (neuron ${j}); the IR resets to 0 or subtracts the threshold`, 'set v_reset to 0');
     }
-    let lo = Infinity;
-    let hi = -Infinity;
-    let sum = 0;
-    for (const b of beta) {
-      lo = Math.min(lo, b);
-      hi = Math.max(hi, b);
-      sum += b;
+    // per-neuron decay: neurons whose (beta, synBeta) agree within the tolerance share one IR
+    // population; a population whose betas spread further is split into groups of equal beta
+    const groups = groupByBeta(beta, synBeta, tol);
+    for (const gr of groups) {
+      const spread = (xs: Float64Array) => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        let sum = 0;
+        for (const j of gr.idx) {
+          lo = Math.min(lo, xs[j]);
+          hi = Math.max(hi, xs[j]);
+          sum += xs[j];
+        }
+        return { lo, hi, mean: sum / gr.idx.length };
+      };
+      const a = spread(beta);
+      if (a.hi > a.lo) approximations.push(`${what}: per-neuron beta ${a.lo}..${a.hi} averaged to ${a.mean}${groups.length > 1 ? ` in group ${groups.indexOf(gr)}` : ''}`);
+      // beta on a 2^-40 grid: dyadic betas (0.875 = 1 - 2^-3) come back exact after an export round trip
+      gr.beta = Math.min(1, Math.round(a.mean * 2 ** 40) / 2 ** 40);
+      if (synBeta) {
+        const c = spread(synBeta);
+        if (c.hi > c.lo) approximations.push(`${what}: per-neuron synaptic beta ${c.lo}..${c.hi} averaged to ${c.mean}${groups.length > 1 ? ` in group ${groups.indexOf(gr)}` : ''}`);
+        gr.synBeta = Math.min(1, Math.round(c.mean * 2 ** 40) / 2 ** 40);
+      }
     }
-    if (hi - lo > tol) fail('SNN_E_GRAPH', `${what}: per-neuron tau gives beta from ${lo} to ${hi}; the IR has one beta per population`, `make tau uniform, or raise --beta-tolerance above ${(hi - lo).toPrecision(3)} to average it`);
-    if (hi > lo) approximations.push(`${what}: per-neuron beta ${lo}..${hi} averaged to ${sum / n}`);
-    // beta on a 2^-40 grid: dyadic betas (0.875 = 1 - 2^-3) come back exact after an export round trip
-    const b = Math.min(1, Math.round((sum / n) * 2 ** 40) / 2 ** 40);
+    if (groups.length > 1) notes.push(`${what}: per-neuron tau: split into ${groups.length} populations of equal beta (${groups.map((gr, k) => `${id}.b${k}: ${gr.idx.length} neurons, beta ${gr.beta.toPrecision(6)}`).join('; ')})`);
     // per-neuron threshold and input scale fold into the incoming weight columns: scaling one
     // neuron's membrane by k > 0 (inputs, threshold and reset alike) changes none of its spikes
     const theta = th[0];
@@ -630,9 +687,10 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
     if (th.some((t) => t !== theta)) notes.push(`${what}: per-neuron thresholds folded into its incoming weights (exact)`);
     const metaReset = typeof snncMeta.resets === 'object' && snncMeta.resets ? (snncMeta.resets as Record<string, string>)[id] : undefined;
     const reset = spikes ? (o.reset ?? (metaReset === 'subtract' ? 'subtract' : 'zero')) : 'zero';
-    pops.set(id, { id, n, beta: b, threshold: theta, reset, spiking: spikes, inputs: inputsOf, colScale });
+    pops.set(id, { id, n, groups, threshold: theta, reset, spiking: spikes, inputs: inputsOf, colScale });
   }
-  approximations.push(`inputs: NIR's continuous input x becomes a rate code (${bits}-bit levels, ${T} steps) whose spike rate is x clamped to [0, 1]`);
+  if (encoder === 'rate') approximations.push(`inputs: NIR's continuous input x becomes a rate code (${bits}-bit levels, ${T} steps) whose spike rate is x clamped to [0, 1]`);
+  else notes.push(`inputs: a spike train, one count 0..${2 ** bits - 1} per channel and step, each step's value held for dt (docs/nir.md "Spike-train inputs")`);
   if ([...pops.values()].some((p) => p.spiking)) approximations.push(`spikes: NIR fires on v > threshold, the IR on v >= threshold (differs only when v equals the threshold exactly)`);
 
   // ---- order: DFS from the input over neuron -> neuron synapses; back edges become recurrent
@@ -666,67 +724,109 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   }
   if (!pops.has(readFrom)) fail('SNN_E_GRAPH', `${where(outputId, outputNode)} reads ${where(readFrom, prims.get(readFrom)!)}, which is not a neuron population: the IR's readout counts spikes or reads an integrator's membranes`, 'end the graph with a LIF, IF, LI or I layer');
   const outPop = pops.get(readFrom)!;
-  if (!outPop.spiking) notes.push(`${where(readFrom, prims.get(readFrom)!)}: non-spiking output; a class scores the sum of its neurons' membranes after the last step (snnc's readout: NIR defines none)`);
   const declared = outputNode.params.shape;
   if (declared && !isStrings(declared) && declared.data.length && prod(Array.from(declared.data)) !== outPop.n) {
     fail('SNN_E_GRAPH', `${where(outputId, outputNode)}: shape [${Array.from(declared.data)}] != ${outPop.n} neurons of "${readFrom}" (shape mismatch)`);
   }
+  // the classifier readout: required by default; `readout: 'optional'` (snnc sim) leaves it out
+  // where the Output's neurons do not form one (a single neuron, a population split by tau)
+  const optional = o.readout === 'optional';
   const classNames = o.classes ?? (Array.isArray(snncMeta.classes) ? (snncMeta.classes as unknown[]).map(String) : undefined);
-  const population = o.population ?? (classNames ? outPop.n / classNames.length : typeof snncMeta.population === 'number' ? snncMeta.population : 1);
-  if (!Number.isInteger(population) || population < 1 || outPop.n % population) fail('SNN_E_USAGE', `the output population has ${outPop.n} neurons; it does not split into ${classNames ? `${classNames.length} classes` : `populations of ${population}`}`);
-  const classes = classNames ?? Array.from({ length: outPop.n / population }, (_, i) => `class${i}`);
-  if (classes.length * population !== outPop.n) fail('SNN_E_USAGE', `${classes.length} classes x population ${population} != ${outPop.n} output neurons`);
-  if (classes.length < 2) fail('SNN_E_GRAPH', `the output has ${outPop.n} neurons: a readout needs at least 2 classes`);
+  let classes: string[] = [];
+  let population = 1;
+  const splitOut = outPop.groups.length > 1;
+  if (!(optional && (splitOut || (outPop.n < 2 && !classNames)))) {
+    if (splitOut) fail('SNN_E_GRAPH', `${where(readFrom, prims.get(readFrom)!)}: the Output reads a population split by per-neuron tau into ${outPop.groups.length}; a readout reads one population`, 'make its tau uniform, raise --beta-tolerance, or simulate it with snnc sim');
+    population = o.population ?? (classNames ? outPop.n / classNames.length : typeof snncMeta.population === 'number' ? snncMeta.population : 1);
+    if (!Number.isInteger(population) || population < 1 || outPop.n % population) fail('SNN_E_USAGE', `the output population has ${outPop.n} neurons; it does not split into ${classNames ? `${classNames.length} classes` : `populations of ${population}`}`);
+    classes = classNames ?? Array.from({ length: outPop.n / population }, (_, i) => `class${i}`);
+    if (classes.length * population !== outPop.n) fail('SNN_E_USAGE', `${classes.length} classes x population ${population} != ${outPop.n} output neurons`);
+    if (classes.length < 2) fail('SNN_E_GRAPH', `the output has ${outPop.n} neurons: a readout needs at least 2 classes`, 'to look at its dynamics, run snnc sim (no readout needed)');
+    if (!outPop.spiking) notes.push(`${where(readFrom, prims.get(readFrom)!)}: non-spiking output; a class scores the sum of its neurons' membranes after the last step (snnc's readout: NIR defines none)`);
+  } else notes.push(`${where(outputId, outputNode)}: no classifier readout (${splitOut ? 'its population is split by tau' : `${outPop.n} neuron`}); the graph is simulated for its traces only`);
 
   // ---- emit the IR
   const biasUsed = [...pops.values()].some((p) => p.inputs.has(BIAS));
   const dim = inDim + (biasUsed ? 1 : 0);
+  if (biasUsed && encoder === 'direct') fail('SNN_E_GRAPH', 'a nonzero bias rides on an input channel fixed at 1, which a spike-train input cannot hold', 'import with the rate input, or retrain without bias');
   const nodes: Node[] = [
     { kind: 'vector', id: 'input', dim } satisfies VectorNode,
-    { kind: 'encoder', id: 'encoder', from: 'input', scheme: 'rate', bits, seed: 0 } satisfies EncoderNode,
+    { kind: 'encoder', id: 'encoder', from: 'input', scheme: encoder, bits, seed: 0 } satisfies EncoderNode,
   ];
   const irId = (id: string) => (id === 'input' || id === 'encoder' || id === 'readout' ? `nir_${id}` : id);
   const used = new Set(['input', 'encoder', 'readout']);
+  /** The IR populations of NIR population id: one per group (`<id>.b<k>` when split). */
+  const subIds = (id: string): { irid: string; idx: number[] }[] => {
+    const p = pops.get(id)!;
+    return p.groups.map((gr, k) => ({ irid: p.groups.length > 1 ? `${irId(id)}.b${k}` : irId(id), idx: gr.idx }));
+  };
+  const entry = (m: Mat, r: number, c: number): number => ('identity' in m ? (r === c ? 1 : 0) : m.data[r * m.cols + c]);
+  const populations: LowerReport['populations'] = {};
   for (const id of order) {
     const p = pops.get(id)!;
     const sources = [...p.inputs.keys()].filter((s) => s !== BIAS);
     if (p.inputs.has(BIAS) && !p.inputs.has(inputId)) sources.push(inputId);
     sources.sort((a, b) => (a === inputId ? -1 : b === inputId ? 1 : order.indexOf(a) - order.indexOf(b)));
-    for (const s of sources) {
-      const fromInput = s === inputId;
-      const rows = fromInput ? dim : pops.get(s)!.n;
-      const w = new Float32Array(rows * p.n);
-      const put = (m: Mat | undefined, rowOffset: number) => {
-        if (!m) return;
-        if ('identity' in m) for (let i = 0; i < m.identity; i++) w[(rowOffset + i) * p.n + i] = p.colScale[i];
-        else for (let r = 0; r < m.rows; r++) for (let c = 0; c < p.n; c++) w[(rowOffset + r) * p.n + c] = m.data[r * m.cols + c] * p.colScale[c];
-      };
-      put(p.inputs.get(s), 0);
-      if (fromInput && biasUsed) put(p.inputs.get(BIAS), inDim);
-      const rec = !fromInput && recurrent.has(`${s}->${id}`);
-      let sid = `${s === inputId ? 'input' : irId(s)}_to_${irId(id)}`;
-      while (used.has(sid)) sid += '_';
-      used.add(sid);
+    const targets = subIds(id);
+    populations[id] = targets.map((t) => ({ id: t.irid, neurons: t.idx }));
+    for (const [k, tg] of targets.entries()) {
+      const cols = tg.idx;
+      for (const s of sources) {
+        const fromInput = s === inputId;
+        const srcParts = fromInput ? [{ irid: 'encoder', idx: Array.from({ length: dim }, (_, i) => i) }] : subIds(s);
+        const rec = !fromInput && recurrent.has(`${s}->${id}`);
+        for (const sp of srcParts) {
+          const rows = sp.idx.length;
+          const w = new Float32Array(rows * cols.length);
+          const m = p.inputs.get(s);
+          const mb = fromInput && biasUsed ? p.inputs.get(BIAS) : undefined;
+          for (let r = 0; r < rows; r++) {
+            const gr = sp.idx[r];
+            for (let c = 0; c < cols.length; c++) {
+              const j = cols[c];
+              let x = 0;
+              if (m && (!fromInput || gr < inDim)) x = entry(m, gr, j);
+              else if (mb && gr === inDim) x = entry(mb, 0, j);
+              w[r * cols.length + c] = x * p.colScale[j];
+            }
+          }
+          const srcName = fromInput ? 'input' : sp.irid;
+          let sid = `${srcName}_to_${tg.irid}`;
+          while (used.has(sid)) sid += '_';
+          used.add(sid);
+          nodes.push({
+            kind: 'dense',
+            id: sid,
+            from: sp.irid,
+            to: tg.irid,
+            inFeatures: rows,
+            outFeatures: cols.length,
+            weight: { dtype: 'f32', shape: [rows, cols.length], data: w },
+            ...(rec ? { recurrent: true } : {}),
+          } satisfies DenseNode);
+        }
+      }
+      used.add(tg.irid);
+      const gr = p.groups[k];
       nodes.push({
-        kind: 'dense',
-        id: sid,
-        from: fromInput ? 'encoder' : irId(s),
-        to: irId(id),
-        inFeatures: rows,
-        outFeatures: p.n,
-        weight: { dtype: 'f32', shape: [rows, p.n], data: w },
-        ...(rec ? { recurrent: true } : {}),
-      } satisfies DenseNode);
+        kind: 'lif',
+        id: tg.irid,
+        channels: cols.length,
+        perPosition: false,
+        ...(p.spiking ? {} : { spiking: false }),
+        reset: p.reset,
+        beta: gr.beta,
+        threshold: p.threshold,
+        ...(gr.synBeta !== undefined ? { synBeta: gr.synBeta } : {}),
+      } satisfies LifNode);
     }
-    used.add(irId(id));
-    nodes.push({ kind: 'lif', id: irId(id), channels: p.n, perPosition: false, ...(p.spiking ? {} : { spiking: false }), reset: p.reset, beta: p.beta, threshold: p.threshold } satisfies LifNode);
   }
-  nodes.push({ kind: 'readout', id: 'readout', from: irId(readFrom), classes: classes.length, population, ...(outPop.spiking ? {} : { measure: 'membrane' as const }) } satisfies ReadoutNode);
+  if (classes.length) nodes.push({ kind: 'readout', id: 'readout', from: irId(readFrom), classes: classes.length, population, ...(outPop.spiking ? {} : { measure: 'membrane' as const }) } satisfies ReadoutNode);
   if (recurrent.size) notes.push(`recurrent synapses (read the previous step's spikes): ${[...recurrent].join(', ')}`);
   if (biasUsed) notes.push(`biases ride on input channel ${inDim} (0-based): pass a vector of ${dim} values whose last value is 1`);
 
   const graph: Graph = { timesteps: T, nodes, stage: 'float', passes: [] };
-  const report: LowerReport = { version, layout, dt, decay, timesteps: T, nodeTypes, approximations, notes, inputDim: dim, biasChannel: biasUsed };
+  const report: LowerReport = { version, layout, dt, decay, timesteps: T, nodeTypes, approximations, notes, inputDim: dim, biasChannel: biasUsed, populations, encoder };
   const model: Model = {
     meta: {
       name: o.name ?? (typeof snncMeta.name === 'string' ? snncMeta.name : 'nir'),
@@ -738,4 +838,28 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   };
   validateModel(model);
   return { model, report };
+}
+
+/**
+ * Groups neurons by decay: sorted by beta (then synBeta), a neuron joins the current group
+ * while both stay within `tol` of the group's first neuron, else starts a new group. One
+ * group when the spread is within the tolerance (the old behaviour).
+ */
+function groupByBeta(beta: Float64Array, synBeta: Float64Array | undefined, tol: number): { idx: number[]; beta: number; synBeta?: number }[] {
+  const n = beta.length;
+  const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => beta[a] - beta[b] || (synBeta ? synBeta[a] - synBeta[b] : 0) || a - b);
+  const out: { idx: number[]; beta: number; synBeta?: number }[] = [];
+  let first = -1;
+  for (const j of order) {
+    const fits = first >= 0 && beta[j] - beta[first] <= tol && (!synBeta || Math.abs(synBeta[j] - synBeta[first]) <= tol);
+    if (!fits) {
+      out.push({ idx: [], beta: 0 });
+      first = j;
+    }
+    out[out.length - 1].idx.push(j);
+  }
+  // neuron order within a group stays ascending, groups ordered by their first neuron
+  for (const g of out) g.idx.sort((a, b) => a - b);
+  out.sort((a, b) => a.idx[0] - b.idx[0]);
+  return out;
 }

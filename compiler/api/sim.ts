@@ -1,0 +1,341 @@
+// `snnc sim <model.nir|model.snn> --input <file>`: runs a graph for N steps on a per-step
+// input and records per-step traces (spikes, membranes, synaptic currents) of its
+// populations from the integer reference simulator and, with --float, the float simulation.
+// No readout or class count is needed (docs/nir.md "snnc sim"). A NIR file is lowered with
+// an optional readout and, by default, a direct spike-train input (its values are per-step
+// counts); a .snn model keeps its own encoder (a rate encoder then takes a value per step).
+
+import { readFileSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { fail } from '../../core/errors.js';
+import type { Graph, LifNode, Model } from '../ir/types.js';
+import { readModelFile } from '../frontend/model-format.js';
+import { readNirModel, type LowerReport } from '../frontend/nir/import.js';
+import { lowerOptionsFrom, type ImportCliOptions } from './import.js';
+import { runPipeline } from '../passes/pipeline.js';
+import { simulate, type OpCounts } from '../../runtime/reference.js';
+import { writeAtomic } from '../io/atomic.js';
+import { loadArtifactFile } from '../../runtime/wasm-node.js';
+
+export interface SimOptions extends Omit<ImportCliOptions, 'out' | 'calibrate' | 'classes' | 'population'> {
+  input?: string;
+  steps?: number;
+  /** Quantities to record: spikes, v, i (comma-separated). Default: all three (i only where a population has a current). */
+  record?: string;
+  /** Populations to record (IR ids, or NIR node ids: all their groups), comma-separated; default all. */
+  pop?: string;
+  float?: boolean;
+  out?: string;
+  /** NIR input: direct (default: per-step spike counts) or rate. */
+  encoder?: string;
+}
+
+/** One population's per-step record: rows are steps, columns its neurons. */
+export interface PopulationTrace {
+  id: string;
+  /** The NIR node it comes from and which of its neurons it holds (NIR input only). */
+  nir?: { node: string; neurons: number[] };
+  channels: number;
+  /** Integer run: one integer unit of v (and i) in float units (the population's weight scale); float run: 1. */
+  scale: number;
+  /** The decay the run applies: float beta, or the integer 1 - sum 2^-k of its leak shifts; likewise the current's. */
+  beta: number;
+  synBeta?: number;
+  /** Integer run: the shifts of the membrane's (and the current's) leak. */
+  leakShifts?: number[];
+  synLeakShifts?: number[];
+  /** Firing threshold in the run's units (integer: the quantized threshold). */
+  threshold: number;
+  spikes?: number[][];
+  v?: number[][];
+  i?: number[][];
+}
+
+export interface SimTrace {
+  mode: 'integer' | 'float';
+  populations: PopulationTrace[];
+  ops: OpCounts;
+  /** Winning class, when the graph has a readout. */
+  label?: number;
+}
+
+export interface SimOutcome {
+  text: string;
+  model: string;
+  steps: number;
+  inputDim: number;
+  encoder: string;
+  dt?: number;
+  integer: SimTrace;
+  float?: SimTrace;
+  out?: string;
+  warnings: string[];
+}
+
+const QUANTITIES = ['spikes', 'v', 'i'] as const;
+type Quantity = (typeof QUANTITIES)[number];
+const MAX_INPUT_BYTES = 256 << 20;
+const MAX_STEPS = 1_000_000;
+
+/** Reads a per-step input file: CSV (one row a step), a JSON array of arrays, or JSONL (one array a line). */
+export function readStepInput(path: string, width: number): number[][] {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return fail('SNN_E_USAGE', `input file ${path} does not exist`);
+  }
+  if (size > MAX_INPUT_BYTES) fail('SNN_E_SIZE', `input file ${path} is ${size} bytes; snnc sim reads at most ${MAX_INPUT_BYTES}`);
+  const text = readFileSync(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  // rows with the 1-based line each came from
+  let rows: { line: number; cells: unknown[] }[];
+  if (ext === '.json') {
+    let x: unknown;
+    try {
+      x = JSON.parse(text);
+    } catch (e) {
+      return fail('SNN_E_DATA', `${path} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(x)) fail('SNN_E_DATA', `${path}: expected a JSON array of per-step arrays`);
+    rows = x.map((r, k) => {
+      if (!Array.isArray(r)) fail('SNN_E_DATA', `${path}: step ${k + 1} is not an array`);
+      return { line: k + 1, cells: r };
+    });
+  } else if (ext === '.jsonl' || ext === '.ndjson') {
+    rows = [];
+    text.split(/\r?\n/).forEach((l, k) => {
+      if (!l.trim()) return;
+      let r: unknown;
+      try {
+        r = JSON.parse(l);
+      } catch (e) {
+        fail('SNN_E_DATA', `${path} line ${k + 1} is not valid JSON: ${(e as Error).message}`);
+      }
+      if (!Array.isArray(r)) fail('SNN_E_DATA', `${path} line ${k + 1}: expected an array of ${width} values`);
+      rows.push({ line: k + 1, cells: r });
+    });
+  } else {
+    let recs: { record: string[]; info: { lines: number } }[];
+    try {
+      recs = parseCsv(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: true, comment: '#' }) as never;
+    } catch (e) {
+      return fail('SNN_E_DATA', `${path} is not valid CSV: ${(e as Error).message}`);
+    }
+    rows = recs.map((r) => ({ line: r.info.lines, cells: r.record }));
+    // a header row: no cell is a number
+    if (rows.length && rows[0].cells.every((c) => String(c).trim() === '' || Number.isNaN(Number(c)))) rows.shift();
+  }
+  if (!rows.length) fail('SNN_E_DATA', `${path} holds no input steps (empty file)`, `write one row per step with ${width} values`);
+  if (rows.length > MAX_STEPS) fail('SNN_E_SIZE', `${path} holds ${rows.length} steps; at most ${MAX_STEPS}`);
+  const where = ext === '.json' ? 'step' : 'line';
+  return rows.map(({ line, cells }) => {
+    if (cells.length !== width) fail('SNN_E_DATA', `${path} ${where} ${line}: ${cells.length} values, the model's input has ${width}`, 'one column per input channel');
+    return cells.map((c, k) => {
+      const x = typeof c === 'number' ? c : typeof c === 'string' && c.trim() !== '' ? Number(c) : NaN;
+      if (!Number.isFinite(x)) fail('SNN_E_DATA', `${path} ${where} ${line}, column ${k + 1}: ${JSON.stringify(c)} is not a finite number`);
+      return x;
+    });
+  });
+}
+
+function parseRecord(s: string | undefined): Set<Quantity> {
+  const out = new Set<Quantity>();
+  for (const q of (s ?? 'spikes,v,i').split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!(QUANTITIES as readonly string[]).includes(q)) fail('SNN_E_USAGE', `--record takes spikes, v, i; got "${q}"`);
+    out.add(q as Quantity);
+  }
+  if (!out.size) fail('SNN_E_USAGE', '--record names nothing to record');
+  return out;
+}
+
+async function loadModel(path: string, o: SimOptions, steps: number | undefined): Promise<{ model: Model; report?: LowerReport }> {
+  if (/\.(nir|h5|hdf5)$/i.test(path)) {
+    const encoder = o.encoder ?? 'direct';
+    if (encoder !== 'direct' && encoder !== 'rate') fail('SNN_E_USAGE', `--encoder must be direct or rate, got ${encoder}`);
+    return readNirModel(path, { ...lowerOptionsFrom(o), ...(steps !== undefined ? { timesteps: steps } : {}), encoder, readout: 'optional' });
+  }
+  if (o.encoder !== undefined) fail('SNN_E_USAGE', '--encoder applies to NIR input only; a .snn model keeps its own encoder');
+  return { model: readModelFile(path) };
+}
+
+/** `snnc sim`. */
+export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOutcome> {
+  if (!o.input) fail('SNN_E_USAGE', 'snnc sim needs --input <file> (CSV, JSON or JSONL: one row of input values per step)');
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0 && o.steps <= MAX_STEPS)) fail('SNN_E_USAGE', `--steps must be an integer 1..${MAX_STEPS}`);
+  // an artifact reports spikes only: that is its default
+  if (/\.wasm$/i.test(modelPath)) return simArtifact(modelPath, o, parseRecord(o.record ?? 'spikes'));
+  const record = parseRecord(o.record);
+  const { model, report } = await loadModel(modelPath, o, o.steps);
+  const g0 = model.graph;
+  const vec = g0.nodes.find((n) => n.kind === 'vector');
+  if (!vec || vec.kind !== 'vector') return fail('SNN_E_USAGE', `model ${model.meta.name} takes tokens; snnc sim feeds a vector input per step`, 'use snnc run for text models');
+  const rows = readStepInput(resolve(o.input), vec.dim);
+  const steps = o.steps ?? rows.length;
+  // steps past the file's last row get zeros (the input switched off)
+  const input = Array.from({ length: steps }, (_, t) => rows[t] ?? new Array<number>(vec.dim).fill(0));
+  const graph: Graph = { ...g0, timesteps: steps };
+  const pipe = runPipeline(graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16 });
+  const gi = pipe.graph;
+
+  // which populations to record
+  const lifIds = gi.nodes.filter((n): n is LifNode => n.kind === 'lif').map((n) => n.id);
+  const nirOf = new Map<string, { node: string; neurons: number[] }>();
+  for (const [node, parts] of Object.entries(report?.populations ?? {})) for (const p of parts) nirOf.set(p.id, { node, neurons: p.neurons });
+  let want = lifIds;
+  if (o.pop) {
+    want = [];
+    for (const name of o.pop.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const ids = lifIds.includes(name) ? [name] : (report?.populations[name] ?? []).map((p) => p.id);
+      if (!ids.length) fail('SNN_E_USAGE', `--pop: no population "${name}" (populations: ${lifIds.join(', ')})`);
+      for (const id of ids) if (!want.includes(id)) want.push(id);
+    }
+  }
+  const details = (pipe.reports.find((r) => r.pass === 'quantize')?.details ?? {}) as Record<string, { scale?: number }>;
+  const run = (mode: 'integer' | 'float'): SimTrace => {
+    const g = mode === 'integer' ? gi : graph;
+    const pops = new Map<string, PopulationTrace>();
+    for (const id of want) {
+      const n = g.nodes.find((x) => x.id === id) as LifNode;
+      const eff = (shifts: number[] | undefined, b: number) => (mode === 'integer' ? 1 - (shifts ?? []).reduce((a, k) => a + 2 ** -k, 0) : b);
+      const t: PopulationTrace = {
+        id,
+        ...(nirOf.has(id) ? { nir: nirOf.get(id) } : {}),
+        channels: n.channels,
+        scale: mode === 'integer' ? (details[id]?.scale ?? 1) : 1,
+        beta: eff(n.leakShifts, n.beta),
+        ...(n.synBeta !== undefined ? { synBeta: eff(n.synLeakShifts, n.synBeta) } : {}),
+        threshold: n.threshold,
+        ...(mode === 'integer' ? { leakShifts: n.leakShifts ?? [], ...(n.synBeta !== undefined ? { synLeakShifts: n.synLeakShifts ?? [] } : {}) } : {}),
+      };
+      if (record.has('spikes')) t.spikes = [];
+      if (record.has('v')) t.v = [];
+      if (record.has('i') && n.synBeta !== undefined) t.i = [];
+      pops.set(id, t);
+    }
+    const r = simulate(g, { steps: input }, mode, {
+      afterStep: (_t, id, v, spikes, cur) => {
+        const t = pops.get(id);
+        if (!t) return;
+        t.spikes?.push(Array.from(spikes));
+        t.v?.push(Array.from(v));
+        if (t.i && cur) t.i.push(Array.from(cur));
+      },
+    });
+    return { mode, populations: [...pops.values()], ops: r.ops, ...(r.label >= 0 ? { label: r.label } : {}) };
+  };
+  const integer = run('integer');
+  const float = o.float ? run('float') : undefined;
+  const enc = gi.nodes.find((n) => n.kind === 'encoder');
+  const outcome: SimOutcome = {
+    text: '',
+    model: modelPath,
+    steps,
+    inputDim: vec.dim,
+    encoder: enc && enc.kind === 'encoder' ? `${enc.scheme} (${enc.bits} bit${enc.bits > 1 ? 's' : ''})` : 'none',
+    ...(report ? { dt: report.dt } : {}),
+    integer,
+    ...(float ? { float } : {}),
+    warnings: pipe.warnings,
+  };
+  if (o.out) {
+    const out = resolve(o.out);
+    const { text: _t, ...rest } = outcome;
+    writeAtomic(out, JSON.stringify({ ...rest, out }) + '\n');
+    outcome.out = out;
+  }
+  outcome.text = formatSim(outcome, rows.length);
+  return outcome;
+}
+
+/**
+ * `snnc sim out/model.wasm`: the compiled artifact's own per-step spike trace (docs/wasm.md
+ * "Spike trace"), the integer run of the WASM kernels. An artifact takes one input vector for
+ * its T steps and reports spikes only: every input row must be that vector.
+ */
+async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): Promise<SimOutcome> {
+  if (record.has('v') || record.has('i')) fail('SNN_E_USAGE', 'a compiled artifact reports spikes per step, not membranes or currents', 'pass --record spikes, or run snnc sim on the .nir/.snn model for v and i');
+  if (o.float) fail('SNN_E_USAGE', '--float needs the model (.nir or .snn), not a compiled artifact');
+  for (const k of ['encoder', 'dt', 'decay', 'reset', 'betaTolerance', 'bias'] as const) if (o[k] !== undefined) fail('SNN_E_USAGE', `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a .nir model, not a compiled artifact`);
+  const model = await loadArtifactFile(path, { bounded: false });
+  const meta = model.meta;
+  if (meta.input.kind !== 'vector') fail('SNN_E_USAGE', `${path} takes text; snnc sim feeds a vector input`, 'use snnc run for text models');
+  if (!model.canTrace) fail('SNN_E_ARTIFACT', `${path} has no spike trace export`, 'recompile it with this snnc');
+  const dim = meta.input.dim;
+  const rows = readStepInput(resolve(o.input!), dim);
+  const T = meta.timesteps;
+  if (o.steps !== undefined && o.steps !== T) fail('SNN_E_USAGE', `${path} runs T = ${T} steps per inference (compiled in); --steps ${o.steps} needs the model`, 'omit --steps, or run snnc sim on the model');
+  const differs = rows.findIndex((r) => r.some((x, k) => x !== rows[0][k]));
+  if (differs >= 0) fail('SNN_E_USAGE', `${path} takes one input vector for its ${T} steps (its encoder codes it), but input row ${differs + 1} differs from row 1`, 'give one row, or run snnc sim on the model for per-step inputs');
+  const { result, spikes } = model.inferTraced({ vector: rows[0] });
+  const want = o.pop ? new Set(o.pop.split(',').map((x) => x.trim())) : undefined;
+  for (const id of want ?? []) if (!meta.populations.some((p) => p.id === id)) fail('SNN_E_USAGE', `--pop: no population "${id}" (populations: ${meta.populations.map((p) => p.id).join(', ')})`);
+  const populations: PopulationTrace[] = [];
+  meta.populations.forEach((p, k) => {
+    if (want && !want.has(p.id)) return;
+    if (p.perPosition) fail('SNN_E_USAGE', `population ${p.id} is per-position; snnc sim traces vector models`);
+    const flags = spikes[k].map((idx) => {
+      const row = new Array<number>(p.channels).fill(0);
+      for (const j of idx) row[j] = 1;
+      return row;
+    });
+    populations.push({ id: p.id, channels: p.channels, scale: 1, beta: 1 - p.leakShifts.reduce((a, s) => a + 2 ** -s, 0), threshold: p.threshold, leakShifts: [...p.leakShifts], spikes: flags });
+  });
+  const enc = meta.encoders[0];
+  const outcome: SimOutcome = {
+    text: '',
+    model: path,
+    steps: T,
+    inputDim: dim,
+    encoder: enc ? `${enc.scheme} (${enc.bits} bit${enc.bits > 1 ? 's' : ''})` : 'none',
+    integer: { mode: 'integer', populations, ops: result.ops, label: result.label },
+    warnings: [],
+  };
+  if (o.out) {
+    const out = resolve(o.out);
+    const { text: _t, ...rest } = outcome;
+    writeAtomic(out, JSON.stringify({ ...rest, out }) + '\n');
+    outcome.out = out;
+  }
+  outcome.text = formatSim(outcome, rows.length);
+  return outcome;
+}
+
+const SHOW_NEURONS = 8;
+const SHOW_STEPS = 40;
+
+/** People's view: per population a summary and the first neurons' traces, step by step. */
+function formatSim(r: SimOutcome, rowCount: number): string {
+  const lines = [`simulated ${r.model}: ${r.steps} steps (${rowCount} input rows${r.steps > rowCount ? ', zeros after' : ''}), input ${r.inputDim} channels, encoder ${r.encoder}${r.dt !== undefined ? `, dt ${r.dt}` : ''}`];
+  for (const tr of [r.integer, r.float].filter((x): x is SimTrace => x !== undefined)) {
+    lines.push(`${tr.mode} simulation: ${tr.ops.spikes} spikes, ${tr.ops.sops} synaptic ops, ${tr.ops.updates} neuron updates${tr.label !== undefined ? `, label ${tr.label}` : ''}`);
+    for (const p of tr.populations) {
+      const count = p.spikes ? p.spikes.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0) : undefined;
+      lines.push(`  ${p.id}${p.nir && p.nir.node !== p.id ? ` (NIR ${p.nir.node}, neurons ${p.nir.neurons.join(',')})` : ''}: ${p.channels} neuron${p.channels === 1 ? '' : 's'}${count !== undefined ? `, ${count} spikes` : ''}${tr.mode === 'integer' ? `, 1 unit = ${p.scale.toPrecision(4)}` : ''}`);
+      const k = Math.min(p.channels, SHOW_NEURONS);
+      const cols: string[] = [];
+      for (let j = 0; j < k; j++) {
+        if (p.v) cols.push(`v${j}`);
+        if (p.i) cols.push(`i${j}`);
+      }
+      const head = `    ${'t'.padStart(5)}  ${p.spikes ? 'spikes'.padEnd(Math.max(6, k)) + '  ' : ''}${cols.map((c) => c.padStart(10)).join(' ')}`;
+      lines.push(head);
+      const n = Math.min(r.steps, SHOW_STEPS);
+      const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(5)).padStart(10);
+      for (let t = 0; t < n; t++) {
+        const s = p.spikes ? p.spikes[t].slice(0, k).map((x) => (x ? '|' : '.')).join('').padEnd(Math.max(6, k)) + '  ' : '';
+        const vals: string[] = [];
+        for (let j = 0; j < k; j++) {
+          if (p.v) vals.push(fmt(p.v[t][j]));
+          if (p.i) vals.push(fmt(p.i[t][j]));
+        }
+        lines.push(`    ${String(t).padStart(5)}  ${s}${vals.join(' ')}`);
+      }
+      if (r.steps > n || p.channels > k) lines.push(`    (first ${n} steps and ${k} neurons shown; -o file.json writes all)`);
+    }
+  }
+  if (r.out) lines.push(`traces -> ${r.out}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
