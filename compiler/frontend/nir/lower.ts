@@ -681,12 +681,11 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   // ---- emit the IR
   const biasUsed = [...pops.values()].some((p) => p.inputs.has(BIAS));
   const dim = inDim + (biasUsed ? 1 : 0);
+  const { irId, vectorId, denseId, used } = irNames(snncMeta.ids, order, inputId, preds);
   const nodes: Node[] = [
-    { kind: 'vector', id: 'input', dim } satisfies VectorNode,
-    { kind: 'encoder', id: 'encoder', from: 'input', scheme: 'rate', bits, seed: 0 } satisfies EncoderNode,
+    { kind: 'vector', id: vectorId, dim } satisfies VectorNode,
+    { kind: 'encoder', id: 'encoder', from: vectorId, scheme: 'rate', bits, seed: 0 } satisfies EncoderNode,
   ];
-  const irId = (id: string) => (id === 'input' || id === 'encoder' || id === 'readout' ? `nir_${id}` : id);
-  const used = new Set(['input', 'encoder', 'readout']);
   for (const id of order) {
     const p = pops.get(id)!;
     const sources = [...p.inputs.keys()].filter((s) => s !== BIAS);
@@ -704,7 +703,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
       put(p.inputs.get(s), 0);
       if (fromInput && biasUsed) put(p.inputs.get(BIAS), inDim);
       const rec = !fromInput && recurrent.has(`${s}->${id}`);
-      let sid = `${s === inputId ? 'input' : irId(s)}_to_${irId(id)}`;
+      let sid = denseId(s, id) ?? `${s === inputId ? 'input' : irId(s)}_to_${irId(id)}`;
       while (used.has(sid)) sid += '_';
       used.add(sid);
       nodes.push({
@@ -738,4 +737,32 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   };
   validateModel(model);
   return { model, report };
+}
+
+/**
+ * IR ids of the imported nodes. A file from `snnc export` carries `ids` (NIR id -> IR id) in
+ * its metadata: populations, the input vector and single-Linear synapses get their original
+ * names back. Otherwise, and for any name that would clash, NIR ids are kept, with `input`,
+ * `encoder` and `readout` prefixed `nir_`.
+ */
+function irNames(meta: unknown, neurons: string[], inputId: string, preds: Map<string, string[]>) {
+  const ids: Record<string, string> = typeof meta === 'object' && meta ? (meta as Record<string, string>) : {};
+  const used = new Set(['encoder', 'readout']);
+  const vectorId = ids[inputId] && !used.has(ids[inputId]) ? ids[inputId] : 'input';
+  used.add(vectorId);
+  const names = new Map<string, string>();
+  for (const id of neurons) {
+    const fallback = id === 'input' || id === 'encoder' || id === 'readout' || id === vectorId ? `nir_${id}` : id;
+    let name = ids[id] !== undefined && !used.has(ids[id]) ? ids[id] : fallback;
+    while (used.has(name)) name += '_';
+    names.set(id, name);
+    used.add(name);
+  }
+  /** The IR id of the synapse src -> dst when exactly one Linear named in `ids` carries it. */
+  const denseId = (src: string, dst: string): string | undefined => {
+    const via = (preds.get(dst) ?? []).filter((p) => ids[p] !== undefined && (preds.get(p) ?? []).length === 1 && preds.get(p)![0] === src);
+    const want = via.length === 1 ? ids[via[0]] : undefined;
+    return want !== undefined && !used.has(want) ? want : undefined;
+  };
+  return { irId: (id: string) => names.get(id) ?? id, vectorId, denseId, used };
 }
