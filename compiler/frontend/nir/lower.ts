@@ -161,18 +161,23 @@ function newMat(rows: number, cols: number, what: string): { rows: number; cols:
   return { rows, cols, data: new Float64Array(rows * cols) };
 }
 
-/** Applies op (input size inN -> output size outN, as a function on one vector) to every row. */
+/**
+ * Applies op (input size inN -> output size outN, as a function on one vector that adds into
+ * y) to every row. Rows are read in place (an identity's rows are one-hot vectors), so the
+ * cost is that of the ops, which visit only the nonzero inputs.
+ */
 function applyRows(m: Mat, inN: number, outN: number, op: (x: Float64Array, y: Float64Array) => void, what: string): Mat {
   const rows = 'identity' in m ? m.identity : m.rows;
   const out = newMat(rows, outN, what);
-  const x = new Float64Array(inN);
-  for (let r = 0; r < rows; r++) {
-    if ('identity' in m) {
-      x.fill(0);
+  const row = (r: number) => out.data.subarray(r * outN, (r + 1) * outN);
+  if ('identity' in m) {
+    const x = new Float64Array(inN);
+    for (let r = 0; r < rows; r++) {
       x[r] = 1;
-    } else x.set(m.data.subarray(r * m.cols, (r + 1) * m.cols));
-    op(x, out.data.subarray(r * outN, (r + 1) * outN));
-  }
+      op(x, row(r));
+      x[r] = 0;
+    }
+  } else for (let r = 0; r < rows; r++) op(m.data.subarray(r * m.cols, (r + 1) * m.cols), row(r));
   return out;
 }
 
@@ -205,6 +210,12 @@ interface ConvSpec {
   poolScale?: number;
 }
 
+/**
+ * The convolution (or pooling) as a scatter: every nonzero input value adds its products into
+ * the outputs whose receptive field holds it. Work per vector: nonzero inputs x output
+ * channels per group x kernel taps, so unrolling a conv row by row (one-hot rows) costs
+ * O(inputs x cout/groups x taps), not O(inputs x outputs x taps).
+ */
 function convOp(c: ConvSpec): (x: Float64Array, y: Float64Array) => void {
   const d = c.k.length;
   const cinG = c.cin / c.groups;
@@ -212,33 +223,49 @@ function convOp(c: ConvSpec): (x: Float64Array, y: Float64Array) => void {
   const kSize = prod(c.k);
   const inSize = prod(c.inSp);
   const outSize = prod(c.outSp);
+  const [in0, in1] = d === 2 ? c.inSp : [c.inSp[0], 1];
+  const [out0, out1] = d === 2 ? c.outSp : [c.outSp[0], 1];
+  const [k0n, k1n] = d === 2 ? c.k : [c.k[0], 1];
+  const [s0, s1] = d === 2 ? c.stride : [c.stride[0], 1];
+  const [p0, p1] = d === 2 ? c.pad : [c.pad[0], 0];
+  const [d0, d1] = d === 2 ? c.dil : [c.dil[0], 1];
+  // per input coordinate along each axis: the (kernel tap, output coordinate) pairs it reaches
+  const taps = (n: number, kn: number, st: number, pd: number, dl: number, on: number): Int32Array[] =>
+    Array.from({ length: n }, (_, i) => {
+      const xs: number[] = [];
+      for (let k = 0; k < kn; k++) {
+        const t = i + pd - k * dl;
+        if (t < 0 || t % st) continue;
+        const o = t / st;
+        if (o < on) xs.push(k, o);
+      }
+      return Int32Array.from(xs);
+    });
+  const t0 = taps(in0, k0n, s0, p0, d0, out0);
+  const t1 = taps(in1, k1n, s1, p1, d1, out1);
+  const w = c.weight;
+  const scale = c.poolScale ?? 1;
   return (x, y) => {
-    for (let co = 0; co < c.cout; co++) {
-      const g = Math.floor(co / coutG);
-      for (let o = 0; o < outSize; o++) {
-        const o0 = d === 2 ? Math.floor(o / c.outSp[1]) : o;
-        const o1 = d === 2 ? o % c.outSp[1] : 0;
-        let acc = 0;
-        const cis = c.weight ? cinG : 1;
-        for (let cj = 0; cj < cis; cj++) {
-          const ci = c.weight ? g * cinG + cj : co;
-          for (let kk = 0; kk < kSize; kk++) {
-            const k0 = d === 2 ? Math.floor(kk / c.k[1]) : kk;
-            const k1 = d === 2 ? kk % c.k[1] : 0;
-            const i0 = o0 * c.stride[0] - c.pad[0] + k0 * c.dil[0];
-            if (i0 < 0 || i0 >= c.inSp[0]) continue;
-            let idx = i0;
-            if (d === 2) {
-              const i1 = o1 * c.stride[1] - c.pad[1] + k1 * c.dil[1];
-              if (i1 < 0 || i1 >= c.inSp[1]) continue;
-              idx = i0 * c.inSp[1] + i1;
-            }
-            const xv = x[ci * inSize + idx];
-            if (xv === 0) continue;
-            acc += xv * (c.weight ? c.weight[(co * cinG + cj) * kSize + kk] : c.poolScale!);
-          }
+    for (let idx = 0; idx < x.length; idx++) {
+      const xv = x[idx];
+      if (xv === 0) continue;
+      const ci = Math.floor(idx / inSize);
+      const sp = idx - ci * inSize;
+      const i0 = Math.floor(sp / in1);
+      const a = t0[i0];
+      const b = t1[sp - i0 * in1];
+      const g = Math.floor(ci / cinG);
+      const cj = ci - g * cinG;
+      const co0 = w ? g * coutG : ci;
+      const co1 = w ? co0 + coutG : ci + 1;
+      for (let co = co0; co < co1; co++) {
+        const wBase = w ? (co * cinG + cj) * kSize : 0;
+        const yBase = co * outSize;
+        for (let u = 0; u < a.length; u += 2) {
+          const kRow = wBase + a[u] * k1n;
+          const oRow = yBase + a[u + 1] * out1;
+          for (let v = 0; v < b.length; v += 2) y[oRow + b[v + 1]] += xv * (w ? w[kRow + b[v]] : scale);
         }
-        y[co * outSize + o] += acc;
       }
     }
   };
@@ -485,11 +512,12 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
       case 'Linear':
       case 'Affine': {
         const w = param(id, n, 'weight').data;
+        // scatter over the nonzero inputs (unrolled rows are mostly one-hot)
         op = (x, y) => {
-          for (let j = 0; j < outN; j++) {
-            let s = 0;
-            for (let i = 0; i < inN; i++) s += w[j * inN + i] * x[i];
-            y[j] += s;
+          for (let i = 0; i < inN; i++) {
+            const xv = x[i];
+            if (xv === 0) continue;
+            for (let j = 0; j < outN; j++) y[j] += w[j * inN + i] * xv;
           }
         };
         if (n.type === 'Affine') {
