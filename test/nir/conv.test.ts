@@ -10,7 +10,11 @@ import { lowerNir } from '../../compiler/frontend/nir/lower.js';
 import { arr, type NirFile, type NirNode } from '../../compiler/frontend/nir/types.js';
 import type { DenseNode } from '../../compiler/ir/types.js';
 import { cnnGraph } from '../../bench/nir-cnn.js';
-import { randArray } from './fixtures.js';
+import { randArray, tmp } from './fixtures.js';
+import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
+import { cli } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 interface Case {
   d: 1 | 2;
@@ -158,4 +162,16 @@ describe('NIR conv lowering', () => {
     // generous on a shared 2-core machine; it took 100+ s before the scatter lowering
     expect(s).toBeLessThan(30);
   }, 120_000);
+
+  it('snnc compile cnn.nir --json: the CNN compiles and the JSON result is the report, not the in-memory graph', async () => {
+    const dir = tmp();
+    const nir = join(dir, 'cnn.nir');
+    await writeNirFile(nir, cnnGraph());
+    const r = await cli(['compile', nir, '-o', join(dir, 'out'), '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.report.artifact.wasmBytes).toBeGreaterThan(0);
+    expect(j.graph).toBeUndefined();
+    expect(existsSync(join(dir, 'out', 'model.wasm'))).toBe(true);
+  }, 300_000);
 });
