@@ -34,6 +34,8 @@ interface Row {
   target: string;
   model: string;
   mode: CMode;
+  /** First-layer schedule of the lowered graph (event, or level-grouped). */
+  schedule?: 'event' | 'grouped';
   /** rpi rows: what ran (wasm bundle on the arm64 Node, or the native aarch64 C firmware). */
   runtime?: string;
   flash_bytes: number;
@@ -139,14 +141,14 @@ function runAarch64(args: string[], input: string, plugin?: string): { stdout: s
  * Instructions per inference = (I(2N) - I(N)) / N, where I(k) counts every guest instruction
  * of a whole run over k sentences (the 2N run is the N sentences twice), so start-up cancels.
  */
-async function rpiRows(modelName: string, model: Model, graph: Graph): Promise<Row[]> {
+async function rpiRows(modelName: string, model: Model, graph: Graph, schedule: 'event' | 'auto' = 'event'): Promise<Row[]> {
   const missing = ['qemu-aarch64-static', ARM64_NODE].filter((t) => !which(t));
   if (missing.length) {
     console.log(`rpi / ${modelName}: skipped, missing ${missing.join(', ')} (bash .ci/install-emulators.sh)`);
     return [];
   }
   const dir = tempDir('bench-rpi');
-  await deployModel(model, { target: 'rpi', out: dir, native: 'auto', weightBits: 8, prune: 0, layout: 'auto' });
+  await deployModel(model, { target: 'rpi', out: dir, native: 'auto', weightBits: 8, prune: 0, layout: 'auto', schedule });
   const inputs = sst2Inputs(model, N);
   const n = inputs.length;
   const want = reference(graph, inputs);
@@ -272,32 +274,52 @@ function tool(cmd: string[]): string {
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const uno = unoModel();
-  const models: { name: string; model: Model; graph: Graph }[] = [{ name: 'uno-config (random weights)', ...uno }];
-  const unoTrained = join(repoRoot(), 'examples', 'uno', 'model.snn');
-  if (existsSync(unoTrained)) {
-    const m = readModelFile(unoTrained);
-    models.push({ name: 'examples/uno/model.snn (SST-2 trained)', model: m, graph: runPipeline(m.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph });
+  // each trained model twice: the event schedule, and snnc deploy's default (auto: the grouped
+  // first layer where the estimate favours it and the target's RAM holds the sums)
+  const models: { name: string; model: Model; graph?: Graph; schedule?: 'event' | 'auto' }[] = [{ name: 'uno-config (random weights)', ...uno }];
+  // as snnc deploy lowers it: auto without a RAM limit, and the event schedule where the C
+  // backend cannot run (or fit) the grouped one in this target's mode
+  const lowerFor = (m: (typeof models)[number], target: string, mode: CMode): Graph => {
+    if (m.graph) return m.graph;
+    const lower = (schedule: 'event' | 'auto'): Graph => runPipeline(m.model.graph, { weightBits: 8, prune: 0, layout: 'auto', schedule }).graph;
+    const g = lower(m.schedule ?? 'event');
+    if (m.schedule !== 'auto' || target === 'rpi') return g;
+    try {
+      emitC(g, loadTarget(target), { mode, name: 'bench' });
+      return g;
+    } catch {
+      return lower('event');
+    }
+  };
+  for (const [file, name] of [
+    [join(repoRoot(), 'examples', 'uno', 'model.snn'), 'examples/uno/model.snn (SST-2 trained)'],
+    [join(repoRoot(), 'examples', 'sst2', 'model.snn'), 'examples/sst2/model.snn'],
+  ]) {
+    if (!existsSync(file)) continue;
+    const m = readModelFile(file);
+    for (const schedule of ['event', 'auto'] as const) models.push({ name, model: m, schedule });
   }
-  const sst = join(repoRoot(), 'examples', 'sst2', 'model.snn');
-  if (existsSync(sst)) {
-    const m = readModelFile(sst);
-    models.push({ name: 'examples/sst2/model.snn', model: m, graph: runPipeline(m.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph }); // as snnc deploy lowers it
-  }
+  const tagged = (r: Row, g: Graph): Row => ({ ...r, schedule: g.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') ? 'grouped' : 'event' });
   for (const m of models) {
     for (const t of ['host-c', 'arduino-uno', 'cortex-m3']) {
       if (!wanted(t)) continue;
       const mode: CMode = t === 'arduino-uno' ? 'spikes' : 'tokens';
       try {
-        const row = await runTarget(t, m.name, m.model, m.graph, mode);
-        if (row) rows.push(row);
-        if (row) console.log(JSON.stringify(row));
+        const g = lowerFor(m, t, mode);
+        // auto that stays event on this target would repeat the event row
+        if (m.schedule === 'auto' && tagged({} as Row, g).schedule === 'event') continue;
+        const row = await runTarget(t, m.name, m.model, g, mode);
+        if (row) rows.push(tagged(row, g));
+        if (row) console.log(JSON.stringify(tagged(row, g)));
       } catch (e) {
-        console.log(`${t} / ${m.name}: ${(e as Error).message.split('\n')[0]}`);
+        console.log(`${t} / ${m.name} (${m.schedule ?? 'event'}): ${(e as Error).message.split('\n')[0]}`);
       }
     }
     if (wanted('rpi')) {
       try {
-        rows.push(...(await rpiRows(m.name, m.model, m.graph)));
+        const g = lowerFor(m, 'rpi', 'tokens');
+        if (m.schedule === 'auto' && tagged({} as Row, g).schedule === 'event') continue;
+        rows.push(...(await rpiRows(m.name, m.model, g, m.schedule ?? 'event')).map((r) => tagged(r, g)));
       } catch (e) {
         console.log(`rpi / ${m.name}: ${(e as Error).message.split('\n')[0]}`);
       }

@@ -13,7 +13,7 @@ import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { withTimesteps } from '../ir/timesteps.js';
-import { loadTarget, repoRoot, type TargetDescription } from '../../targets/index.js';
+import { loadTarget, repoRoot } from '../../targets/index.js';
 import { emitC, type CBudget, type CMode } from '../backends/c/index.js';
 import { FIRMWARE_SOURCES, buildFirmware, haveToolchain } from '../backends/c/build.js';
 
@@ -46,13 +46,15 @@ export interface DeployOutcome {
   budget?: CBudget;
 }
 
-function lowered(model: Model, o: DeployOptions, target: TargetDescription): Graph {
+// The schedule pass is given no RAM limit: the C backend's budget is exact (mode, buffers, stack)
+// and refuses what does not fit, and deployModel then falls back to the event schedule.
+function lowered(model: Model, o: DeployOptions): Graph {
   if (model.graph.stage === 'integer' && model.graph.plan) {
     if (o.timesteps !== undefined || (o.schedule !== undefined && o.schedule !== 'event')) fail('SNN_E_USAGE', 'the model is already lowered: its T and schedule are fixed', 'deploy the float .snn model');
     return model.graph;
   }
   model = withTimesteps(model, o.timesteps);
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'auto', ramBytes: target.ramBytes }).graph;
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'auto', ramBytes: null }).graph;
 }
 
 const groupedIds = (g: Graph): string[] => g.nodes.filter((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped').map((n) => n.id);
@@ -72,7 +74,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const target = loadTarget(o.target);
   const outDir = resolve(o.out);
   mkdirSync(outDir, { recursive: true });
-  let graph = lowered(model, o, target);
+  let graph = lowered(model, o);
   // loaded on demand: only the rpi bundle needs the wasm backend (binaryen)
   if (target.name === 'rpi') {
     const out = await (await import('./rpi.js')).rpiBundle(model, graph, target, outDir, o);
@@ -87,7 +89,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
     // auto picked the grouped schedule by its op estimate, but this target cannot run it (spikes
     // mode over multi-bit levels, or no room left for the sums): the event schedule, said so
     if (o.schedule !== undefined || !groupedIds(graph).length || !(e instanceof SnncError)) throw e;
-    graph = lowered(model, { ...o, schedule: 'event' }, target);
+    graph = lowered(model, { ...o, schedule: 'event' });
     emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
     fallback = `auto kept the event schedule: the grouped one does not run here (${e.code}: ${e.message})`;
   }

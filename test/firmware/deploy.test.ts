@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../compiler/api/deploy.js';
+import { PACKAGE_ROOT } from '../../compiler/api/shared.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
-import { loadTarget } from '../../targets/index.js';
 import { simulate } from '../../runtime/reference.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { spawnBoard, sst2Inputs, sst2Vocab, tempDir, toolGate } from './helpers.js';
@@ -31,7 +31,7 @@ describe('snnc deploy (C targets)', () => {
     const budget = JSON.parse(readFileSync(join(out, 'budget.json'), 'utf8')) as { modelHash: number; stateBytes: number };
     const saved = (await import('../../compiler/frontend/model-format.js')).readModelFile(file);
     // deploy's default schedule: auto, with the target's RAM
-    const graph = runPipeline(saved.graph, { weightBits: 8, prune: 0, layout: 'auto', schedule: 'auto', ramBytes: loadTarget('host-c').ramBytes }).graph;
+    const graph = runPipeline(saved.graph, { weightBits: 8, prune: 0, layout: 'auto', schedule: 'auto' }).graph;
     expect(r.text).toMatch(graph.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') ? /schedule: level-grouped/ : /schedule: event-driven/);
     const b = await spawnBoard(join(out, 'snn-firmware'), [], { graph, modelHash: budget.modelHash });
     expect(b.board.info.stateBytes).toBe(budget.stateBytes);
@@ -48,6 +48,16 @@ describe('snnc deploy (C targets)', () => {
     expect(r.budget?.mode).toBe('spikes');
     expect(existsSync(join(out, 'firmware.elf'))).toBe(false);
     expect(readFileSync(join(out, 'model.c'), 'utf8')).not.toContain('snn_levels_');
+    // auto's grouped first layer needs the levels on the board: in spikes mode a 4-bit input
+    // falls back to the event schedule, and the output says why
+    const auto = runPipeline(model.graph, { schedule: 'auto' }).graph;
+    const autoGrouped = auto.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped');
+    expect(r.text).toMatch(autoGrouped ? /schedule: event-driven; auto kept the event schedule: the grouped one does not run here \(SNN_E_BACKEND/ : /schedule: event-driven$/m);
+    // the shipped Uno model has binary inputs: auto's grouped layer runs in spikes mode and fits
+    const unoOut = join(dir, 'uno-example');
+    const u = await runDeploy([join(PACKAGE_ROOT, 'examples', 'uno', 'model.snn')], { target: 'arduino-uno', out: unoOut, build: false });
+    expect(u.text).toMatch(/schedule: level-grouped first layer/);
+    expect(u.budget?.fits).toBe(true);
     const big = tinyTextCnn({ vocab: 300, dim: 16, maps: 24, maxLen: 40, timesteps: 6, seed: 14 });
     big.vocab = sst2Vocab(300);
     writeModelFile(join(dir, 'big.snn'), big);
