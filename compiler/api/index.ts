@@ -19,3 +19,4 @@ export { profiles } from './profiles.js';
 export { runCalibratedPipeline, randomVectors, type Calibration, type CalibrationReport, type CalibratedPipelineResult } from './calibrate.js';
 export { evaluateInteger, type IntegerEvaluation } from './evaluate-integer.js';
 export { report, type ReportOptions, type ReportOutcome, type TargetFit } from './report.js';
+export { attack, embeddingCandidates, textCnnScorers, searchAdversary, mcnemarExact, ATTACK_KINDS, type AttackOptions, type AttackOutcome, type AttackKind } from './attack.js';

@@ -19,11 +19,14 @@ import { profilesCommand } from './profiles.js';
 import { sweepCommand } from './sweep.js';
 import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
+import { attackCommand } from './attack.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
 export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, runCommand, deployCommand, evalCommand, predictCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
+// snnc attack (compiler/cli/attack.ts) lists after eval
+COMMANDS.splice(COMMANDS.indexOf(evalCommand) + 1, 0, attackCommand);
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {
