@@ -52,7 +52,7 @@ export interface SearchOutcome {
   adversarial: number[];
   /** The model's label on it. */
   label: number;
-  /** The label differs from the true one. */
+  /** The attack flipped a correct label (false when the model was wrong to begin with). */
   success: boolean;
   /** Positions that were replaced. */
   changed: number[];
@@ -86,7 +86,8 @@ export async function searchAdversary(ids: readonly number[], label: number, sco
   const x0 = Array.from(ids);
   const base = await ask([x0]);
   const p0 = base.probs[0];
-  const unchanged = (lab: number): SearchOutcome => ({ adversarial: x0, label: lab, success: lab !== label, changed: [], queries });
+  const unchanged = (lab: number): SearchOutcome => ({ adversarial: x0, label: lab, success: false, changed: [], queries });
+  // already wrong: nothing to attack (not a success)
   if (base.labels[0] !== label) return unchanged(base.labels[0]);
   const n = x0.length;
   const budget = maxChanges(n, s.maxChangeShare);
