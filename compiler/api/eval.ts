@@ -60,11 +60,7 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   } else {
     const st = status(`eval: compiling ${basename(path)} to integers and WebAssembly`);
     model = withTimesteps(await readModelOrNir(path), o.timesteps);
-    const c = await compileModel(model, { schedule: o.schedule });
-    intGraph = c.pipe.graph;
-    const { emitWasm } = await import('../backends/wasm/index.js');
-    const emitted = emitWasm(intGraph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });
-    host = await (await import('../../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
+    ({ host, graph: intGraph } = await compileToHost(model, { schedule: o.schedule }));
     st.done();
   }
   const info = host.meta;
@@ -163,6 +159,20 @@ export async function evaluate(path: string, o: EvalOptions = {}): Promise<EvalO
   ];
   out.text = lines.join('\n');
   return out;
+}
+
+/**
+ * Compiles a float model (default passes, the given schedule) to the integer network and its
+ * WebAssembly artifact, instantiated on this thread: `host` runs the integer network (bit-exact
+ * with runtime/reference.ts on `graph`). eval and attack use it.
+ */
+export async function compileToHost(model: Model, o: { schedule?: ScheduleChoice } = {}): Promise<{ host: WasmModel; graph: Graph }> {
+  const c = await compileModel(model, { schedule: o.schedule });
+  const graph = c.pipe.graph;
+  const { emitWasm } = await import('../backends/wasm/index.js');
+  const emitted = emitWasm(graph, { name: model.meta.name, classes: model.meta.classes, family: model.meta.family, tokenizer: model.tokenizer, vocab: model.vocab, float32Bytes: float32Bytes(model.graph) });
+  const host = await (await import('../../runtime/wasm-host.js')).loadArtifact(emitted.wasm);
+  return { host, graph };
 }
 
 /**

@@ -20,3 +20,4 @@ export { runCalibratedPipeline, randomVectors, type Calibration, type Calibratio
 export { evaluateInteger, type IntegerEvaluation } from './evaluate-integer.js';
 export { report, type ReportOptions, type ReportOutcome, type TargetFit } from './report.js';
 export { sim, readStepInput, type SimOptions, type SimOutcome, type SimTrace, type PopulationTrace } from './sim.js';
+export { attack, embeddingCandidates, textCnnScorers, searchAdversary, mcnemarExact, ATTACK_KINDS, type AttackOptions, type AttackOutcome, type AttackKind } from './attack.js';

@@ -20,11 +20,12 @@ import { sweepCommand } from './sweep.js';
 import { predictCommand } from './predict.js';
 import { reportCommand } from './report.js';
 import { simCommand } from './sim.js';
+import { attackCommand } from './attack.js';
 
 export type { CommandSpec, OptionSpec } from './spec.js';
 
 /** The commands in the order `snnc --help` lists them. */
-export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, simCommand, runCommand, deployCommand, evalCommand, predictCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
+export const COMMANDS: CommandSpec[] = [trainCommand, embedCommand, compileCommand, importCommand, exportCommand, simCommand, runCommand, deployCommand, evalCommand, attackCommand, predictCommand, sweepCommand, reportCommand, inspectCommand, profilesCommand];
 
 function parseNumber(kind: 'int' | 'float', flags: string) {
   return (v: string) => {
