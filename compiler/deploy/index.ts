@@ -11,6 +11,7 @@ import type { Graph, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { withTimesteps } from '../ir/timesteps.js';
 import { loadTarget, repoRoot } from '../../targets/index.js';
@@ -48,7 +49,7 @@ function lowered(model: Model, o: DeployOptions): Graph {
     return model.graph;
   }
   model = withTimesteps(model, o.timesteps);
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? defaultWeightBits(model), stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
 }
 
 export async function deploy(modelPath: string, o: DeployOptions): Promise<DeployOutcome> {
