@@ -41,6 +41,11 @@ const VARIANTS: Record<string, { about: string; o: Partial<BisnnOptions> }> = {
     about: "mean pooling with the paper's settings: hidden 100, decay 0.2, threshold 0.5, lr 1e-3, dropout 0.5",
     o: { pool: 'mean', hidden: 100, beta: 0.2, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5 },
   },
+  'paper-h64-e3': {
+    about: "mean pooling with the paper's decay 0.2, threshold 0.5, lr 1e-3 (both), dropout 0.5; hidden kept at 64 and 3 epochs (CPU budget)",
+    o: { pool: 'mean', beta: 0.2, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5, epochs: 3 },
+  },
+  'mean-lr1e-3': { about: 'mean pooling, lr 1e-3 for the weights and the table (defaults 3e-3)', o: { pool: 'mean', lr: 1e-3, embeddingLr: 1e-3 } },
   'mean-l1': { about: 'mean pooling, one bi-directional layer of 128 per direction', o: { pool: 'mean', layers: 1, hidden: 128 } },
 };
 
@@ -150,12 +155,16 @@ async function main(): Promise<void> {
       data ??= await prepareData(d, { limits: plan.limits });
       process.stderr.write(`bench:bisnn ${key} ...\n`);
       done[key] = await unit(v, plan, data, a.seed, a.smoke);
+      // merged with what is on disk: several runs (other variants or data sets) may share the folder
+      const disk = existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Record<string, Row>) : {};
+      Object.assign(done, { ...disk, [key]: done[key] });
       writeAtomic(partialPath, JSON.stringify(done, null, 1));
       const r = done[key];
       process.stderr.write(`bench:bisnn ${key}: int8 ${pct(r.integer.int8.accuracy)} (${pct(r.integer.int8.agreement)}), int16 ${pct(r.integer.int16.accuracy)} (${pct(r.integer.int16.agreement)})\n`);
     }
   }
-  const rows = Object.values(done);
+  const disk = existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Record<string, Row>) : {};
+  const rows = Object.values({ ...disk, ...done }).sort((x, y) => x.dataset.localeCompare(y.dataset) || x.variant.localeCompare(y.variant));
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, backend };
   writeAtomic(join(a.out, 'bisnn.json'), JSON.stringify({ rows, variants: VARIANTS, plans: PLANS, machine, date: new Date().toISOString() }, null, 2) + '\n');
   writeAtomic(join(a.out, 'bisnn.md'), markdown(rows));
