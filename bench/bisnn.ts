@@ -46,6 +46,10 @@ const VARIANTS: Record<string, { about: string; o: Partial<BisnnOptions> }> = {
     o: { pool: 'mean', beta: 0.2, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5, epochs: 3 },
   },
   'mean-lr1e-3': { about: 'mean pooling, lr 1e-3 for the weights and the table (defaults 3e-3)', o: { pool: 'mean', lr: 1e-3, embeddingLr: 1e-3 } },
+  'paper-b025': {
+    about: "mean pooling with the paper's threshold 0.5, lr 1e-3 (both), dropout 0.5, and decay 0.25 (0.2 rounded to what 3 leak shifts represent exactly); hidden 64, 5 epochs",
+    o: { pool: 'mean', beta: 0.25, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5 },
+  },
   'mean-l1': { about: 'mean pooling, one bi-directional layer of 128 per direction', o: { pool: 'mean', layers: 1, hidden: 128 } },
 };
 
