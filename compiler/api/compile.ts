@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Graph, Model } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { isPassName, PASS_ORDER, type PassName } from '../passes/pipeline.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import type { PassReport } from '../passes/pass.js';
 import { printGraph } from '../ir/print.js';
 import { simulate, type OpCounts, type SimInput } from '../../runtime/reference.js';
@@ -70,7 +71,7 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
   model = withTimesteps(model, o.timesteps);
   const target = loadTarget(o.target ?? 'wasm');
   if (target.backend !== 'wasm') fail('SNN_E_USAGE', `target ${target.name} builds C firmware`, `use \`snnc deploy --target ${target.name}\``);
-  const weightBits = Number(o.weightBits ?? 8) as 8 | 16;
+  const weightBits = Number(o.weightBits ?? defaultWeightBits(model)) as 8 | 16;
   const stateBits = o.stateBits === undefined ? undefined : (Number(o.stateBits) as 16 | 32);
   if (o.stopAfter !== undefined && !isPassName(o.stopAfter)) fail('SNN_E_PASS', `unknown pass "${o.stopAfter}"`, `passes: ${PASS_ORDER.join(', ')}`);
   let cal: { inputs: SimInput[]; labels: number[] } | undefined;

@@ -5,6 +5,7 @@
 
 import type { Model } from '../ir/types.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import { emitWasm } from '../backends/wasm/index.js';
 import { loadArtifact, type ArtifactInfo } from '../../runtime/wasm-host.js';
 import { simulate, type OpCounts, type SimInput } from '../../runtime/reference.js';
@@ -27,9 +28,9 @@ export interface IntegerEvaluation {
   warnings: string[];
 }
 
-/** Compiles `model` (int8 weights, default passes) to wasm and runs it on every input. */
+/** Compiles `model` (the family's default weight bits, compiler/passes/weight-bits.ts; default passes) to wasm and runs it on every input. */
 export async function evaluateInteger(model: Model, inputs: SimInput[], o: { bitexact?: number; weightBits?: 8 | 16; profile?: string } = {}): Promise<IntegerEvaluation> {
-  const pipe = runPipeline(model.graph, { weightBits: o.weightBits ?? 8 });
+  const pipe = runPipeline(model.graph, { weightBits: o.weightBits ?? defaultWeightBits(model) });
   const emitted = emitWasm(pipe.graph, {
     name: model.meta.name,
     classes: model.meta.classes,

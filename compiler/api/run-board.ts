@@ -5,6 +5,7 @@ import type { Graph } from '../ir/types.js';
 import { fail } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { checkTimesteps, withTimesteps } from '../ir/timesteps.js';
 import { textToIds, tokenize, tokenizerKind } from '../../runtime/tokenizer.js';
@@ -24,7 +25,7 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
   const model = withTimesteps(readModelFile(modelPath), o.timesteps === undefined ? undefined : checkTimesteps(o.timesteps));
   if (!model.vocab) fail('SNN_E_USAGE', 'this model takes vectors, not text');
   const text = readTextInput(args, o.file);
-  const weightBits = Number(o.weightBits ?? 8);
+  const weightBits = Number(o.weightBits ?? defaultWeightBits(model)); // as deploy chooses
   if (weightBits !== 8 && weightBits !== 16) fail('SNN_E_USAGE', '--weight-bits must be 8 or 16');
   // as deploy does: an integer model as it is, else the pipeline with prune 0 and layout auto
   const integer = model.graph.stage === 'integer' && Boolean(model.graph.plan);

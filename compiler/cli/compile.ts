@@ -10,7 +10,7 @@ export const compileCommand: CommandSpec = {
   options: [
     { flags: '-o, --out <dir>', description: 'output folder', default: 'out' },
     { flags: '--target <name>', description: 'target description (targets/)', default: 'wasm' },
-    { flags: '--weight-bits <n>', description: 'integer weight width', choices: ['8', '16'], default: '8' },
+    { flags: '--weight-bits <n>', description: 'integer weight width (default: 8; 16 for bisnn models)', choices: ['8', '16'] },
     { flags: '--state-bits <n>', description: 'force the membrane width (default: narrowest proven safe)', choices: ['16', '32'] },
     { flags: '--prune <fraction>', description: 'magnitude-prune this share of each layer\'s weights', parse: 'float', default: 0 },
     { flags: '--layout <kind>', description: 'synapse table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },

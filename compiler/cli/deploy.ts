@@ -10,7 +10,7 @@ export const deployCommand: CommandSpec = {
     { flags: '--target <name>', description: 'arduino-uno | cortex-m3 | host-c | rpi', default: 'arduino-uno' },
     { flags: '-o, --out <dir>', description: 'output folder', default: 'deploy' },
     { flags: '--mode <mode>', description: "on-device input (default: the target's)", choices: ['tokens', 'spikes'] },
-    { flags: '--weight-bits <n>', description: 'weight width (8 or 16)', parse: 'int', default: 8 },
+    { flags: '--weight-bits <n>', description: 'weight width, 8 or 16 (default: 8; 16 for bisnn models)', parse: 'int' },
     { flags: '--state-bits <n>', description: 'force membrane width (16 or 32)', parse: 'int' },
     { flags: '--prune <x>', description: 'fraction of weights to prune', parse: 'float' },
     { flags: '--layout <l>', description: 'table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },

@@ -11,6 +11,7 @@ import type { Graph, Model } from '../ir/types.js';
 import { fail, SnncError } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { withTimesteps } from '../ir/timesteps.js';
 import { loadTarget, repoRoot } from '../../targets/index.js';
@@ -54,7 +55,7 @@ function lowered(model: Model, o: DeployOptions): Graph {
     return model.graph;
   }
   model = withTimesteps(model, o.timesteps);
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'auto', ramBytes: null }).graph;
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? defaultWeightBits(model), stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'auto', ramBytes: null }).graph;
 }
 
 const groupedIds = (g: Graph): string[] => g.nodes.filter((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped').map((n) => n.id);

@@ -6,7 +6,8 @@
 //        per position, in scan order:  v = beta * v ; v += W x_p + U s_prev ; s = (v >= theta) ;
 //        if s then v = 0          (exactly the IR's scan, docs/semantics.md "Scans")
 //      the next layer reads the concatenation [forward, backward] at every position
-//   -> max over positions of the last layer's spikes -> bias-free classifier -> logits
+//   -> pooling over positions of the last layer's spikes (`pool`: max, the default, or mean =
+//      spike count / n) -> bias-free classifier -> logits
 //
 // H is the Heaviside step with a surrogate gradient (compiler/train/surrogate.ts). The saved
 // model is the IR graph of test/helpers/tiny-bisnn.ts: its embedding table holds
@@ -75,8 +76,14 @@ export interface BisnnOptions {
   inputWidth: number;
   /** Self-recurrent weights U (false: each scan only leaks and integrates its input). */
   recurrent: boolean;
-  /** Dropout on the max-pooled spikes before the classifier (training only). */
+  /** Dropout on the pooled spikes before the classifier (training only). */
   dropout: number;
+  /**
+   * Pooling of the last layer's spikes over positions: `max` (did channel c spike anywhere; the
+   * IR's `pool: 'max-positions'`) or `mean` (its spike count / n; `pool: 'mean-positions'`).
+   * Max saturates on long texts (docs/training.md "The bisnn family").
+   */
+  pool: BisnnPool;
   /** Tokens per sentence (longer ones are truncated; also the graph's maxLen). */
   maxLen: number;
   /** Initial table: positive-shifted GloVe (default) or uniform random in [0, 1). */
@@ -96,6 +103,8 @@ export interface BisnnOptions {
   onProgress?: (ev: ProgressEvent) => void;
 }
 
+export type BisnnPool = 'max' | 'mean';
+
 export const BISNN_DEFAULTS: Omit<BisnnOptions, 'data' | 'limits' | 'dataDir' | 'checkpointDir' | 'onProgress'> = {
   dataset: 'sst2',
   epochs: 5,
@@ -114,6 +123,7 @@ export const BISNN_DEFAULTS: Omit<BisnnOptions, 'data' | 'limits' | 'dataDir' | 
   inputWidth: 0.3,
   recurrent: true,
   dropout: 0.3,
+  pool: 'max',
   maxLen: 64,
   embeddings: 'glove',
   trainEmbeddings: true,
@@ -150,6 +160,7 @@ export function checkBisnnOptions(o: Partial<BisnnOptions>): void {
   if (o.lrDecay !== undefined && !(o.lrDecay > 0 && o.lrDecay <= 1)) fail('SNN_E_USAGE', `bisnn: lrDecay must be in (0, 1], got ${String(o.lrDecay)}`);
   if (o.l2 !== undefined && !(o.l2 >= 0)) fail('SNN_E_USAGE', `bisnn: l2 must be >= 0, got ${String(o.l2)}`);
   if (o.surrogate !== undefined && !isSurrogateKind(o.surrogate)) fail('SNN_E_USAGE', `bisnn: unknown surrogate "${String(o.surrogate)}"`, `one of ${SURROGATES.join(', ')}`);
+  if (o.pool !== undefined && o.pool !== 'max' && o.pool !== 'mean') fail('SNN_E_USAGE', `bisnn: pool must be max or mean, got "${String(o.pool)}"`);
   if (o.embeddings !== undefined && o.embeddings !== 'glove' && o.embeddings !== 'random') fail('SNN_E_USAGE', `bisnn: embeddings must be glove or random, got "${String(o.embeddings)}"`);
   if (o.resume && !o.checkpointDir) fail('SNN_E_USAGE', 'bisnn: resume needs a checkpoint directory');
 }
@@ -292,6 +303,8 @@ export interface ScanConfig {
   surrogate: SurrogateKind;
   width: number;
   recurrent: boolean;
+  /** Pooling over positions before the classifier (absent: max). */
+  pool?: BisnnPool;
 }
 
 /**
@@ -499,11 +512,45 @@ export function maxOverPositions(S: tf.Tensor3D, n: number[]): tf.Tensor2D {
   return f(S) as tf.Tensor2D;
 }
 
+/**
+ * Mean over the real positions of spikes S [L, B, C] -> [B, C]: the spike count / n (the IR's
+ * `pool: 'mean-positions'`, whose integer form sums and scales the target threshold by n; the
+ * classifier is non-spiking, so the label is the same). Host op; dy / n reaches every real position.
+ */
+export function meanOverPositions(S: tf.Tensor3D, n: number[]): tf.Tensor2D {
+  const [L, B, C] = S.shape;
+  const f = tf.customGrad(((x: tf.Tensor) => {
+    const s = x.dataSync() as Float32Array;
+    const m = new Float32Array(B * C);
+    for (let b = 0; b < B; b++) {
+      for (let p = 0; p < n[b]; p++) {
+        const o = (p * B + b) * C;
+        for (let j = 0; j < C; j++) m[b * C + j] += s[o + j];
+      }
+      for (let j = 0; j < C; j++) m[b * C + j] /= n[b];
+    }
+    return {
+      value: tf.tensor2d(m, [B, C]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(L * B * C);
+        for (let b = 0; b < B; b++)
+          for (let p = 0; p < n[b]; p++) {
+            const o = (p * B + b) * C;
+            for (let j = 0; j < C; j++) dx[o + j] = g[b * C + j] / n[b];
+          }
+        return [tf.tensor3d(dx, [L, B, C])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(S) as tf.Tensor2D;
+}
+
 export interface ForwardOut {
   logits: tf.Tensor2D;
   /** Spikes per layer (scan populations, both directions), summed over the batch. */
   layerSpikes: tf.Tensor1D;
-  /** Max-pooled last-layer spikes [B, 2H] (before dropout). */
+  /** Pooled last-layer spikes [B, 2H] (before dropout). */
   pooled: tf.Tensor2D;
 }
 
@@ -525,7 +572,7 @@ function forward(net: Net, x: tf.Tensor3D, constX: boolean, n: number[], c: Scan
     X = scanLayer(I, c.recurrent ? effectiveRecurrent(net, l) : undefined, n, c);
     spikeSums.push(tf.sum(X));
   }
-  const pooled = maxOverPositions(X, n);
+  const pooled = c.pool === 'mean' ? meanOverPositions(X, n) : maxOverPositions(X, n);
   const feat = drop ? (tf.mul(pooled, drop) as tf.Tensor2D) : pooled;
   return { logits: linear(feat, effective(net.outputU, net.outputS)), layerSpikes: tf.stack(spikeSums) as tf.Tensor1D, pooled };
 }
@@ -547,7 +594,7 @@ export interface BisnnPrediction {
   spikes: number;
   /** Per layer: spikes / (real positions x 2H), both directions. */
   firingRate: number[];
-  /** Share of last-layer channels that spiked somewhere in the sentence (max-pooled ones). */
+  /** Max pooling: share of last-layer channels that spiked somewhere in the sentence; mean pooling: the mean pooled value (last-layer firing rate). */
   pooledActive: number;
 }
 
@@ -664,6 +711,8 @@ export interface BisnnGraphOptions {
   beta: number;
   threshold: number;
   recurrent: boolean;
+  /** Pooling into the classifier (absent: max). */
+  pool?: BisnnPool;
 }
 
 /**
@@ -671,7 +720,7 @@ export interface BisnnGraphOptions {
  * embedding (the 1-bit table) -> binary encoder -> per layer l: scans `l{l}f` (forward) and
  * `l{l}b` (backward), each fed by a dense from every population of the layer below (or the
  * encoder) and, with `recurrent`, a self-recurrent dense -> non-spiking `out` fed by the
- * max-pooled last layer -> membrane readout. T = 1.
+ * pooled last layer (`max-positions`, or `mean-positions` with `pool: 'mean'`) -> membrane readout. T = 1.
  */
 export function buildBisnnGraph(shape: BisnnShape, w: BisnnWeights, table01: Float32Array, o: BisnnGraphOptions): Graph {
   const H = shape.hidden;
@@ -702,7 +751,7 @@ export function buildBisnnGraph(shape: BisnnShape, w: BisnnWeights, table01: Flo
   }
   nodes.push({ kind: 'lif', id: 'out', channels: C, perPosition: false, spiking: false, reset: 'zero', beta: 1, threshold: 1 } satisfies LifNode);
   for (const s of inputs)
-    nodes.push({ kind: 'dense', id: `${s.id}_out`, from: s.id, to: 'out', pool: 'max-positions', inFeatures: s.channels, outFeatures: C, weight: block(w.output, C, s.row0, s.channels, 0, C) } satisfies DenseNode);
+    nodes.push({ kind: 'dense', id: `${s.id}_out`, from: s.id, to: 'out', pool: o.pool === 'mean' ? 'mean-positions' : 'max-positions', inFeatures: s.channels, outFeatures: C, weight: block(w.output, C, s.row0, s.channels, 0, C) } satisfies DenseNode);
   nodes.push({ kind: 'readout', id: 'readout', from: 'out', classes: C, population: 1, measure: 'membrane' });
   return { timesteps: 1, nodes, stage: 'float', passes: [] };
 }
@@ -734,6 +783,7 @@ export function viewBisnn(graph: Graph, classes?: number): BisnnView {
   const H2 = 2 * H;
   const C = classes ?? get('out', 'lif').channels;
   const recurrent = byId.has('l1f_rec');
+  const pool: BisnnPool = get(`l${layers}f_out`, 'dense').pool === 'mean-positions' ? 'mean' : 'max';
   const shape: BisnnShape = { vocab: emb.vocab, dim: emb.dim, layers, hidden: H, classes: C };
   const input: Float32Array[] = [];
   const rec: Float32Array[] = [];
@@ -764,7 +814,7 @@ export function viewBisnn(graph: Graph, classes?: number): BisnnView {
     shape,
     weights: { input, recurrent: rec, output },
     table: emb.table.data as Float32Array,
-    scan: { beta: f1.beta, threshold: f1.threshold, surrogate: 'gaussian', width: 1, recurrent },
+    scan: { beta: f1.beta, threshold: f1.threshold, surrogate: 'gaussian', width: 1, recurrent, pool },
     maxLen: tokens.maxLen,
   };
 }
@@ -849,6 +899,8 @@ function fingerprint(o: BisnnOptions, data: PreparedData): Record<string, unknow
     trainEmbeddings: o.trainEmbeddings,
     l2: o.l2,
     initGain: o.initGain,
+    // only when not the default, so checkpoints written before the option existed still match
+    ...(o.pool !== 'max' ? { pool: o.pool } : {}),
   };
 }
 
@@ -898,7 +950,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
   const vars = netVars(net, o.recurrent);
   const adam = new Adam(vars, { lr: o.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: o.l2 });
   const rowAdam = new RowAdam(table, D, o.embeddingLr);
-  const scan: ScanConfig = { beta: o.beta, threshold: o.threshold, surrogate: o.surrogate, width: o.width, recurrent: o.recurrent };
+  const scan: ScanConfig = { beta: o.beta, threshold: o.threshold, surrogate: o.surrogate, width: o.width, recurrent: o.recurrent, pool: o.pool };
   const inputSurrogate = surrogateFn(o.surrogate, o.inputWidth);
   const fp = fingerprint(o, data);
   const vocabHash = hashStrings([...data.vocab, String(D)]);
@@ -942,7 +994,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
   let devStats = '';
   const devAccOf = (): number => {
     const p = predictNet(net, table, o.inputThreshold, data.dev.map((x) => x.ids), o.maxLen, scan);
-    devStats = `firing ${p.firingRate.map((r) => (100 * r).toFixed(1)).join('/')}%, pooled active ${(100 * p.pooledActive).toFixed(0)}%`;
+    devStats = `firing ${p.firingRate.map((r) => (100 * r).toFixed(1)).join('/')}%, pooled ${o.pool === 'mean' ? 'mean' : 'active'} ${(100 * p.pooledActive).toFixed(o.pool === 'mean' ? 1 : 0)}%`;
     return accuracyOf(p.labels, data.dev);
   };
   const trainSecs: number[] = history.map(() => 0);
@@ -1056,7 +1108,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
 
   // ---- the saved model: best-dev weights, 1-bit table
   const table01 = binarizeTable(best.embedding, D, o.inputThreshold);
-  const graph = buildBisnnGraph(shape, best.weights, table01, { maxLen: o.maxLen, beta: o.beta, threshold: o.threshold, recurrent: o.recurrent });
+  const graph = buildBisnnGraph(shape, best.weights, table01, { maxLen: o.maxLen, beta: o.beta, threshold: o.threshold, recurrent: o.recurrent, pool: o.pool });
   const bestNet = makeNet(shape, best.weights);
   const devPred = predictNet(bestNet, table01, 0.5, data.dev.map((x) => x.ids), o.maxLen, scan);
   const testPred = data.test.length ? predictNet(bestNet, table01, 0.5, data.test.map((x) => x.ids), o.maxLen, scan) : undefined;
@@ -1133,7 +1185,7 @@ function pct(x: number | null): string {
 const cliFlag = (k: string): string => '--' + k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 
 /** Options only the bisnn family reads (`recurrent` is commander's `--no-recurrent`). */
-const BISNN_ONLY = ['layers', 'beta', 'inputThreshold', 'surrogate', 'width', 'inputWidth', 'embeddingLr', 'lrDecay'];
+const BISNN_ONLY = ['layers', 'beta', 'inputThreshold', 'surrogate', 'width', 'inputWidth', 'embeddingLr', 'lrDecay', 'pool'];
 
 /** Fails with SNN_E_USAGE when a textcnn/mlp run is given bisnn-only options. */
 export function rejectBisnnOptions(c: Record<string, unknown>): void {
@@ -1175,6 +1227,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   set('inputWidth', num('inputWidth'));
   if (c.recurrent === false) o.recurrent = false;
   set('dropout', num('dropout'));
+  set('pool', c.pool as BisnnPool | undefined);
   set('maxLen', num('maxLen'));
   if (c.embeddings === 'glove' || c.embeddings === 'random') o.embeddings = c.embeddings;
   if (c.staticEmbeddings) o.trainEmbeddings = false;

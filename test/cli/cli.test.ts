@@ -58,7 +58,7 @@ describe('snnc CLI', () => {
     const r = await cli(['run', join(dir, 'bisnn', 'model.wasm'), 'w3 w9 w21 w4 w30', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    const g = runPipeline(readModelFile(path).graph, { schedule: 'auto' }).graph;
+    const g = runPipeline(readModelFile(path).graph, { schedule: 'auto', weightBits: 16 }).graph; // compile's default for bisnn models (compiler/passes/weight-bits.ts)
     const ref = simulate(g, { tokens: j.ids });
     expect(j.label).toBe(ref.label);
     expect(j.scores).toEqual(ref.scores);

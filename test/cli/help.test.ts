@@ -41,6 +41,7 @@ describe('train --help defaults', () => {
       inputWidth: s(b.inputWidth),
       embeddingLr: s(b.embeddingLr),
       lrDecay: s(b.lrDecay),
+      pool: s(b.pool),
     };
     expect(TRAIN_HELP_DEFAULTS).toEqual(expected);
     expect([t.maxLen, m.percentile, b.maxLen, b.seed, m.population, m.encoder, m.bits]).toEqual([64, 99.9, 64, 1, 10, 'rate', 4]);

@@ -9,6 +9,7 @@ import { cli } from '../helpers/cli.js';
 import { readModelFile } from '../../compiler/frontend/model-format.js';
 import { simulate } from '../../runtime/reference.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { defaultWeightBits } from '../../compiler/passes/weight-bits.js';
 
 
 describe('snnc train --family bisnn', () => {
@@ -31,8 +32,9 @@ describe('snnc train --family bisnn', () => {
     const s = await cli(['compile', model, '-o', join(dir, 'ir'), '--stop-after', 'plan-memory', '--json']);
     expect(s.code, s.err).toBe(0);
     expect(existsSync(join(dir, 'ir', 'ir.txt'))).toBe(true);
-    // the integer graph runs in the reference simulator
-    const g = runPipeline(m.graph).graph;
+    // the integer graph runs in the reference simulator (lowered as compile does: int16 weights, the bisnn default)
+    expect(defaultWeightBits(m)).toBe(16);
+    const g = runPipeline(m.graph, { weightBits: defaultWeightBits(m) }).graph;
     const r = simulate(g, { tokens: [2, 3, 4, 5] }, 'integer');
     expect(r.scores.length).toBe(2);
     // the wasm backend emits it, and the artifact computes what the reference does
