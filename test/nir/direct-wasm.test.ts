@@ -93,8 +93,16 @@ describe('WASM backend: direct spike-train input, bit-exact with the reference',
     expect(() => model.infer({ vector: new Array(11).fill(0) })).toThrow(/SNN_E_INPUT.*spike train/);
     expect(() => model.infer({ steps: x.steps.slice(0, 3) })).toThrow(/SNN_E_INPUT.*25 per-step/);
     expect(() => model.infer({ steps: x.steps.map((r) => Array.from(r).slice(1)) })).toThrow(/SNN_E_INPUT.*step 0: expected 11 values/);
-    // the module checks the counts itself too (a host that writes memory directly)
-    const good = model.infer(x);
-    expect(model.infer(x)).toEqual(good);
+    // the module checks the counts itself too (a host that writes its memory directly): error -6 at (step * dim + channel)
+    const { instance } = await WebAssembly.instantiate(emitWasm(g, metaFor(g)).wasm);
+    const ex = instance.exports as unknown as { memory: WebAssembly.Memory; input_ptr: () => number; error_ptr: () => number; infer: (n: number) => number };
+    const mem = new Uint8Array(ex.memory.buffer);
+    mem.fill(0, ex.input_ptr(), ex.input_ptr() + g.timesteps * 11);
+    mem[ex.input_ptr() + 7 * 11 + 2] = 200;
+    expect(ex.infer(1)).toBe(-6);
+    const err = new Int32Array(ex.memory.buffer, ex.error_ptr(), 3);
+    expect([err[1], err[2]]).toEqual([7 * 11 + 2, 200]);
+    mem[ex.input_ptr() + 7 * 11 + 2] = 3;
+    expect(ex.infer(1)).toBeGreaterThanOrEqual(0);
   });
 });
