@@ -30,7 +30,7 @@ export function directGraph(o: { bits: number; weightBits: 8 | 16; cuba: boolean
 }
 
 /** `count` random spike trains: T rows of counts 0..top, about `density` of them nonzero. */
-export function spikeTrains(count: number, T: number, dim: number, top: number, seed: number, density = 0.3): StepsInput[] {
+export function spikeTrains(count: number, T: number, dim: number, top: number, seed: number, density = 0.3): { steps: number[][] }[] {
   const r = rand(seed);
   const u = () => (r() + 1) / 2;
   return Array.from({ length: count }, () => ({ steps: Array.from({ length: T }, () => Array.from({ length: dim }, () => (u() < density ? 1 + Math.min(top - 1, Math.floor(u() * top)) : 0))) }));
@@ -63,7 +63,7 @@ describe('WASM backend: direct spike-train input, bit-exact with the reference',
     const expected = inputs.map((x) => simulate(g, x, 'integer'));
     expect(expected.reduce((a, r) => a + r.ops.spikes, 0)).toBeGreaterThan(0);
     // the counts above 1 are exercised (a row added k times)
-    if (o.bits > 1) expect(inputs.some((x) => x.steps.some((row) => Array.from(row).some((c) => c > 1)))).toBe(true);
+    if (o.bits > 1) expect(inputs.some((x) => x.steps.some((row) => row.some((c) => c > 1)))).toBe(true);
     expect(new Set(expected.map((r) => JSON.stringify(r.scores))).size).toBeGreaterThan(5);
     for (const simd of [true, false]) {
       const model = await loadArtifact(emitWasm(g, metaFor(g), { simd }).wasm);
@@ -84,7 +84,7 @@ describe('WASM backend: direct spike-train input, bit-exact with the reference',
     const g = directGraph({ bits: 2, weightBits: 8, cuba: false });
     const model = await loadArtifact(emitWasm(g, metaFor(g)).wasm);
     const [x] = spikeTrains(1, g.timesteps, 11, 3, 3);
-    const bad = x.steps.map((r) => Array.from(r));
+    const bad = x.steps.map((r) => [...r]);
     bad[4][6] = 4;
     expect(() => simulate(g, { steps: bad })).toThrow(/SNN_E_INPUT.*step 4, channel 6.*0\.\.3/);
     expect(() => model.infer({ steps: bad })).toThrow(/SNN_E_INPUT.*step 4, channel 6.*0\.\.3/);
@@ -92,7 +92,7 @@ describe('WASM backend: direct spike-train input, bit-exact with the reference',
     expect(() => model.infer({ steps: bad })).toThrow(/SNN_E_INPUT.*step 4, channel 6/);
     expect(() => model.infer({ vector: new Array(11).fill(0) })).toThrow(/SNN_E_INPUT.*spike train/);
     expect(() => model.infer({ steps: x.steps.slice(0, 3) })).toThrow(/SNN_E_INPUT.*25 per-step/);
-    expect(() => model.infer({ steps: x.steps.map((r) => Array.from(r).slice(1)) })).toThrow(/SNN_E_INPUT.*step 0: expected 11 values/);
+    expect(() => model.infer({ steps: x.steps.map((r) => r.slice(1)) })).toThrow(/SNN_E_INPUT.*step 0: expected 11 values/);
     // the module checks the counts itself too (a host that writes its memory directly): error -6 at (step * dim + channel)
     const { instance } = await WebAssembly.instantiate(emitWasm(g, metaFor(g)).wasm);
     const ex = instance.exports as unknown as { memory: WebAssembly.Memory; input_ptr: () => number; error_ptr: () => number; infer: (n: number) => number };
