@@ -5,6 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { emitWasm } from '../../compiler/backends/wasm/index.js';
 import { loadArtifact } from '../../runtime/wasm-host.js';
+import { loadArtifactFile } from '../../runtime/wasm-node.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmp } from './fixtures.js';
 import { simulate } from '../../runtime/reference.js';
 import { metaFor } from '../wasm/graphs.js';
 import { directGraph, referenceTrace, spikeTrains } from './direct-fixtures.js';
@@ -37,6 +41,21 @@ describe('WASM backend: direct spike-train input, bit-exact with the reference',
         model.meta.populations.forEach((p, l) => expect(spikes[l].map((s) => [...s].sort((a, b) => a - b)), p.id).toEqual(ref.get(p.id)));
       }
     }
+  });
+
+  it('the bounded (worker) runner passes all T rows of counts', async () => {
+    const g = directGraph({ bits: 2, weightBits: 8, cuba: true });
+    const path = join(tmp(), 'direct.wasm');
+    writeFileSync(path, emitWasm(g, metaFor(g)).wasm);
+    const model = await loadArtifactFile(path, { bounded: true });
+    const inputs = spikeTrains(10, g.timesteps, 11, 3, 21);
+    let spikes = 0;
+    for (const x of inputs) {
+      const want = simulate(g, x, 'integer');
+      expect(model.infer(x)).toEqual(want);
+      spikes += want.ops.spikes;
+    }
+    expect(spikes).toBeGreaterThan(0);
   });
 
   it('refuses a vector, short trains, bad counts and a count past 2^bits - 1, like the reference', async () => {
