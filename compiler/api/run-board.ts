@@ -30,7 +30,7 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
   const integer = model.graph.stage === 'integer' && Boolean(model.graph.plan);
   const schedule = (o.schedule ?? 'event') as ScheduleChoice;
   const lower = (bits: 8 | 16, sched: ScheduleChoice = schedule): Graph => (integer ? model.graph : runPipeline(model.graph, { weightBits: bits, prune: 0, layout: 'auto', schedule: sched }).graph);
-  const graph = lower(weightBits);
+  let graph = lower(weightBits);
   const ids = textToIds(text, vocabOf(model.vocab, model.tokenizer), maxLenOf(model.graph));
   const { openSerialPort } = await import('../../runtime/serial/transport.js');
   const { SerialBoard } = await import('../../runtime/serial/board.js');
@@ -45,7 +45,22 @@ export async function runOnBoard(modelPath: string, args: string[], o: RunOption
       const target = loadTarget(info.board);
       const hashOf = (g: Graph): number => emitC(g, target, { mode: info.mode, name: model.meta.name }).hash >>> 0;
       const hex = (h: number): string => h.toString(16).padStart(8, '0');
-      const ours = hashOf(graph);
+      let ours = hashOf(graph);
+      if (ours !== info.modelHash && o.schedule === undefined && !integer) {
+        // deploy's default schedule is auto: the board may run the level-grouped first layer
+        // (same populations and encoders, so the connection stays valid)
+        const grouped = lower(weightBits, 'grouped');
+        let h: number | undefined;
+        try {
+          h = hashOf(grouped);
+        } catch {
+          h = undefined; // this board's mode cannot run the grouped schedule: not what it runs
+        }
+        if (h === info.modelHash) {
+          graph = grouped;
+          ours = h;
+        }
+      }
       if (ours !== info.modelHash) {
         const other = integer ? undefined : ([8, 16] as const).find((b) => b !== weightBits && hashOf(lower(b)) === info.modelHash);
         const otherSchedule = integer || other ? undefined : (['event', 'grouped'] as const).find((k) => k !== schedule && hashOf(lower(weightBits as 8 | 16, k)) === info.modelHash);

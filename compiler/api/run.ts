@@ -25,7 +25,7 @@ export interface RunOptions {
   baud?: number;
   timeout?: number;
   weightBits?: string | number;
-  /** With --port: the first-layer schedule the firmware was deployed with (default event). */
+  /** With --port: the first-layer schedule the firmware was deployed with (default: event, or grouped when the board's model hash says so). */
   schedule?: string;
   /** With --port: the T the firmware was deployed with (default: the model's). */
   timesteps?: string | number;

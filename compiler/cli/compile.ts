@@ -24,6 +24,11 @@ export const compileCommand: CommandSpec = {
     { flags: '--no-simd', description: 'emit scalar code only' },
     json,
   ],
-  run: async (a, o) => (await import('../api/compile.js')).compile(a[0], o),
+  // the in-memory graph and wasm bytes stay out of the CLI result: they are in out/ (ir.txt,
+  // model.wasm), and --json of a large model's typed arrays overflowed JSON.stringify
+  run: async (a, o) => {
+    const { graph: _graph, wasm: _wasm, ...rest } = await (await import('../api/compile.js')).compile(a[0], o);
+    return rest;
+  },
   format: (r) => r.text,
 };

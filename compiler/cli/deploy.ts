@@ -16,7 +16,7 @@ export const deployCommand: CommandSpec = {
     { flags: '--layout <l>', description: 'table layout', choices: ['auto', 'dense', 'sparse'], default: 'auto' },
     { flags: '--no-native', description: 'rpi: skip the native aarch64 firmware' },
     { flags: '--no-build', description: 'C targets: write sources only' },
-    { flags: '--schedule <kind>', description: 'first-layer additions: event-driven, level-grouped (rate/binary encoders; spikes mode: binary only), or auto', choices: ['auto', 'event', 'grouped'], default: 'event' },
+    { flags: '--schedule <kind>', description: 'first-layer additions: auto (default: level-grouped where it saves ops and the target can run it), event-driven, or level-grouped (rate/binary encoders; spikes mode: binary only)', choices: ['auto', 'event', 'grouped'] },
     { flags: '--timesteps <n>', description: "run at n steps instead of the model's (no retraining)" },
     json,
   ],

@@ -13,7 +13,7 @@ export const runCommand: CommandSpec = {
     { flags: '--baud <n>', description: 'serial speed with --port', parse: 'int', default: 115200 },
     { flags: '--timeout <ms>', description: 'reply timeout per request with --port', parse: 'int', default: 5000 },
     { flags: '--weight-bits <n>', description: 'with --port: the weight width the firmware was built with', choices: ['8', '16'], default: '8' },
-    { flags: '--schedule <kind>', description: 'with --port: the first-layer schedule the firmware was deployed with', choices: ['auto', 'event', 'grouped'], default: 'event' },
+    { flags: '--schedule <kind>', description: 'with --port: the first-layer schedule the firmware was deployed with (default: whichever of event and grouped the board runs)', choices: ['auto', 'event', 'grouped'] },
     { flags: '--timesteps <n>', description: "with --port: the T the firmware was deployed with (default: the model's)" },
     profile,
     json,

@@ -8,12 +8,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { writeAtomic } from '../io/atomic.js';
 import { join, resolve } from 'node:path';
 import type { Graph, Model } from '../ir/types.js';
-import { fail } from '../../core/errors.js';
+import { fail, SnncError } from '../../core/errors.js';
 import { readModelFile } from '../frontend/model-format.js';
 import { runPipeline } from '../passes/pipeline.js';
 import type { ScheduleChoice } from '../passes/schedule.js';
 import { withTimesteps } from '../ir/timesteps.js';
-import { loadTarget, repoRoot } from '../../targets/index.js';
+import { loadTarget, repoRoot, type TargetDescription } from '../../targets/index.js';
 import { emitC, type CBudget, type CMode } from '../backends/c/index.js';
 import { FIRMWARE_SOURCES, buildFirmware, haveToolchain } from '../backends/c/build.js';
 
@@ -29,7 +29,11 @@ export interface DeployOptions {
   native?: boolean | 'auto';
   /** C targets: build the image when the toolchain exists (default true). */
   build?: boolean;
-  /** First-layer schedule (the schedule pass; docs/semantics.md): event (default), grouped, or auto. */
+  /**
+   * First-layer schedule (the schedule pass; docs/semantics.md): auto (default: the cheaper by the
+   * estimate, where the target's RAM holds the group sums and its input mode can run them),
+   * event, or grouped.
+   */
   schedule?: ScheduleChoice;
   /** Run at T steps instead of the model's (thresholds do not depend on T; compiler/ir/timesteps.ts). */
   timesteps?: number;
@@ -42,13 +46,22 @@ export interface DeployOutcome {
   budget?: CBudget;
 }
 
-function lowered(model: Model, o: DeployOptions): Graph {
+function lowered(model: Model, o: DeployOptions, target: TargetDescription): Graph {
   if (model.graph.stage === 'integer' && model.graph.plan) {
-    if (o.timesteps !== undefined || (o.schedule ?? 'event') !== 'event') fail('SNN_E_USAGE', 'the model is already lowered: its T and schedule are fixed', 'deploy the float .snn model');
+    if (o.timesteps !== undefined || (o.schedule !== undefined && o.schedule !== 'event')) fail('SNN_E_USAGE', 'the model is already lowered: its T and schedule are fixed', 'deploy the float .snn model');
     return model.graph;
   }
   model = withTimesteps(model, o.timesteps);
-  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'event' }).graph;
+  return runPipeline(model.graph, { weightBits: o.weightBits ?? 8, stateBits: o.stateBits, prune: o.prune ?? 0, layout: o.layout ?? 'auto', schedule: o.schedule ?? 'auto', ramBytes: target.ramBytes }).graph;
+}
+
+const groupedIds = (g: Graph): string[] => g.nodes.filter((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped').map((n) => n.id);
+
+/** One line saying which first-layer schedule the deployed graph runs. */
+function scheduleLine(g: Graph, fallback?: string): string {
+  const ids = groupedIds(g);
+  const what = ids.length ? `level-grouped first layer (${ids.join(', ')})` : 'event-driven';
+  return `  schedule: ${what}${fallback ? `; ${fallback}` : ''}`;
 }
 
 export async function deploy(modelPath: string, o: DeployOptions): Promise<DeployOutcome> {
@@ -59,11 +72,25 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
   const target = loadTarget(o.target);
   const outDir = resolve(o.out);
   mkdirSync(outDir, { recursive: true });
-  const graph = lowered(model, o);
+  let graph = lowered(model, o, target);
   // loaded on demand: only the rpi bundle needs the wasm backend (binaryen)
-  if (target.name === 'rpi') return (await import('./rpi.js')).rpiBundle(model, graph, target, outDir, o);
+  if (target.name === 'rpi') {
+    const out = await (await import('./rpi.js')).rpiBundle(model, graph, target, outDir, o);
+    return { ...out, text: `${out.text}\n${scheduleLine(graph)}` };
+  }
   if (target.backend !== 'c') fail('SNN_E_USAGE', `deploy targets a device; for ${target.name} use snnc compile`);
-  const emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
+  let emitted: ReturnType<typeof emitC>;
+  let fallback: string | undefined;
+  try {
+    emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
+  } catch (e) {
+    // auto picked the grouped schedule by its op estimate, but this target cannot run it (spikes
+    // mode over multi-bit levels, or no room left for the sums): the event schedule, said so
+    if (o.schedule !== undefined || !groupedIds(graph).length || !(e instanceof SnncError)) throw e;
+    graph = lowered(model, { ...o, schedule: 'event' }, target);
+    emitted = emitC(graph, target, { mode: o.mode, name: model.meta.name });
+    fallback = `auto kept the event schedule: the grouped one does not run here (${e.code}: ${e.message})`;
+  }
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
     writeAtomic(join(outDir, name), data);
@@ -82,6 +109,7 @@ export async function deployModel(model: Model, o: DeployOptions): Promise<Deplo
     `deployed ${model.meta.name} for ${target.name} (${emitted.budget.mode} mode) -> ${outDir}`,
     `  flash ${emitted.budget.flashBytes} B of ${target.flashBytes ?? 'unlimited'} (model ${emitted.budget.modelFlashBytes}, code <= ${emitted.budget.codeBytes})`,
     `  RAM ${emitted.budget.ramBytes} B of ${target.ramBytes ?? 'unlimited'} (state ${emitted.budget.stateBytes}, receive buffer ${emitted.budget.rxBytes}, firmware + stack ${emitted.budget.firmwareRamBytes})`,
+    scheduleLine(graph, fallback),
   ];
   if (o.build !== false && haveToolchain(target)) {
     const fw = buildFirmware(emitted, target, outDir);

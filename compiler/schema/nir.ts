@@ -24,6 +24,8 @@ const snncMetaSchema = obj({
   population: opt(int(1, 65535)),
   resets: opt({ type: 'object', additionalProperties: oneOf('zero', 'subtract') }),
   thresholds: opt({ type: 'object', additionalProperties: num({ gt: 0 }) }),
+  /** NIR node id -> the IR id `snnc export` renamed it from (reserved names never reach NIR). */
+  ids: opt({ type: 'object', additionalProperties: str({ min: 1, max: 256 }) }),
 });
 const validateSnncMeta = compileSchema(snncMetaSchema);
 

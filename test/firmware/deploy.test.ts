@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runDeploy } from '../../compiler/api/deploy.js';
 import { writeModelFile } from '../../compiler/frontend/model-format.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { loadTarget } from '../../targets/index.js';
 import { simulate } from '../../runtime/reference.js';
 import { tinyTextCnn } from '../helpers/tiny-model.js';
 import { spawnBoard, sst2Inputs, sst2Vocab, tempDir, toolGate } from './helpers.js';
@@ -29,7 +30,9 @@ describe('snnc deploy (C targets)', () => {
     expect(r.text).toMatch(/deployed tiny for host-c \(tokens mode\)/);
     const budget = JSON.parse(readFileSync(join(out, 'budget.json'), 'utf8')) as { modelHash: number; stateBytes: number };
     const saved = (await import('../../compiler/frontend/model-format.js')).readModelFile(file);
-    const graph = runPipeline(saved.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph;
+    // deploy's default schedule: auto, with the target's RAM
+    const graph = runPipeline(saved.graph, { weightBits: 8, prune: 0, layout: 'auto', schedule: 'auto', ramBytes: loadTarget('host-c').ramBytes }).graph;
+    expect(r.text).toMatch(graph.nodes.some((n) => (n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') ? /schedule: level-grouped/ : /schedule: event-driven/);
     const b = await spawnBoard(join(out, 'snn-firmware'), [], { graph, modelHash: budget.modelHash });
     expect(b.board.info.stateBytes).toBe(budget.stateBytes);
     for (const x of sst2Inputs(saved, 20)) {

@@ -20,7 +20,8 @@ const gate = toolGate(['qemu-aarch64-static', 'aarch64-linux-gnu-gcc', ARM64_NOD
 describe.skipIf(gate.skip)('rpi bundle under qemu-aarch64', () => {
   const model = tinyTextCnn({ vocab: 500, dim: 12, maps: 8, maxLen: 24, timesteps: 10, seed: 9 });
   model.vocab = sst2Vocab(500);
-  const graph = runPipeline(model.graph, { weightBits: 8, prune: 0, layout: 'auto' }).graph;
+  // deploy's default schedule: auto (the Pi has no RAM limit in its target description)
+  const graph = runPipeline(model.graph, { weightBits: 8, prune: 0, layout: 'auto', schedule: 'auto' }).graph;
   const inputs = sst2Inputs({ ...model, graph }, 200);
   let dir = '';
   let board: ChildBoard | undefined;

@@ -57,6 +57,27 @@ describe('NIR export', () => {
     }
   });
 
+  it('node ids named like the reserved Input / Output are renamed in NIR and restored by the import', async () => {
+    const m = vectorModel();
+    const rename: Record<string, string> = { h: 'input', o: 'output', d2: 'output_1', x: 'vec' };
+    const re = (id: string) => rename[id] ?? id;
+    m.graph.nodes = m.graph.nodes.map((n) => ({ ...n, id: re(n.id), ...('from' in n ? { from: re(n.from) } : {}), ...('to' in n ? { to: re(n.to) } : {}) }) as Node);
+    const file = exportNir(m);
+    const nodes = file.graph.nodes!;
+    expect(nodes.input.type).toBe('Input');
+    expect(nodes.output.type).toBe('Output');
+    expect(Object.values(nodes).filter((n) => n.type === 'LIF' || n.type === 'IF')).toHaveLength(2);
+    // every edge joins two existing nodes, and only the Output has no successor
+    for (const [a, b] of file.graph.edges!) expect([nodes[a] !== undefined, nodes[b] !== undefined]).toEqual([true, true]);
+    const p = join(dir, 'reserved.nir');
+    await writeNirFile(p, file);
+    const back = (await readNirModel(p)).model;
+    expect(back.graph.nodes.map((n) => [n.kind, n.id])).toEqual(m.graph.nodes.map((n) => [n.kind, n.id]));
+    const a = runPipeline(m.graph).graph;
+    const b = runPipeline(back.graph).graph;
+    for (const x of randomVectors(8, 20, 3)) expect(simulate(b, x, 'integer').scores).toEqual(simulate(a, x, 'integer').scores);
+  });
+
   it('refuses text models and poisson encoders with a clear message', () => {
     expect(() => exportNir(tinyTextCnn())).toThrow(/SNN_E_USAGE.*tokens/);
     const m = vectorModel();

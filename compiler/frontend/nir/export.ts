@@ -25,22 +25,20 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
   if (!(dt > 0 && Number.isFinite(dt))) fail('SNN_E_USAGE', `--dt must be a positive number, got ${dt}`);
   if (g.stage !== 'float') fail('SNN_E_USAGE', 'export a float model (.snn as trained), not a quantized graph');
   const vec = g.nodes.find((n) => n.kind === 'vector');
-  if (!vec || vec.kind !== 'vector') {
-    fail('SNN_E_USAGE', `model ${model.meta.name} takes tokens: NIR has no embedding lookup or tokenizer, so text models are not exported`, 'export a vector-input (mlp or imported NIR) model');
-  }
+  if (!vec || vec.kind !== 'vector') return fail('SNN_E_USAGE', `model ${model.meta.name} cannot be expressed in NIR: ${tokenModelGaps(model)}`, 'export a vector-input (mlp or imported NIR) model');
   const enc = g.nodes.find((n) => n.kind === 'encoder');
   if (!enc || enc.kind !== 'encoder') return fail('SNN_E_GRAPH', 'the model has no encoder');
   if (enc.scheme !== 'rate' && enc.scheme !== 'binary' && enc.scheme !== 'direct') {
     fail('SNN_E_USAGE', `the ${enc.scheme} encoder cannot be expressed in NIR, and NIR import takes only a rate code or a direct spike input`, 'export a model with a rate, binary or direct encoder');
   }
-  const nodes: Record<string, NirNode> = {};
+  const nodes: Record<string, NirNode> = { input: { type: 'Input', params: { shape: arr([vec.dim]) }, metadata: {} } };
   const edges: [string, string][] = [];
   const resets: Record<string, string> = {};
   const thresholds: Record<string, number> = {};
   const readout = g.nodes.find((n) => n.kind === 'readout');
   const order = new Map(g.nodes.map((n, i) => [n.id, i]));
-  const name = (id: string) => (id === 'encoder' || id === vec.id ? 'input' : id);
-  nodes.input = { type: 'Input', params: { shape: arr([vec.dim]) }, metadata: {} };
+  const nirIds = nirIdsOf(g.nodes, vec.id);
+  const name = (id: string) => nirIds.get(id)!;
   for (const n of g.nodes) {
     if (n.kind === 'dense') {
       if (n.pool) fail('SNN_E_USAGE', `dense ${n.id} pools positions: not in a vector model`);
@@ -51,9 +49,8 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
       const t = new Float64Array(w.length);
       // NIR (PyTorch) weights are [out, in]; the IR's dense is [in, out]
       for (let i = 0; i < n.inFeatures; i++) for (let j = 0; j < n.outFeatures; j++) t[j * n.inFeatures + i] = w[i * n.outFeatures + j];
-      if (nodes[n.id]) fail('SNN_E_GRAPH', `node id ${n.id} is used twice`);
-      nodes[n.id] = { type: 'Linear', params: { weight: { shape: [n.outFeatures, n.inFeatures], data: t } }, metadata: {} };
-      edges.push([name(n.from), n.id], [n.id, n.to]);
+      nodes[name(n.id)] = { type: 'Linear', params: { weight: { shape: [n.outFeatures, n.inFeatures], data: t } }, metadata: {} };
+      edges.push([name(n.from), name(n.id)], [name(n.id), name(n.to)]);
     } else if (n.kind === 'lif') {
       if (n.perPosition) fail('SNN_E_USAGE', `population ${n.id} is per-position: not in a vector model`);
       const c = n.channels;
@@ -79,26 +76,26 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
         // the import takes LI / I only as the population the Output reads
         if (!readout || readout.kind !== 'readout' || readout.from !== n.id) fail('SNN_E_USAGE', `non-spiking population ${n.id} is not the one the readout reads: NIR import accepts LI / I only as the output`);
         // no threshold in NIR's LI / I; the IR keeps one only to size the membrane bound
-        if (n.threshold !== 1) thresholds[n.id] = n.threshold;
-        if (n.beta === 1) nodes[n.id] = { type: 'I', params: { r: fill(1 / dt) }, metadata: {} };
+        if (n.threshold !== 1) thresholds[name(n.id)] = n.threshold;
+        if (n.beta === 1) nodes[name(n.id)] = { type: 'I', params: { r: fill(1 / dt) }, metadata: {} };
         else {
           const tau = decay === 'exp' ? -dt / Math.log(n.beta) : dt / (1 - n.beta);
-          nodes[n.id] = { type: 'LI', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0) }, metadata: {} };
+          nodes[name(n.id)] = { type: 'LI', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0) }, metadata: {} };
         }
         continue;
       }
-      if (n.reset === 'subtract') resets[n.id] = 'subtract';
+      if (n.reset === 'subtract') resets[name(n.id)] = 'subtract';
       if (n.beta === 1) {
         // IF: dv/dt = r I; r = 1/dt makes one step add exactly the synaptic input
-        nodes[n.id] = { type: 'IF', params: { r: fill(1 / dt), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
+        nodes[name(n.id)] = { type: 'IF', params: { r: fill(1 / dt), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
       } else {
         // LIF: beta = exp(-dt/tau) (or 1 - dt/tau); r = tau/dt makes the input scale r dt / tau = 1
         const tau = decay === 'exp' ? -dt / Math.log(n.beta) : dt / (1 - n.beta);
-        nodes[n.id] = { type: 'LIF', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
+        nodes[name(n.id)] = { type: 'LIF', params: { tau: fill(tau), r: fill(tau / dt), v_leak: fill(0), v_threshold: fill(n.threshold), v_reset: fill(0) }, metadata: {} };
       }
     } else if (n.kind === 'readout') {
       nodes.output = { type: 'Output', params: { shape: arr([n.classes * n.population]) }, metadata: {} };
-      edges.push([n.from, 'output']);
+      edges.push([name(n.from), 'output']);
     } else if (n.kind !== 'vector' && n.kind !== 'encoder') {
       fail('SNN_E_USAGE', `${n.kind} node ${n.id} has no NIR counterpart snnc exports`);
     }
@@ -114,6 +111,49 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
     population: (g.nodes.find((n) => n.kind === 'readout') as { population: number }).population,
     resets,
     ...(Object.keys(thresholds).length ? { thresholds } : {}),
+    // NIR id -> the IR id it stands for, so the import gives back the model's own names
+    ids: Object.fromEntries([...nirIds].filter(([ir]) => ir !== enc.id && ir !== readout?.id).map(([ir, nir]) => [nir, ir])),
   };
   return { version: NIR_WRITE_VERSION, graph: { type: 'NIRGraph', params: {}, metadata: { snnc: JSON.stringify(snnc) }, nodes, edges } };
+}
+
+/** NIR's reserved node names: the graph's Input and Output. */
+const RESERVED = new Set(['input', 'output']);
+
+/**
+ * IR id -> NIR node id. The vector input and its encoder are the Input (`input`), the readout
+ * is the Output (`output`); every other node keeps its id unless it is a reserved name or
+ * already taken, then it gets the first free `<id>_<k>` (a trained mlp names its last
+ * population `output`).
+ */
+export function nirIdsOf(nodes: readonly { kind: string; id: string }[], vectorId: string): Map<string, string> {
+  const ids = new Map<string, string>([[vectorId, 'input']]);
+  const taken = new Set(RESERVED);
+  for (const n of nodes) {
+    if (n.kind === 'vector' || n.kind === 'encoder') {
+      ids.set(n.id, 'input');
+      continue;
+    }
+    if (n.kind === 'readout') {
+      ids.set(n.id, 'output');
+      continue;
+    }
+    let id = n.id;
+    for (let k = 1; taken.has(id); k++) id = `${n.id}_${k}`;
+    taken.add(id);
+    ids.set(n.id, id);
+  }
+  return ids;
+}
+
+/** Why a token-input model has no NIR form: what of its graph NIR lacks, by family. */
+function tokenModelGaps(model: Model): string {
+  const g = model.graph;
+  const gaps = ['its input is tokens looked up in an embedding table (NIR has no tokenizer or embedding node; its Input is a fixed-shape continuous signal)'];
+  if (g.nodes.some((n) => n.kind === 'lif' && n.perPosition)) gaps.push('its populations are per position over a sentence length that varies per input (NIR node shapes are fixed)');
+  if (g.nodes.some((n) => n.kind === 'lif' && n.scan)) gaps.push('its scan populations carry a membrane from position to position within a step (NIR has no scan over an axis)');
+  const pools = [...new Set(g.nodes.flatMap((n) => (n.kind === 'dense' && n.pool ? [n.pool] : [])))];
+  if (pools.includes('max-positions')) gaps.push('it takes the max over positions of spikes (NIR has no max-pool node)');
+  if (pools.includes('mean-positions')) gaps.push('it averages over a variable number of positions (NIR pools have fixed kernels)');
+  return `${model.meta.family ?? 'this'} model: ${gaps.join('; ')}`;
 }

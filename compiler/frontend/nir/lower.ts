@@ -176,18 +176,23 @@ function newMat(rows: number, cols: number, what: string): { rows: number; cols:
   return { rows, cols, data: new Float64Array(rows * cols) };
 }
 
-/** Applies op (input size inN -> output size outN, as a function on one vector) to every row. */
+/**
+ * Applies op (input size inN -> output size outN, as a function on one vector that adds into
+ * y) to every row. Rows are read in place (an identity's rows are one-hot vectors), so the
+ * cost is that of the ops, which visit only the nonzero inputs.
+ */
 function applyRows(m: Mat, inN: number, outN: number, op: (x: Float64Array, y: Float64Array) => void, what: string): Mat {
   const rows = 'identity' in m ? m.identity : m.rows;
   const out = newMat(rows, outN, what);
-  const x = new Float64Array(inN);
-  for (let r = 0; r < rows; r++) {
-    if ('identity' in m) {
-      x.fill(0);
+  const row = (r: number) => out.data.subarray(r * outN, (r + 1) * outN);
+  if ('identity' in m) {
+    const x = new Float64Array(inN);
+    for (let r = 0; r < rows; r++) {
       x[r] = 1;
-    } else x.set(m.data.subarray(r * m.cols, (r + 1) * m.cols));
-    op(x, out.data.subarray(r * outN, (r + 1) * outN));
-  }
+      op(x, row(r));
+      x[r] = 0;
+    }
+  } else for (let r = 0; r < rows; r++) op(m.data.subarray(r * m.cols, (r + 1) * m.cols), row(r));
   return out;
 }
 
@@ -220,6 +225,12 @@ interface ConvSpec {
   poolScale?: number;
 }
 
+/**
+ * The convolution (or pooling) as a scatter: every nonzero input value adds its products into
+ * the outputs whose receptive field holds it. Work per vector: nonzero inputs x output
+ * channels per group x kernel taps, so unrolling a conv row by row (one-hot rows) costs
+ * O(inputs x cout/groups x taps), not O(inputs x outputs x taps).
+ */
 function convOp(c: ConvSpec): (x: Float64Array, y: Float64Array) => void {
   const d = c.k.length;
   const cinG = c.cin / c.groups;
@@ -227,33 +238,49 @@ function convOp(c: ConvSpec): (x: Float64Array, y: Float64Array) => void {
   const kSize = prod(c.k);
   const inSize = prod(c.inSp);
   const outSize = prod(c.outSp);
+  const [in0, in1] = d === 2 ? c.inSp : [c.inSp[0], 1];
+  const [out0, out1] = d === 2 ? c.outSp : [c.outSp[0], 1];
+  const [k0n, k1n] = d === 2 ? c.k : [c.k[0], 1];
+  const [s0, s1] = d === 2 ? c.stride : [c.stride[0], 1];
+  const [p0, p1] = d === 2 ? c.pad : [c.pad[0], 0];
+  const [d0, d1] = d === 2 ? c.dil : [c.dil[0], 1];
+  // per input coordinate along each axis: the (kernel tap, output coordinate) pairs it reaches
+  const taps = (n: number, kn: number, st: number, pd: number, dl: number, on: number): Int32Array[] =>
+    Array.from({ length: n }, (_, i) => {
+      const xs: number[] = [];
+      for (let k = 0; k < kn; k++) {
+        const t = i + pd - k * dl;
+        if (t < 0 || t % st) continue;
+        const o = t / st;
+        if (o < on) xs.push(k, o);
+      }
+      return Int32Array.from(xs);
+    });
+  const t0 = taps(in0, k0n, s0, p0, d0, out0);
+  const t1 = taps(in1, k1n, s1, p1, d1, out1);
+  const w = c.weight;
+  const scale = c.poolScale ?? 1;
   return (x, y) => {
-    for (let co = 0; co < c.cout; co++) {
-      const g = Math.floor(co / coutG);
-      for (let o = 0; o < outSize; o++) {
-        const o0 = d === 2 ? Math.floor(o / c.outSp[1]) : o;
-        const o1 = d === 2 ? o % c.outSp[1] : 0;
-        let acc = 0;
-        const cis = c.weight ? cinG : 1;
-        for (let cj = 0; cj < cis; cj++) {
-          const ci = c.weight ? g * cinG + cj : co;
-          for (let kk = 0; kk < kSize; kk++) {
-            const k0 = d === 2 ? Math.floor(kk / c.k[1]) : kk;
-            const k1 = d === 2 ? kk % c.k[1] : 0;
-            const i0 = o0 * c.stride[0] - c.pad[0] + k0 * c.dil[0];
-            if (i0 < 0 || i0 >= c.inSp[0]) continue;
-            let idx = i0;
-            if (d === 2) {
-              const i1 = o1 * c.stride[1] - c.pad[1] + k1 * c.dil[1];
-              if (i1 < 0 || i1 >= c.inSp[1]) continue;
-              idx = i0 * c.inSp[1] + i1;
-            }
-            const xv = x[ci * inSize + idx];
-            if (xv === 0) continue;
-            acc += xv * (c.weight ? c.weight[(co * cinG + cj) * kSize + kk] : c.poolScale!);
-          }
+    for (let idx = 0; idx < x.length; idx++) {
+      const xv = x[idx];
+      if (xv === 0) continue;
+      const ci = Math.floor(idx / inSize);
+      const sp = idx - ci * inSize;
+      const i0 = Math.floor(sp / in1);
+      const a = t0[i0];
+      const b = t1[sp - i0 * in1];
+      const g = Math.floor(ci / cinG);
+      const cj = ci - g * cinG;
+      const co0 = w ? g * coutG : ci;
+      const co1 = w ? co0 + coutG : ci + 1;
+      for (let co = co0; co < co1; co++) {
+        const wBase = w ? (co * cinG + cj) * kSize : 0;
+        const yBase = co * outSize;
+        for (let u = 0; u < a.length; u += 2) {
+          const kRow = wBase + a[u] * k1n;
+          const oRow = yBase + a[u + 1] * out1;
+          for (let v = 0; v < b.length; v += 2) y[oRow + b[v + 1]] += xv * (w ? w[kRow + b[v]] : scale);
         }
-        y[co * outSize + o] += acc;
       }
     }
   };
@@ -501,11 +528,12 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
       case 'Linear':
       case 'Affine': {
         const w = param(id, n, 'weight').data;
+        // scatter over the nonzero inputs (unrolled rows are mostly one-hot)
         op = (x, y) => {
-          for (let j = 0; j < outN; j++) {
-            let s = 0;
-            for (let i = 0; i < inN; i++) s += w[j * inN + i] * x[i];
-            y[j] += s;
+          for (let i = 0; i < inN; i++) {
+            const xv = x[i];
+            if (xv === 0) continue;
+            for (let j = 0; j < outN; j++) y[j] += w[j * inN + i] * xv;
           }
         };
         if (n.type === 'Affine') {
@@ -749,12 +777,11 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   const biasUsed = [...pops.values()].some((p) => p.inputs.has(BIAS));
   const dim = inDim + (biasUsed ? 1 : 0);
   if (biasUsed && encoder === 'direct') fail('SNN_E_GRAPH', 'a nonzero bias rides on an input channel fixed at 1, which a spike-train input cannot hold', 'import with the rate input, or retrain without bias');
+  const { irId, vectorId, denseId, used } = irNames(snncMeta.ids, order, inputId, preds);
   const nodes: Node[] = [
-    { kind: 'vector', id: 'input', dim } satisfies VectorNode,
-    { kind: 'encoder', id: 'encoder', from: 'input', scheme: encoder, bits, seed: 0 } satisfies EncoderNode,
+    { kind: 'vector', id: vectorId, dim } satisfies VectorNode,
+    { kind: 'encoder', id: 'encoder', from: vectorId, scheme: encoder, bits, seed: 0 } satisfies EncoderNode,
   ];
-  const irId = (id: string) => (id === 'input' || id === 'encoder' || id === 'readout' ? `nir_${id}` : id);
-  const used = new Set(['input', 'encoder', 'readout']);
   /** The IR populations of NIR population id: one per group (`<id>.b<k>` when split). */
   const subIds = (id: string): { irid: string; idx: number[] }[] => {
     const p = pops.get(id)!;
@@ -791,7 +818,7 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
             }
           }
           const srcName = fromInput ? 'input' : sp.irid;
-          let sid = `${srcName}_to_${tg.irid}`;
+          let sid = (targets.length === 1 && srcParts.length === 1 ? denseId(s, id) : undefined) ?? `${srcName}_to_${tg.irid}`;
           while (used.has(sid)) sid += '_';
           used.add(sid);
           nodes.push({
@@ -862,4 +889,32 @@ function groupByBeta(beta: Float64Array, synBeta: Float64Array | undefined, tol:
   for (const g of out) g.idx.sort((a, b) => a - b);
   out.sort((a, b) => a.idx[0] - b.idx[0]);
   return out;
+}
+
+/**
+ * IR ids of the imported nodes. A file from `snnc export` carries `ids` (NIR id -> IR id) in
+ * its metadata: populations, the input vector and single-Linear synapses get their original
+ * names back. Otherwise, and for any name that would clash, NIR ids are kept, with `input`,
+ * `encoder` and `readout` prefixed `nir_`.
+ */
+function irNames(meta: unknown, neurons: string[], inputId: string, preds: Map<string, string[]>) {
+  const ids: Record<string, string> = typeof meta === 'object' && meta ? (meta as Record<string, string>) : {};
+  const used = new Set(['encoder', 'readout']);
+  const vectorId = ids[inputId] && !used.has(ids[inputId]) ? ids[inputId] : 'input';
+  used.add(vectorId);
+  const names = new Map<string, string>();
+  for (const id of neurons) {
+    const fallback = id === 'input' || id === 'encoder' || id === 'readout' || id === vectorId ? `nir_${id}` : id;
+    let name = ids[id] !== undefined && !used.has(ids[id]) ? ids[id] : fallback;
+    while (used.has(name)) name += '_';
+    names.set(id, name);
+    used.add(name);
+  }
+  /** The IR id of the synapse src -> dst when exactly one Linear named in `ids` carries it. */
+  const denseId = (src: string, dst: string): string | undefined => {
+    const via = (preds.get(dst) ?? []).filter((p) => ids[p] !== undefined && (preds.get(p) ?? []).length === 1 && preds.get(p)![0] === src);
+    const want = via.length === 1 ? ids[via[0]] : undefined;
+    return want !== undefined && !used.has(want) ? want : undefined;
+  };
+  return { irId: (id: string) => names.get(id) ?? id, vectorId, denseId, used };
 }
