@@ -3,7 +3,7 @@
 // shape and values (runtime/reference.ts); input checks mirror the reference's.
 
 import { fail, SnncError } from '../core/errors.js';
-import type { InferenceResult, SimInput } from './reference.js';
+import type { InferenceResult, SimInput, StepsInput } from './reference.js';
 import {
   ARTIFACT_FORMAT,
   ARTIFACT_SECTION,
@@ -21,10 +21,13 @@ export type { ArtifactInfo, ArtifactMeta } from './wasm/artifact-format.js';
 
 export interface WasmModel {
   readonly meta: ArtifactInfo;
-  /** One inference; throws SnncError SNN_E_INPUT for unusable input. */
-  infer(input: SimInput): InferenceResult;
+  /**
+   * One inference; throws SnncError SNN_E_INPUT for unusable input. A spike-train model
+   * (an encoder with scheme 'direct') takes `{ steps }`: T rows of integer counts 0 .. 2^bits - 1.
+   */
+  infer(input: SimInput | StepsInput): InferenceResult;
   /** Many inferences on the same instance (state is reset for each). */
-  inferMany(inputs: Iterable<SimInput>): InferenceResult[];
+  inferMany(inputs: Iterable<SimInput | StepsInput>): InferenceResult[];
   /** Whether the artifact can trace spikes per step (artifacts before the trace export cannot). */
   readonly canTrace: boolean;
   /**
@@ -32,7 +35,7 @@ export interface WasmModel {
    * for each population (meta.populations order) and step, the flat indices (p * channels + c)
    * of the neurons that spiked. Throws SNN_E_ARTIFACT if the artifact cannot trace.
    */
-  inferTraced(input: SimInput): { result: InferenceResult; spikes: Int32Array[][] };
+  inferTraced(input: SimInput | StepsInput): { result: InferenceResult; spikes: Int32Array[][] };
 }
 
 function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
@@ -167,7 +170,7 @@ class Model implements WasmModel {
     this.big = new BigInt64Array(buf);
   }
 
-  infer(input: SimInput): InferenceResult {
+  infer(input: SimInput | StepsInput): InferenceResult {
     this.views();
     const meta = this.meta;
     let n = 1;
@@ -182,6 +185,24 @@ class Model implements WasmModel {
         if (!Number.isInteger(id) || id < -(2 ** 31) || id >= 2 ** 31)
           fail('SNN_E_INPUT', `token id ${id} is outside the vocabulary (0..${meta.input.vocabSize - 1})`);
         this.i32[base + p] = id;
+      }
+    } else if (meta.encoders.some((e) => e.scheme === 'direct')) {
+      // a spike train: T rows of u8 counts at input_ptr (docs/wasm.md "Input"); the checks mirror the reference's
+      if (!input || !('steps' in input)) fail('SNN_E_INPUT', 'this model takes a spike train: one vector of counts per step');
+      const T = meta.timesteps;
+      const dim = meta.input.dim;
+      const top = 2 ** meta.encoders[0].bits - 1;
+      if (input.steps.length < T) fail('SNN_E_INPUT', `expected ${T} per-step vectors, got ${input.steps.length}`);
+      const u8 = new Uint8Array(this.ex.memory.buffer);
+      for (let t = 0; t < T; t++) {
+        const row = input.steps[t];
+        if (row.length !== dim) fail('SNN_E_INPUT', `step ${t}: expected ${dim} values, got ${row.length}`);
+        for (let i = 0; i < dim; i++) {
+          const c = Number(row[i]);
+          if (!Number.isInteger(c) || c < 0 || c > top)
+            fail('SNN_E_INPUT', `step ${t}, channel ${i}: a spike input takes integer counts 0..${top}, got ${row[i]}`, top === 1 ? 'import with more input bits for counts above 1, or a rate input for analog values' : 'use a rate input for analog values');
+          u8[this.inputPtr + t * dim + i] = c;
+        }
       }
     } else {
       if (!input || !('vector' in input)) fail('SNN_E_INPUT', 'this model takes a vector');
@@ -236,7 +257,7 @@ class Model implements WasmModel {
     return typeof this.ex[WASM_TRACE_EXPORT] === 'function';
   }
 
-  inferTraced(input: SimInput): { result: InferenceResult; spikes: Int32Array[][] } {
+  inferTraced(input: SimInput | StepsInput): { result: InferenceResult; spikes: Int32Array[][] } {
     const trace = this.ex[WASM_TRACE_EXPORT];
     if (typeof trace !== 'function') fail('SNN_E_ARTIFACT', 'this artifact has no spike trace', 'recompile it with this snnc');
     const base = trace(1);
@@ -260,7 +281,7 @@ class Model implements WasmModel {
     }
   }
 
-  inferMany(inputs: Iterable<SimInput>): InferenceResult[] {
+  inferMany(inputs: Iterable<SimInput | StepsInput>): InferenceResult[] {
     const out: InferenceResult[] = [];
     for (const x of inputs) out.push(this.infer(x));
     return out;
@@ -282,6 +303,10 @@ class Model implements WasmModel {
         fail('SNN_E_INPUT', 'the input vector holds NaN');
       case WASM_ERRORS.scoreOverflow:
         fail('SNN_E_OVERFLOW', `the membrane score of class ${meta.classes[pos] ?? pos} (a sum of ${meta.readout.population} membranes) does not fit 32 bits`, 'use a readout population of one neuron per class, or 16-bit membranes');
+      case WASM_ERRORS.badCount: {
+        const dim = meta.input.kind === 'vector' ? meta.input.dim : 1;
+        fail('SNN_E_INPUT', `step ${Math.floor(pos / dim)}, channel ${pos % dim}: a spike input takes integer counts 0..${2 ** (meta.encoders[0]?.bits ?? 1) - 1}, got ${value}`);
+      }
       default:
         fail('SNN_E_RUNTIME', `the wasm module returned the unknown error code ${code}`);
     }

@@ -107,7 +107,9 @@ async function loadBounded(bytes: Uint8Array, deadlineMs?: number): Promise<Wasm
   }
   const ptrs = { input: probe.input_ptr(), scores: probe.scores_ptr(), counters: probe.counters_ptr(), error: probe.error_ptr(), maxLen: probe.max_len() };
   const memBytes = probe.memory.buffer.byteLength;
-  const inputBytes = meta.input.kind === 'tokens' ? 4 * ptrs.maxLen : 8 * meta.input.dim;
+  // a spike-train (direct) artifact's input is T rows of u8 counts (docs/wasm.md "Spike-train input")
+  const direct = meta.encoders.some((e) => e.scheme === 'direct');
+  const inputBytes = meta.input.kind === 'tokens' ? 4 * ptrs.maxLen : direct ? meta.timesteps * meta.input.dim : 8 * meta.input.dim;
   const L = meta.populations.length;
   const end = Math.max(ptrs.error + 12, ptrs.counters + 8 * (5 + 2 * L), ptrs.scores + 4 * meta.readout.classes, ptrs.input + inputBytes);
   const mirrorBytes = Math.ceil(end / 8) * 8;

@@ -6,11 +6,12 @@
 
 import type { Graph } from '../ir/types.js';
 import { PASS_ORDER, runPipeline, type PipelineOptions, type PipelineResult } from '../passes/pipeline.js';
-import { simulate, type SimInput } from '../../runtime/reference.js';
+import { simulate, type SimInput, type StepsInput } from '../../runtime/reference.js';
 import { xorshift32 } from '../../core/prng.js';
 
 export interface Calibration {
-  inputs: SimInput[];
+  /** Vectors or token ids; per-step spike trains for a direct (spike-train) input. */
+  inputs: (SimInput | StepsInput)[];
   /** True labels, when known: the report then gives accuracies too. */
   labels?: number[];
 }
@@ -97,6 +98,29 @@ export function randomVectors(dim: number, count: number, seed = 1, biasChannel 
     const v = Array.from({ length: dim }, next);
     if (biasChannel) v[dim - 1] = 1;
     out.push({ vector: v });
+  }
+  return out;
+}
+
+/**
+ * Deterministic random spike trains (xorshift32) for a direct input: T rows of `dim` counts,
+ * each nonzero with probability `density` (then uniform in 1..top); the bias channel spikes
+ * every step.
+ */
+export function randomSpikeTrains(dim: number, T: number, count: number, top: number, seed = 1, biasChannel = false, density = 0.2): StepsInput[] {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s = xorshift32(s);
+    return s / 4294967296;
+  };
+  const out: StepsInput[] = [];
+  for (let k = 0; k < count; k++) {
+    const steps = Array.from({ length: T }, () => {
+      const row = Array.from({ length: dim }, () => (next() < density ? 1 + Math.min(top - 1, Math.floor(next() * top)) : 0));
+      if (biasChannel) row[dim - 1] = 1;
+      return row;
+    });
+    out.push({ steps });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
 import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
-import { randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
+import { randomSpikeTrains, randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 
 export interface ImportCliOptions {
   out?: string;
@@ -16,6 +16,8 @@ export interface ImportCliOptions {
   reset?: string;
   timesteps?: number;
   bits?: number;
+  /** The Input: rate (a value in [0, 1] rate-coded, default) or direct (a spike train). */
+  encoder?: string;
   classes?: string;
   population?: number;
   bias?: string;
@@ -39,7 +41,9 @@ export function lowerOptionsFrom(o: ImportCliOptions): LowerOptions {
   if (o.bias !== undefined && o.bias !== 'refuse' && o.bias !== 'input') fail('SNN_E_USAGE', `--bias must be refuse or input, got ${o.bias}`);
   if (o.timesteps !== undefined && !(Number.isInteger(o.timesteps) && o.timesteps > 0 && o.timesteps <= 1_000_000)) fail('SNN_E_USAGE', '--timesteps must be a positive integer');
   if (o.bits !== undefined && !(Number.isInteger(o.bits) && o.bits >= 1 && o.bits <= 8)) fail('SNN_E_USAGE', '--bits must be 1..8');
+  if (o.encoder !== undefined && o.encoder !== 'rate' && o.encoder !== 'direct') fail('SNN_E_USAGE', `--encoder must be rate or direct, got ${o.encoder}`);
   return {
+    ...(o.encoder !== undefined ? { encoder: o.encoder as 'rate' | 'direct' } : {}),
     dt: o.dt,
     decay,
     reset: o.reset as 'zero' | 'subtract' | undefined,
@@ -64,10 +68,13 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   let warnings: string[] = [];
   const capped = count < asked ? [`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`] : [];
   if (count > 0) {
-    const inputs = randomVectors(report.inputDim, count, 1, report.biasChannel);
+    // a spike-train input calibrates on random spike trains (docs/nir.md "Spike-train input")
+    const enc = model.graph.nodes.find((n) => n.kind === 'encoder');
+    const direct = enc?.kind === 'encoder' && enc.scheme === 'direct' ? enc : undefined;
+    const inputs = direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
     const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
     warnings = [...capped, ...pipe.warnings];
-    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: `${count} uniform random vectors in [0, 1]` };
+    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]` };
   }
   mkdirSync(dirname(out), { recursive: true });
   writeModelFile(out, model);
@@ -76,6 +83,7 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     `imported ${basename(path)} (NIR ${report.version}, ${report.layout} layout) -> ${out}`,
     `  nodes: ${Object.entries(report.nodeTypes).map(([k, v]) => `${k} x${v}`).join(', ')}`,
     `  snnc graph: input ${report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
+    `  input: ${inputLine(model.graph)}`,
     `  time bridge: dt ${report.dt}, beta = ${report.decay === 'exp' ? 'exp(-dt/tau)' : '1 - dt/tau'}, input scale r dt / tau`,
     ...report.approximations.map((a) => `  approximation: ${a}`),
     ...report.notes.map((a) => `  note: ${a}`),
@@ -83,4 +91,11 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   if (calibration) lines.push(`  float vs integer SNN (reference simulator, ${calibration.inputs}): agreement ${(100 * calibration.agreement).toFixed(2)}% on ${calibration.checked}`);
   for (const w of warnings) lines.push(`  warning: ${w}`);
   return { text: lines.join('\n'), out, report, calibration, warnings };
+}
+
+/** What the imported graph's Input takes (its encoder). */
+function inputLine(g: { nodes: readonly { kind: string }[] }): string {
+  const e = g.nodes.find((n) => n.kind === 'encoder') as { scheme: string; bits: number } | undefined;
+  if (!e) return 'none';
+  return e.scheme === 'direct' ? `a spike train (direct), counts 0..${2 ** e.bits - 1} per channel and step` : `${e.scheme}-coded values in [0, 1], ${e.bits} bits`;
 }

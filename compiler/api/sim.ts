@@ -251,8 +251,9 @@ export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOut
 
 /**
  * `snnc sim out/model.wasm`: the compiled artifact's own per-step spike trace (docs/wasm.md
- * "Spike trace"), the integer run of the WASM kernels. An artifact takes one input vector for
- * its T steps and reports spikes only: every input row must be that vector.
+ * "Spike trace"), the integer run of the WASM kernels; it reports spikes only. A spike-train
+ * (direct input) artifact takes one row of counts per step (at most T, zeros after); any other
+ * takes one input vector for its T steps: every input row must be that vector.
  */
 async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): Promise<SimOutcome> {
   if (record.has('v') || record.has('i')) fail('SNN_E_USAGE', 'a compiled artifact reports spikes per step, not membranes or currents', 'pass --record spikes, or run snnc sim on the .nir/.snn model for v and i');
@@ -266,9 +267,17 @@ async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): 
   const rows = readStepInput(resolve(o.input!), dim);
   const T = meta.timesteps;
   if (o.steps !== undefined && o.steps !== T) fail('SNN_E_USAGE', `${path} runs T = ${T} steps per inference (compiled in); --steps ${o.steps} needs the model`, 'omit --steps, or run snnc sim on the model');
-  const differs = rows.findIndex((r) => r.some((x, k) => x !== rows[0][k]));
-  if (differs >= 0) fail('SNN_E_USAGE', `${path} takes one input vector for its ${T} steps (its encoder codes it), but input row ${differs + 1} differs from row 1`, 'give one row, or run snnc sim on the model for per-step inputs');
-  const { result, spikes } = model.inferTraced({ vector: rows[0] });
+  let traced: ReturnType<typeof model.inferTraced>;
+  if (meta.encoders.some((e) => e.scheme === 'direct')) {
+    // a spike-train artifact takes one row of counts per step; steps past the file's last row get zeros
+    if (rows.length > T) fail('SNN_E_USAGE', `${path} runs T = ${T} steps per inference (compiled in), but the input holds ${rows.length} rows`, `give at most ${T} rows, or run snnc sim on the model with --steps`);
+    traced = model.inferTraced({ steps: Array.from({ length: T }, (_, t) => rows[t] ?? new Array<number>(dim).fill(0)) });
+  } else {
+    const differs = rows.findIndex((r) => r.some((x, k) => x !== rows[0][k]));
+    if (differs >= 0) fail('SNN_E_USAGE', `${path} takes one input vector for its ${T} steps (its encoder codes it), but input row ${differs + 1} differs from row 1`, 'give one row, or run snnc sim on the model for per-step inputs');
+    traced = model.inferTraced({ vector: rows[0] });
+  }
+  const { result, spikes } = traced;
   const want = o.pop ? new Set(o.pop.split(',').map((x) => x.trim())) : undefined;
   for (const id of want ?? []) if (!meta.populations.some((p) => p.id === id)) fail('SNN_E_USAGE', `--pop: no population "${id}" (populations: ${meta.populations.map((p) => p.id).join(', ')})`);
   const populations: PopulationTrace[] = [];

@@ -15,7 +15,7 @@ export function graphFeatures(g: Graph): Set<GraphFeature> {
     if (n.kind === 'readout' && n.measure === 'membrane') f.add('membrane-readout');
     // docs/semantics.md "Level-grouped input schedule": a backend without it would count other ops
     if ((n.kind === 'conv1d' || n.kind === 'dense') && n.schedule === 'grouped') f.add('grouped-schedule');
-    // docs/semantics.md "Synaptic current" and "Encoders" (direct): reference simulator only so far
+    // docs/semantics.md "Synaptic current" and "Encoders" (direct): both backends implement them
     if (n.kind === 'lif' && n.synBeta !== undefined) f.add('synaptic-current');
     if (n.kind === 'encoder' && n.scheme === 'direct') f.add('spike-input');
   }

@@ -32,7 +32,7 @@ export const artifactSchema: Schema = obj({
   },
   timesteps: int(1, 1_000_000),
   layers: arr(obj({ id: name(), kind: name() })),
-  encoders: arr(obj({ id: name(), scheme: oneOf('rate', 'binary', 'poisson'), bits: int(1, 8), dim: size(), perPosition: bool(), seed: int(0, 0xffffffff) })),
+  encoders: arr(obj({ id: name(), scheme: oneOf('rate', 'binary', 'poisson', 'direct'), bits: int(1, 8), dim: size(), perPosition: bool(), seed: int(0, 0xffffffff) })),
   populations: arr(
     obj({
       id: name(),

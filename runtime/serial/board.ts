@@ -4,7 +4,7 @@
 
 import type { Graph } from '../../compiler/ir/types.js';
 import { SnncError, fail } from '../../core/errors.js';
-import type { InferenceResult, SimInput } from '../reference.js';
+import type { InferenceResult, SimInput, StepsInput } from '../reference.js';
 import { encodeSpikeFrames, truncateTokens, vectorLevels, type EncodedInput } from './host-encoder.js';
 import { BOARD_ERRORS, FrameParser, MSG, decodeInfo, decodeResultFrame, encodeFrame, type BoardInfo } from './protocol.js';
 import type { ByteTransport } from './transport.js';
@@ -151,11 +151,15 @@ export class SerialBoard {
   }
 
   /** One inference; the result has the reference simulator's shape plus wire statistics. */
-  async classify(input: SimInput): Promise<BoardResult> {
+  async classify(input: SimInput | StepsInput): Promise<BoardResult> {
     const info = this.info;
     let payload: number[] = [];
     let encoded: ReturnType<typeof encodeSpikeFrames> | undefined;
-    if (info.mode === 'spikes') encoded = this.opts.encode ? this.opts.encode(input) : encodeSpikeFrames(this.opts.graph!, input);
+    if (info.mode === 'spikes') {
+      if (this.opts.encode && 'steps' in input) fail('SNN_E_INPUT', 'this board takes one input, not per-step vectors');
+      encoded = this.opts.encode && !('steps' in input) ? this.opts.encode(input) : encodeSpikeFrames(this.opts.graph!, input);
+    }
+    else if ('steps' in input) fail('SNN_E_INPUT', 'this board takes one input, not per-step vectors (a spike-train model runs in spikes mode)');
     else if (info.input === 'tokens') {
       if (!('tokens' in input)) fail('SNN_E_INPUT', 'this board takes token ids');
       const ids = Array.from(input.tokens).slice(0, info.maxLen);

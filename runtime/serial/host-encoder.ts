@@ -4,7 +4,7 @@
 
 import type { EmbeddingNode, EncoderNode, Graph, VectorNode } from '../../compiler/ir/types.js';
 import { fail } from '../../core/errors.js';
-import type { SimInput } from '../reference.js';
+import type { SimInput, StepsInput } from '../reference.js';
 import { encoderBits, poissonCuts, rateStart } from '../../core/encoders.js';
 import { embeddingRowBytes, levelTop, toLevel, unpackLevel } from '../../core/levels.js';
 import { seedState, xorshift32 } from '../../core/prng.js';
@@ -35,7 +35,43 @@ export function vectorLevels(x: ArrayLike<number>, bits: number): number[] {
   });
 }
 
-export function encodeSpikeFrames(graph: Graph, input: SimInput): EncodedInput {
+/**
+ * A direct spike input's frames (docs/firmware.md "Spike-train input"): step t's frame is row t's
+ * 0/1 spikes, LSB first; checked like the reference (runtime/reference.ts) checks them.
+ */
+function directFrames(graph: Graph, enc: EncoderNode, dim: number, input: SimInput | StepsInput): EncodedInput {
+  if (!('steps' in input)) fail('SNN_E_INPUT', 'this model takes a spike train: one vector of counts per step');
+  const T = graph.timesteps;
+  const top = levelTop(encoderBits(enc.scheme, enc.bits));
+  if (input.steps.length < T) fail('SNN_E_INPUT', `expected ${T} per-step vectors, got ${input.steps.length}`);
+  const frames: Uint8Array[] = [];
+  let inputSpikes = 0;
+  for (let t = 0; t < T; t++) {
+    const row = input.steps[t];
+    if (row.length !== dim) fail('SNN_E_INPUT', `step ${t}: expected ${dim} values, got ${row.length}`);
+    const f = new Uint8Array(Math.ceil(dim / 8));
+    for (let i = 0; i < dim; i++) {
+      const c = Number(row[i]);
+      if (!Number.isInteger(c) || c < 0 || c > top) fail('SNN_E_INPUT', `step ${t}, channel ${i}: a spike input takes integer counts 0..${top}, got ${row[i]}`);
+      if (c > 1) fail('SNN_E_BACKEND', `step ${t}, channel ${i}: the C firmware takes 0/1 spikes, got ${c}`);
+      if (c) {
+        f[i >> 3] |= 1 << (i & 7);
+        inputSpikes++;
+      }
+    }
+    frames.push(f);
+  }
+  return { n: 1, frames, hostBytesRead: 0, inputSpikes };
+}
+
+export function encodeSpikeFrames(graph: Graph, input: SimInput | StepsInput): EncodedInput {
+  const direct = graph.nodes.find((n): n is EncoderNode => n.kind === 'encoder' && n.scheme === 'direct');
+  if (direct) {
+    const src = graph.nodes.find((n) => n.id === direct.from);
+    if (src?.kind !== 'vector' || graph.nodes.filter((n) => n.kind === 'encoder').length > 1) fail('SNN_E_GRAPH', `the direct spike input ${direct.id} must be the graph's one encoder, on a vector input`);
+    return directFrames(graph, direct, src.dim, input);
+  }
+  if ('steps' in input) fail('SNN_E_INPUT', 'this model takes one input, not per-step vectors');
   const byId = new Map(graph.nodes.map((n) => [n.id, n] as const));
   const hasTokens = graph.nodes.some((n) => n.kind === 'tokens');
   let ids: number[] = [];

@@ -36,6 +36,8 @@ export const WASM_ERRORS = {
   nanInput: -4,
   /** A membrane readout's class score (sum of `population` int32 membranes) outside int32. */
   scoreOverflow: -5,
+  /** A direct spike input's count above 2^bits - 1 (pos: step * dim + channel, value: the count). */
+  badCount: -6,
 } as const;
 
 /** What the caller of `emitWasm` supplies besides the graph. */
@@ -99,7 +101,8 @@ export interface ArtifactSynapse {
 
 export interface ArtifactEncoder {
   id: string;
-  scheme: 'rate' | 'binary' | 'poisson';
+  /** `direct`: a spike-train input; `infer` takes T rows of counts 0 .. 2^bits - 1 (docs/wasm.md "Input"). */
+  scheme: 'rate' | 'binary' | 'poisson' | 'direct';
   bits: number;
   dim: number;
   perPosition: boolean;

@@ -110,12 +110,12 @@ describe('synaptic current (CubaLIF) in the integer reference', () => {
     expect(() => simulate(g, { steps: x.slice(0, 5) })).toThrow(/SNN_E_INPUT.*30 per-step/);
   });
 
-  it('WASM and C refuse a graph with a direct spike input or without readout, naming the feature', () => {
+  it('WASM takes a direct spike input of counts, C only 0/1 trains; both refuse a graph without readout, naming the feature', () => {
     const g = runPipeline(cubaModel().graph).graph;
     expect([...graphFeatures(g)].sort()).toEqual(['spike-input', 'synaptic-current']);
-    // both have the synaptic current (test/nir/cuba-wasm.test.ts, cuba-c.test.ts), not the direct spike input
-    expect(() => emitWasm(g, { name: 'x', classes: ['a', 'b'] } as never)).toThrow(/SNN_E_BACKEND: the wasm backend does not implement spike-input \(/);
-    expect(() => emitC(g, loadTarget('host-c'))).toThrow(/SNN_E_BACKEND: the C backend does not implement spike-input \(/);
+    // bit-exactness of both: test/nir/direct-wasm.test.ts, direct-c.test.ts
+    expect(emitWasm(g, { name: 'x', classes: ['a', 'b'], float32Bytes: 0 }).info.encoders[0]).toMatchObject({ scheme: 'direct', bits: 2 });
+    expect(() => emitC(g, loadTarget('host-c'))).toThrow(/SNN_E_BACKEND: encoder encoder takes counts 0\.\.3 per channel and step/);
     const noReadout = { ...g, nodes: g.nodes.filter((n) => n.kind !== 'readout') };
     expect(graphFeatures(noReadout).has('no-readout')).toBe(true);
     expect(() => emitC(noReadout, loadTarget('host-c'))).toThrow(/no-readout/);

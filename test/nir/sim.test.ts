@@ -323,6 +323,31 @@ describe('snnc sim', () => {
     expect((await codeOf(() => sim(join(dir, 'none.wasm'), { input: one }))).code).toBe('SNN_E_ARTIFACT');
   });
 
+  it('snnc sim out/model.wasm on a spike-train (direct input) artifact: per-step rows, equal to the reference step by step', async () => {
+    const { model } = await readNirModel(await nir(mlpGraph(4, 6, 2, 9)), { timesteps: 20, encoder: 'direct' });
+    expect(model.graph.nodes.find((n) => n.kind === 'encoder')).toMatchObject({ scheme: 'direct' });
+    const snn = join(dir, 'd.snn');
+    writeModelFile(snn, model);
+    const graph = runPipeline(model.graph).graph;
+    const wasmPath = join(dir, 'd.wasm');
+    writeFileSync(wasmPath, emitWasm(graph, metaFor(graph)).wasm);
+    const r = rand(31);
+    const rows = Array.from({ length: 14 }, () => Array.from({ length: 4 }, (): number => (r() > 0.2 ? 1 : 0)));
+    // 14 rows: the artifact runs its 20 steps, zeros after; the model runs --steps 20 the same way
+    const art = await sim(wasmPath, { input: file('spk.csv', csv(rows)) });
+    const ref = await sim(snn, { input: file('spk.csv', csv(rows)), steps: 20 });
+    expect(art.steps).toBe(20);
+    expect(art.integer.populations.map((p) => p.spikes)).toEqual(ref.integer.populations.map((p) => p.spikes));
+    expect(art.integer.ops).toEqual(ref.integer.ops);
+    expect(art.integer.label).toBe(ref.integer.label);
+    expect(ref.integer.ops.spikes).toBeGreaterThan(0);
+    expect(art.integer.ops.inputSpikes).toBe(rows.flat().reduce((a, b) => a + b, 0));
+    const long = await codeOf(() => sim(wasmPath, { input: file('long.csv', csv(Array.from({ length: 21 }, () => [1, 0, 1, 0]))) }));
+    expect(long.code).toBe('SNN_E_USAGE');
+    expect(long.message).toContain('21 rows');
+    expect((await codeOf(() => sim(wasmPath, { input: file('frac.csv', csv([[0.5, 0, 0, 0]])) }))).code).toBe('SNN_E_INPUT');
+  });
+
   it('bad input files: width mismatch, empty, NaN, non-count spikes, bad JSON; each a stable code naming the line', async () => {
     const model = await nir(oneLif(0.5, 1e-3, 1));
     const wide = await codeOf(() => sim(model, { input: file('w.csv', '1\n0,1\n') }));

@@ -160,6 +160,8 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
   c.push('void snn_model_load(snn_state *st, const uint8_t *bits) {');
   if (spikes) {
     c.push('  uint16_t n = st->n;');
+    // (unused when every encoder is global: a vector input)
+    c.push('  (void)n;');
     c.push('  uint16_t bit = 0;');
     c.push('  snn_ops *ops = (snn_ops *)st->ops;');
     for (const e of plan.encoders) {

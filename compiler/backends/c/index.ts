@@ -193,8 +193,10 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
-  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current']);
-  const mode = opts.mode ?? target.defaultMode ?? 'tokens';
+  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current', 'spike-input']);
+  // a spike-train (direct) input is the host's per-step spikes: spikes mode unless asked otherwise
+  const direct = graph.nodes.some((n) => n.kind === 'encoder' && n.scheme === 'direct');
+  const mode = opts.mode ?? (direct ? 'spikes' : (target.defaultMode ?? 'tokens'));
   let plan = planC(graph, mode);
   for (const p of plan.pops) {
     const bits = p.v32 ? 32 : 16;

@@ -256,6 +256,11 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
       if (src.levels.bits !== bits) fail('SNN_E_GRAPH', `embedding ${src.id} is packed at ${src.levels.bits} bits, the encoder wants ${bits}`);
       if (src.levels.data.length < src.vocab * embeddingRowBytes(src.dim, bits)) fail('SNN_E_GRAPH', `embedding ${src.id} levels are truncated`);
     }
+    if (n.scheme === 'direct') {
+      // docs/firmware.md "Spike-train input": the host sends each step's spikes in the spikes-mode frame
+      if (mode !== 'spikes') fail('SNN_E_BACKEND', `encoder ${n.id} is a direct spike input: the C firmware takes it in spikes mode (the host sends each step's spikes)`, 'emit with mode "spikes" (--mode spikes)');
+      if (bits !== 1) fail('SNN_E_BACKEND', `encoder ${n.id} takes counts 0..${(1 << bits) - 1} per channel and step: the C kernel takes 0/1 spike trains only (bits 1)`, 'import with --bits 1, or run it on the WASM backend');
+    }
     if (n.scheme === 'poisson') {
       if (poissonSeed !== undefined) fail('SNN_E_GRAPH', 'a graph has at most one poisson encoder');
       poissonSeed = n.seed;

@@ -1159,6 +1159,10 @@ export class WasmGen {
     const m = this.m;
     const f = new Fn([binaryen.i32]);
     const n = f.param(0);
+    if (e.direct) {
+      this.directEncoderFunction(e);
+      return;
+    }
     if (e.clock && !e.eventConsumers) {
       // only grouped synapses read it: the level clock is the whole step
       m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(this.clockStep(f, e, true)));
@@ -1252,6 +1256,58 @@ export class WasmGen {
     m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
   }
 
+  /**
+   * A direct spike input's step (docs/semantics.md "Encoders"): the next row of u8 counts
+   * (global din<i> points at it), channel c listed once per spike. Counts were checked <= top
+   * by infer before the first step, so the list never outgrows its dim * top capacity.
+   */
+  private directEncoderFunction(e: EncoderPlan): void {
+    const m = this.m;
+    const f = new Fn([binaryen.i32]);
+    const row = f.local(binaryen.i32);
+    const c = f.local(binaryen.i32);
+    const k = f.local(binaryen.i32);
+    const lw = f.local(binaryen.i32);
+    const g = `din${e.index}`;
+    const body: X[] = [
+      this.set(row, m.global.get(g, binaryen.i32)),
+      this.set(lw, this.c(e.list.dataAddr)),
+      this.set(c, this.c(0)),
+      this.whileLoop(
+        () => m.i32.lt_s(this.get(c), this.c(e.dim)),
+        [
+          this.set(k, m.i32.load8_u(0, 1, this.add(this.get(row), this.get(c)))),
+          this.whileLoop(() => m.i32.gt_s(this.get(k), this.c(0)), [...this.append(lw, this.get(c)), this.set(k, m.i32.sub(this.get(k), this.c(1)))]),
+          this.inc(c, 1),
+        ],
+      ),
+      m.global.set(g, this.add(this.get(row), this.c(e.dim))),
+    ];
+    const cnt = (): X => m.i32.shr_u(m.i32.sub(this.get(lw), this.c(e.list.dataAddr)), this.c(2));
+    body.push(m.i32.store(0, 4, this.c(e.list.cntAddr), cnt()), this.gaddI64('inSpikes', m.i64.extend_u(cnt())));
+    m.addFunction(`enc${e.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
+  }
+
+  /** Checks a direct input's T x dim counts (u8 at inputAddr) are <= top: error badCount (index, count). */
+  private checkCounts(f: Fn, e: EncoderPlan): X[] {
+    const m = this.m;
+    const P = this.plan;
+    const o = f.local(binaryen.i32);
+    const k = f.local(binaryen.i32);
+    return [
+      m.global.set(`din${e.index}`, this.c(P.inputAddr)),
+      this.set(o, this.c(0)),
+      this.whileLoop(
+        () => m.i32.lt_s(this.get(o), this.c(P.timesteps * e.dim)),
+        [
+          this.set(k, m.i32.load8_u(P.inputAddr, 1, this.get(o))),
+          m.if(m.i32.gt_u(this.get(k), this.c(e.top)), this.block(this.fail(WASM_ERRORS.badCount, this.get(o), this.get(k)))),
+          this.inc(o, 1),
+        ],
+      ),
+    ];
+  }
+
   // ------------------------------------------------------------------ infer
   private fail(code: number, pos: X, value: X): X[] {
     const m = this.m;
@@ -1340,7 +1396,7 @@ export class WasmGen {
         m.if(m.i32.gt_s(this.get(n), this.c(P.maxLen)), this.set(n, this.c(P.maxLen))),
       );
     } else body.push(this.set(n, this.c(1)));
-    for (const e of P.encoders) body.push(...this.fillLevels(f, e, n));
+    for (const e of P.encoders) body.push(...(e.direct ? this.checkCounts(f, e) : this.fillLevels(f, e, n)));
     for (const pop of P.pops) {
       if (!pop.pooled) continue;
       const th = m.i64.mul(m.i64.extend_u(this.get(n)), this.c64(pop.node.threshold));
@@ -1369,7 +1425,7 @@ export class WasmGen {
     body.push(m.global.set('inSpikes', this.c64(0)), m.global.set('rng', this.c(P.poissonSeed === undefined ? 0 : seedState(P.poissonSeed))));
     for (const e of P.encoders) {
       body.push(m.i32.store(0, 4, this.c(e.list.cntAddr), this.c(0)));
-      if (e.node.scheme === 'poisson') continue;
+      if (e.node.scheme === 'poisson' || e.direct) continue;
       const half = e.top >> 1;
       const end = m.i32.shl(e.perPosition ? m.i32.mul(this.get(n), this.c(e.dim)) : this.c(e.dim), this.c(2));
       body.push(this.set(o, this.c(0)));
@@ -1612,6 +1668,7 @@ export class WasmGen {
     }
     m.addGlobal('inSpikes', binaryen.i64, true, this.c64(0));
     m.addGlobal('rng', binaryen.i32, true, this.c(0));
+    for (const e of P.encoders) if (e.direct) m.addGlobal(`din${e.index}`, binaryen.i32, true, this.c(0));
     m.addGlobal('traceBase', binaryen.i32, true, this.c(0));
     m.addGlobal('traceAt', binaryen.i32, true, this.c(0));
     m.addGlobal('traceMem', binaryen.i32, true, this.c(0));

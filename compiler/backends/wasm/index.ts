@@ -48,7 +48,7 @@ export interface EmittedWasm {
 export function emitWasm(graph: Graph, meta: ArtifactMeta, opts: EmitWasmOptions = {}): EmittedWasm {
   const simd = opts.simd ?? true;
   const optimize = opts.optimize ?? true;
-  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking', 'grouped-schedule', 'synaptic-current']);
+  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking', 'grouped-schedule', 'synaptic-current', 'spike-input']);
   const plan = planGraph(graph);
   const info = artifactInfo(plan, meta, simd);
   const gen = new WasmGen(plan, simd);

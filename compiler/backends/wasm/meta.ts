@@ -79,8 +79,7 @@ export function artifactInfo(plan: Plan, meta: ArtifactMeta, simd: boolean): Art
     layers: graph.nodes.map((n) => ({ id: n.id, kind: n.kind })),
     encoders: plan.encoders.map((e) => ({
       id: e.node.id,
-      // a direct spike input never gets here (requireFeatures: spike-input)
-      scheme: e.node.scheme as 'rate' | 'binary' | 'poisson',
+      scheme: e.node.scheme,
       bits: e.bits,
       dim: e.dim,
       perPosition: e.perPosition,

@@ -47,6 +47,11 @@ export interface EncoderPlan {
   clock?: LevelClockPlan;
   /** Some event-driven synapse reads the spike list (else only inputSpikes is counted). */
   eventConsumers: boolean;
+  /**
+   * A direct spike input (docs/semantics.md "Encoders"): each step reads one row of `dim` u8
+   * counts from the input region (T rows) and lists channel c once per spike (up to `top` times).
+   */
+  direct: boolean;
 }
 
 export interface LevelClockPlan {
@@ -301,7 +306,11 @@ export function planGraph(graph: Graph): Plan {
   const lifs = graph.nodes.filter((n): n is LifNode => n.kind === 'lif');
   const countersAddr = mem.take(counterSlots(lifs.length) * 8);
   const scoresAddr = mem.take(readout.classes * 4);
-  const inputAddr = tokens ? mem.take(maxLen * 4) : mem.take(vector!.dim * 8);
+  // a direct spike input takes T rows of u8 counts (docs/wasm.md "Input"), a vector one f64 per channel
+  const directInput = graph.nodes.some((n) => n.kind === 'encoder' && n.scheme === 'direct');
+  if (directInput && graph.nodes.some((n) => n.kind === 'encoder' && n.scheme !== 'direct'))
+    fail('SNN_E_GRAPH', 'a graph with a direct spike input takes no other encoder (they would share one input region)');
+  const inputAddr = tokens ? mem.take(maxLen * 4) : mem.take(directInput ? align(graph.timesteps * vector!.dim, 8) : vector!.dim * 8);
 
   // ---- constants (data segments)
   const constStart = align(mem.at);
@@ -376,8 +385,10 @@ export function planGraph(graph: Graph): Plan {
       cutsAddr: cutsAddr.get(n.id) ?? 0,
       levelsDataAddr: src.kind === 'embedding' ? levelsAddr.get(src.id)! : 0,
       embRowBytes: src.kind === 'embedding' ? embeddingRowBytes(dim, bits) : 0,
-      list: list(size),
+      // a direct input lists a channel once per spike: up to top entries per channel and step
+      list: list(n.scheme === 'direct' ? size * ((1 << bits) - 1) : size),
       eventConsumers: false,
+      direct: n.scheme === 'direct',
     });
   }
   const pops: PopPlan[] = [];
