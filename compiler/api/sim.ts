@@ -239,14 +239,7 @@ export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOut
     ...(float ? { float } : {}),
     warnings: pipe.warnings,
   };
-  if (o.out) {
-    const out = resolve(o.out);
-    const { text: _t, ...rest } = outcome;
-    writeAtomic(out, JSON.stringify({ ...rest, out }) + '\n');
-    outcome.out = out;
-  }
-  outcome.text = formatSim(outcome, rows.length);
-  return outcome;
+  return finish(outcome, o.out, rows.length);
 }
 
 /**
@@ -301,14 +294,7 @@ async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): 
     integer: { mode: 'integer', populations, ops: result.ops, label: result.label },
     warnings: [],
   };
-  if (o.out) {
-    const out = resolve(o.out);
-    const { text: _t, ...rest } = outcome;
-    writeAtomic(out, JSON.stringify({ ...rest, out }) + '\n');
-    outcome.out = out;
-  }
-  outcome.text = formatSim(outcome, rows.length);
-  return outcome;
+  return finish(outcome, o.out, rows.length);
 }
 
 const SHOW_NEURONS = 8;
@@ -347,4 +333,16 @@ function formatSim(r: SimOutcome, rowCount: number): string {
   if (r.out) lines.push(`traces -> ${r.out}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
+}
+
+/** Writes the traces to `out` (JSON, atomically) when asked, and formats the printed text. */
+function finish(outcome: SimOutcome, out: string | undefined, steps: number): SimOutcome {
+  if (out) {
+    const file = resolve(out);
+    const { text: _t, ...rest } = outcome;
+    writeAtomic(file, JSON.stringify({ ...rest, out: file }) + '\n');
+    outcome.out = file;
+  }
+  outcome.text = formatSim(outcome, steps);
+  return outcome;
 }
