@@ -404,8 +404,7 @@ export class WasmGen {
       const lane = this.lab('B');
       const leakV = (): X[] => {
         if (!shifts.length) return [];
-        let e = this.get(xv);
-        for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+        const e = this.leakedV(xv, shifts);
         return [this.set(xv, e), m.v128.store(V0, 4, this.get(o), this.get(xv))];
       };
       out.push(
@@ -425,8 +424,7 @@ export class WasmGen {
     // scalar path (the whole population, or the SIMD tail)
     const leakS = (): X[] => {
       if (!shifts.length) return [];
-      let e = this.get(x);
-      for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+      const e = this.leaked(x, shifts);
       return [m.i32.store(V0, 4, this.get(o), e)];
     };
     out.push(
@@ -478,8 +476,7 @@ export class WasmGen {
         const lane = this.lab('B');
         let leaked: X | null = null;
         if (shifts.length) {
-          let e = this.get(xv);
-          for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+          const e = this.leakedV(xv, shifts);
           leaked = e;
         }
         out.push(
@@ -535,6 +532,20 @@ export class WasmGen {
    * non-spiking population does in a step (it has no fire pass to fuse it with, and its
    * final membranes are read, so no leak may run after the last step).
    */
+  /** x - sum(x >> k) over the shifts (docs/semantics.md "Leak"), of an i32 local. */
+  private leaked(x: Local, shifts: readonly number[]): X {
+    let e = this.get(x);
+    for (const k of shifts) e = this.m.i32.sub(e, this.m.i32.shr_s(this.get(x), this.c(k)));
+    return e;
+  }
+
+  /** The same leak, lane-wise, of a v128 local holding four i32. */
+  private leakedV(xv: Local, shifts: readonly number[]): X {
+    let e = this.get(xv);
+    for (const k of shifts) e = this.m.i32x4.sub(e, this.m.i32x4.shr_s(this.get(xv), this.c(k)));
+    return e;
+  }
+
   private leakPass(f: Fn, pop: PopPlan, count: Ptr): X[] {
     const m = this.m;
     const shifts = pop.leakShifts;
@@ -546,8 +557,7 @@ export class WasmGen {
     const out: X[] = [this.set(o, this.c(0))];
     if (this.simd) {
       const xv = f.local(binaryen.v128);
-      let e = this.get(xv);
-      for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+      const e = this.leakedV(xv, shifts);
       out.push(
         this.set(end, typeof count === 'number' ? this.c((count & ~3) * 4) : m.i32.shl(m.i32.and(this.get(count), this.c(~3)), this.c(2))),
         this.whileLoop(
@@ -556,8 +566,7 @@ export class WasmGen {
         ),
       );
     }
-    let e = this.get(x);
-    for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+    const e = this.leaked(x, shifts);
     out.push(
       this.set(end, typeof count === 'number' ? this.c(count * 4) : m.i32.shl(this.get(count), this.c(2))),
       this.whileLoop(
@@ -584,8 +593,7 @@ export class WasmGen {
     const out: X[] = [this.set(o, this.c(0))];
     if (this.simd) {
       const xv = f.local(binaryen.v128);
-      let e = this.get(xv);
-      for (const k of shifts) e = m.i32x4.sub(e, m.i32x4.shr_s(this.get(xv), this.c(k)));
+      const e = this.leakedV(xv, shifts);
       out.push(
         this.set(end, m.i32.shl(m.i32.and(this.get(count), this.c(~3)), this.c(2))),
         this.whileLoop(
@@ -599,8 +607,7 @@ export class WasmGen {
         ),
       );
     }
-    let e = this.get(x);
-    for (const k of shifts) e = m.i32.sub(e, m.i32.shr_s(this.get(x), this.c(k)));
+    const e = this.leaked(x, shifts);
     out.push(
       this.set(end, m.i32.shl(this.get(count), this.c(2))),
       this.whileLoop(
