@@ -1,12 +1,16 @@
 // Accuracy benchmark (`npm run bench:accuracy`): per data set, the spiking TextCNN at every stage
 // (tailored ANN, converted SNN, surrogate-fine-tuned float SNN, compiled integer SNN with its
 // agreement, ops and energy ratio), the MLP family per encoder and T, and the bi-directional
-// spiking encoder (bisnn). Resumable: finished
-// units are cached in bench/results/accuracy.partial.json. Writes accuracy.json/.md/.svg.
+// spiking encoder (bisnn), for seeds 1, 2, 3 (`--seeds`). Resumable: each finished unit (data set x
+// family x seed) is cached in bench/results/accuracy.partial.json with the recipe it ran (its plan
+// settings and the unit's code version); a unit whose recipe changed since is stale and runs again.
+// Writes accuracy.json/.md/.svg: mean +- std over seeds for the headline rows, every stage for the
+// first seed.
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release, arch } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../compiler/api.js';
 import type { Model } from '../compiler/ir/types.js';
@@ -44,6 +48,19 @@ export interface ResultRow {
   timesteps?: number;
   examples?: { train: number; test: number };
   note?: string;
+  /** Training seed of the unit that produced the row. */
+  seed?: number;
+}
+
+/** Mean +- sample standard deviation over seeds of one headline row (accuracy.json `summary`). */
+export interface SummaryRow {
+  dataset: string;
+  family: ResultRow['family'];
+  stage: string;
+  seeds: number[];
+  mean: number;
+  std: number | null;
+  agreement_mean: number | null;
 }
 
 interface DatasetPlan {
@@ -80,16 +97,74 @@ const PLANS: DatasetPlan[] = [
 
 const MLP_T = [100, 50, 25, 10];
 const FAMILIES = ['textcnn', 'mlp', 'bisnn'] as const;
-let SEED = 1;
 const ENCODERS = ['rate', 'poisson', 'binary'] as const;
+const DEFAULT_SEEDS = [1, 2, 3];
 
-interface Partial {
+/**
+ * Version of each unit's code: bump it when a unit trains or evaluates differently, so cached
+ * results of the old code count as stale and run again.
+ * bisnn v2: mean pooling and int16 weights (v1 rows were max pooling, int8).
+ */
+const UNIT_VERSION: Record<string, number> = { textcnn: 1, mlp: 1, bisnn: 2, ablations: 1 };
+
+/** The recipe a unit runs: its code version and the plan settings it reads. */
+function recipeOf(plan: DatasetPlan, family: string): string {
+  const common = { v: UNIT_VERSION[family], limits: plan.limits ?? null };
+  switch (family) {
+    case 'bisnn':
+      return JSON.stringify({ ...common, epochs: plan.bisnnEpochs, maxLen: plan.bisnnMaxLen });
+    case 'mlp':
+      return JSON.stringify({ ...common, epochs: plan.epochs === 1 ? 2 : null });
+    default:
+      return JSON.stringify({ ...common, maxLen: plan.maxLen, epochs: plan.epochs, finetuneEpochs: plan.finetuneEpochs, sweep: plan.sweep ?? null });
+  }
+}
+
+export interface Partial {
+  /** unit key `<data set>:<family>:s<seed>` -> its rows */
   done: Record<string, ResultRow[]>;
   seconds: Record<string, number>;
+  /** unit key -> recipeOf() when it ran */
+  recipes: Record<string, string>;
+}
+
+const unitKey = (dataset: string, family: string, seed: number): string => `${dataset}:${family}:s${seed}`;
+const parseKey = (key: string): { dataset: string; family: string; seed: number } => {
+  const [dataset, family, s] = key.split(':');
+  return { dataset, family, seed: Number(s.slice(1)) };
+};
+/** A unit counts as done when it finished with the recipe the plans give it now. */
+export const isCurrent = (p: Partial, key: string): boolean => {
+  if (!p.done[key]) return false;
+  const { dataset, family } = parseKey(key);
+  const plan = PLANS.find((x) => x.name === dataset);
+  return plan !== undefined && p.recipes[key] === recipeOf(plan, family);
+};
+
+/**
+ * Reads accuracy.partial.json. A file from before seeds were units (keys `<data set>:<family>`,
+ * seed 1, no recipes) is migrated: its textcnn, mlp and ablation units ran the recipe the plans
+ * still give (bench/results/accuracy.json of 2026-11-22 records the same plans), its bisnn units
+ * ran the old max-pooled int8 model (stale).
+ */
+export function loadPartial(path: string, fresh: boolean): Partial {
+  if (fresh || !existsSync(path)) return { done: {}, seconds: {}, recipes: {} };
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial;
+  if (raw.recipes) return raw;
+  const p: Partial = { done: {}, seconds: {}, recipes: {} };
+  for (const [k, rows] of Object.entries(raw.done)) {
+    const [dataset, family] = k.split(':');
+    const key = unitKey(dataset, family, 1);
+    const plan = PLANS.find((x) => x.name === dataset);
+    p.done[key] = rows.map((r) => ({ ...r, seed: 1 }));
+    p.seconds[key] = raw.seconds[k];
+    p.recipes[key] = family === 'bisnn' || !plan ? 'v1-legacy' : recipeOf(plan, family);
+  }
+  return p;
 }
 
 /** Command-line options (node:util parseArgs; an unknown option is an error). */
-function parseCli(argv: string[]): { out: string; datasets: string[]; families: string[]; seed: number; fresh: boolean; smoke: number } {
+function parseCli(argv: string[]): { out: string; datasets: string[]; families: string[]; seeds: number[]; fresh: boolean; report: boolean; smoke: number } {
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
@@ -98,8 +173,12 @@ function parseCli(argv: string[]): { out: string; datasets: string[]; families: 
       out: { type: 'string' },
       datasets: { type: 'string' },
       families: { type: 'string' },
+      seeds: { type: 'string' },
+      // one seed (same as --seeds N)
       seed: { type: 'string' },
       fresh: { type: 'boolean', default: false },
+      // rewrite accuracy.json/.md/.svg from the cached units, train nothing
+      report: { type: 'boolean', default: false },
       // N sentences per split, 1 epoch: checks the script, not the models
       smoke: { type: 'string' },
     },
@@ -108,10 +187,18 @@ function parseCli(argv: string[]): { out: string; datasets: string[]; families: 
     out: v.out !== undefined ? resolve(v.out) : join(PACKAGE_ROOT, 'bench', 'results'),
     datasets: v.datasets !== undefined ? v.datasets.split(',') : PLANS.map((p) => p.name),
     families: v.families !== undefined ? v.families.split(',') : [...FAMILIES],
-    seed: v.seed !== undefined ? Number(v.seed) : 1,
+    seeds: parseSeeds(v.seeds ?? v.seed),
     fresh: v.fresh,
+    report: v.report,
     smoke: v.smoke !== undefined ? Number(v.smoke) : 0,
   };
+}
+
+function parseSeeds(s: string | undefined): number[] {
+  if (s === undefined) return DEFAULT_SEEDS;
+  const seeds = s.split(',').map((x) => Number(x));
+  if (!seeds.length || seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds: expected a comma-separated list of non-negative integers, got "${s}"`);
+  return [...new Set(seeds)];
 }
 
 function savePartial(path: string, p: Partial): void {
@@ -306,9 +393,11 @@ async function mlpUnit(plan: DatasetPlan, data: PreparedData, seed: number): Pro
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : (100 * x).toFixed(2));
 
-function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: number, missing: string[]): string {
+function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: number, missing: string[], stale: string[], summary: SummaryRow[], firstSeed: number): string {
   const out: string[] = ['# Accuracy benchmark', '', `Machine: ${machine.cpu} x${machine.cores}, ${machine.memGB} GB, ${machine.os}, Node ${machine.node}, TF.js backend ${machine.backend}. Wall time of the units in this file: ${(wall / 60).toFixed(1)} min.`, ''];
-  if (missing.length) out.push(`Not finished yet: ${missing.join(', ')} (rerun \`npm run bench:accuracy\` to continue).`, '');
+  if (missing.length) out.push(`Not finished yet: ${missing.join(', ')} (rerun \`npm run bench:accuracy\` to continue).${stale.length ? ` Of these, ${stale.join(', ')} ran an older recipe (plan or unit code changed) and are not shown.` : ''}`, '');
+  out.push(...summaryMarkdown(summary, PLANS.map((p) => p.name)));
+  out.push(`The tables below show every stage for seed ${firstSeed}.`, '');
   out.push('## Spiking TextCNN (test accuracy, %)', '', '| dataset | ANN | converted SNN | fine-tuned float SNN | integer SNN | int vs float agreement | synaptic ops / inference | energy SNN/ANN |', '|---|---|---|---|---|---|---|---|');
   const ds = [...new Set(rows.map((r) => r.dataset))];
   for (const d of ds) {
@@ -351,16 +440,21 @@ function markdown(rows: ResultRow[], machine: Record<string, unknown>, wall: num
 
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
-  SEED = args.seed;
   mkdirSync(args.out, { recursive: true });
   const partialPath = join(args.out, 'accuracy.partial.json');
-  const partial: Partial = !args.fresh && existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Partial) : { done: {}, seconds: {} };
+  const partial = loadPartial(partialPath, args.fresh);
   const backend = await initBackend();
-  // main rows first (per data set: textcnn, mlp), the SST-2 ablations last
-  const todo = [...args.datasets.flatMap((d) => args.families.map((f) => `${d}:${f}`)), ...(args.datasets.includes('sst2') && args.families.includes('textcnn') ? ['sst2:ablations'] : [])].filter((u) => !partial.done[u]);
+  // seed by seed (a full table for one seed before the next), per data set: textcnn, mlp, bisnn;
+  // the SST-2 ablations once, with the first seed
+  const todo = args.seeds
+    .flatMap((seed) => [
+      ...args.datasets.flatMap((d) => args.families.map((f) => unitKey(d, f, seed))),
+      ...(seed === args.seeds[0] && args.datasets.includes('sst2') && args.families.includes('textcnn') ? [unitKey('sst2', 'ablations', seed)] : []),
+    ])
+    .filter((u) => !args.report && !isCurrent(partial, u));
   let loaded: { name: string; data: PreparedData } | undefined;
   for (const unit of todo) {
-    const name = unit.split(':')[0];
+    const { dataset: name, family, seed } = parseKey(unit);
     const found = PLANS.find((p) => p.name === name);
     if (!found) throw new Error(`unknown data set ${name}`);
     const plan: DatasetPlan = args.smoke ? { ...found, epochs: 1, finetuneEpochs: Math.min(1, found.finetuneEpochs), bisnnEpochs: 1, limits: { train: args.smoke, dev: args.smoke, test: args.smoke } } : found;
@@ -368,37 +462,89 @@ async function main(): Promise<void> {
     const data = loaded.data;
     const t0 = performance.now();
     process.stderr.write(`bench:accuracy ${unit} (${data.train.length} train, ${data.test.length} test) ...\n`);
-    const rows = unit.endsWith(':textcnn')
-      ? await textcnnUnit(plan, data, args.seed)
-      : unit.endsWith(':mlp')
-        ? await mlpUnit(plan, data, args.seed)
-        : unit.endsWith(':bisnn')
-          ? await bisnnUnit(plan, data, args.seed)
-          : await ablationUnit(plan, data, args.seed);
-    partial.done[unit] = rows;
+    const rows =
+      family === 'textcnn'
+        ? await textcnnUnit(plan, data, seed)
+        : family === 'mlp'
+          ? await mlpUnit(plan, data, seed)
+          : family === 'bisnn'
+            ? await bisnnUnit(plan, data, seed)
+            : await ablationUnit(plan, data, seed);
+    partial.done[unit] = rows.map((r) => ({ ...r, seed }));
     partial.seconds[unit] = (performance.now() - t0) / 1000;
+    partial.recipes[unit] = recipeOf(plan, family); // a --smoke run records its smoke plan: stale for a real run
     savePartial(partialPath, partial);
     process.stderr.write(`bench:accuracy ${unit} done in ${partial.seconds[unit].toFixed(0)} s\n`);
-    await writeOutputs(args.out, partial, backend);
+    await writeOutputs(args.out, partial, backend, args.seeds);
   }
-  await writeOutputs(args.out, partial, backend);
+  await writeOutputs(args.out, partial, backend, args.seeds);
+}
+
+/** The headline rows: per data set and family, the stage a user deploys. */
+const HEADLINE: { family: ResultRow['family']; stage: string; label: string; encoder?: string; timesteps?: number }[] = [
+  { family: 'textcnn', stage: 'ann', label: 'TextCNN ANN' },
+  { family: 'textcnn', stage: 'integer', label: 'spiking TextCNN, integer' },
+  { family: 'bisnn', stage: 'integer', label: 'bi-SNN, integer' },
+  { family: 'mlp', stage: 'integer', encoder: 'rate', timesteps: 50, label: 'MLP rate T=50, integer' },
+];
+
+/** Mean +- sample std over the seeds present of each headline row (only units of the current recipe). */
+export function summarize(rows: ResultRow[]): SummaryRow[] {
+  const out: SummaryRow[] = [];
+  for (const d of [...new Set(rows.map((r) => r.dataset))])
+    for (const h of HEADLINE) {
+      const m = rows.filter((r) => r.dataset === d && r.family === h.family && r.stage === h.stage && (h.encoder === undefined || r.encoder === h.encoder) && (h.timesteps === undefined || r.timesteps === h.timesteps));
+      if (!m.length) continue;
+      const acc = m.map((r) => r.accuracy);
+      const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+      const std = acc.length > 1 ? Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / (acc.length - 1)) : null;
+      const ag = m.map((r) => r.agreement).filter((x): x is number => x !== null);
+      out.push({ dataset: d, family: h.family, stage: h.stage, seeds: m.map((r) => r.seed ?? 1), mean, std, agreement_mean: ag.length ? ag.reduce((a, b) => a + b, 0) / ag.length : null });
+    }
+  return out;
+}
+
+function summaryMarkdown(summary: SummaryRow[], datasets: string[]): string[] {
+  const cell = (d: string, h: (typeof HEADLINE)[number]): string => {
+    const s = summary.find((x) => x.dataset === d && x.family === h.family && x.stage === h.stage);
+    if (!s) return '—';
+    const n = s.seeds.length;
+    return `${(100 * s.mean).toFixed(2)}${s.std !== null ? ` ± ${(100 * s.std).toFixed(2)}` : ''} (${n} seed${n > 1 ? 's' : ''}${s.agreement_mean !== null ? `; agree ${(100 * s.agreement_mean).toFixed(2)}` : ''})`;
+  };
+  return [
+    '## Headline: test accuracy %, mean ± sample std over seeds',
+    '',
+    'Each cell: mean ± std over the seeds that have finished with the current recipe (n in parentheses; one seed has no std), and for integer rows the mean agreement with the float SNN.',
+    '',
+    `| dataset | ${HEADLINE.map((h) => h.label).join(' | ')} |`,
+    `|---|${HEADLINE.map(() => '---').join('|')}|`,
+    ...datasets.filter((d) => summary.some((s) => s.dataset === d)).map((d) => `| ${d} | ${HEADLINE.map((h) => cell(d, h)).join(' | ')} |`),
+    '',
+  ];
 }
 
 /** accuracy.json / .md / .svg from every finished unit (called after each unit, so a killed run leaves current files). */
-async function writeOutputs(out: string, partial: Partial, backend: string): Promise<void> {
-  const order = PLANS.flatMap((p) => [...FAMILIES.map((f) => `${p.name}:${f}`), ...(p.name === 'sst2' ? [`${p.name}:ablations`] : [])]);
-  const results = order.flatMap((u) => partial.done[u] ?? []);
-  const missing = order.filter((u) => !partial.done[u]);
-  const wall = Object.values(partial.seconds).reduce((a, b) => a + b, 0);
+async function writeOutputs(out: string, partial: Partial, backend: string, seeds: number[]): Promise<void> {
+  const allSeeds = [...new Set([...seeds, ...Object.keys(partial.done).map((k) => parseKey(k).seed)])].sort((a, b) => a - b);
+  const units = (seed: number) => PLANS.flatMap((p) => [...FAMILIES.map((f) => unitKey(p.name, f, seed)), ...(p.name === 'sst2' && seed === allSeeds[0] ? [unitKey(p.name, 'ablations', seed)] : [])]);
+  const order = allSeeds.flatMap(units);
+  const current = order.filter((u) => isCurrent(partial, u));
+  const results = current.flatMap((u) => partial.done[u]);
+  const missing = order.filter((u) => !isCurrent(partial, u) && (seeds.includes(parseKey(u).seed) || partial.done[u]));
+  const stale = missing.filter((u) => partial.done[u]);
+  const wall = current.reduce((a, u) => a + (partial.seconds[u] ?? 0), 0);
+  const summary = summarize(results);
+  const first = results.filter((r) => r.seed === allSeeds[0]);
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()} ${arch()}`, node: process.version, backend };
-  const json = { results, machine, wall_s: wall, unit_seconds: partial.seconds, missing, seed: SEED, plans: PLANS, date: new Date().toISOString() };
+  const json = { summary, results, machine, wall_s: wall, unit_seconds: Object.fromEntries(current.map((u) => [u, partial.seconds[u]])), missing, stale, seeds: allSeeds, plans: PLANS, unit_version: UNIT_VERSION, date: new Date().toISOString() };
   writeAtomic(join(out, 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
-  writeAtomic(join(out, 'accuracy.md'), markdown(results, machine, wall, missing));
-  writeAtomic(join(out, 'accuracy.svg'), await accuracyChart(results));
-  process.stderr.write(`bench:accuracy: ${results.length} rows, ${missing.length} units missing; results in ${out}/accuracy.{json,md,svg}\n`);
+  writeAtomic(join(out, 'accuracy.md'), markdown(first, machine, wall, missing, stale, summary, allSeeds[0]));
+  writeAtomic(join(out, 'accuracy.svg'), await accuracyChart(first));
+  process.stderr.write(`bench:accuracy: ${results.length} rows, ${missing.length} units missing (${stale.length} stale); results in ${out}/accuracy.{json,md,svg}\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
