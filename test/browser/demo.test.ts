@@ -117,4 +117,38 @@ describe.skipIf(!HAVE_CHROMIUM)('browser demo (examples/browser) in Chromium', (
     expect(w.requests).toEqual([]);
     await page.close();
   });
+
+  it('loads an artifact dropped on the drop zone (the browser\'s own drag events), and names a corrupt one', async () => {
+    const page = await browser.newPage();
+    const w = watch(page);
+    await page.goto(pathToFileURL(html).href);
+    await page.waitForSelector('body[data-ready="1"]');
+    // a DataTransfer holding one File, built in the page from the bytes (what the OS hands over on a drop)
+    const transfer = (name: string, bytes: Buffer) =>
+      page.evaluateHandle(
+        ([n, b64]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], n, { type: 'application/wasm' }));
+          return dt;
+        },
+        [name, bytes.toString('base64')] as const,
+      );
+    const broken = await transfer('broken.wasm', Buffer.from('\0asm but truncated'));
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer: broken });
+    expect(await page.getAttribute('#drop', 'class')).toContain('over');
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: broken });
+    expect(await page.getAttribute('#drop', 'class')).not.toContain('over');
+    await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+    expect(await page.textContent('#error')).toMatch(/^SNN_E_ARTIFACT: /);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: await transfer('dropped.wasm', readFileSync(wasm)) });
+    await page.waitForFunction(() => document.getElementById('model')!.textContent!.startsWith('loaded dropped.wasm'));
+    expect(await page.textContent('#error')).toBe('');
+    // the dropped model classifies
+    await page.click('#go');
+    await page.waitForFunction(() => !document.getElementById('out')!.hidden);
+    expect(await page.textContent('#label')).not.toBe('');
+    expect(w.errors).toEqual([]);
+    expect(w.requests).toEqual([]);
+    await page.close();
+  });
 });
