@@ -6,29 +6,16 @@
 //
 //   npx vite-node bench/peers/export.ts model.snn out-dir
 //
-// The .npy writer is hand-written: the npm packages for the format (npyjs, numpy-parser) only
-// parse, and version 1.0 of the format is a fixed header plus the raw little-endian data.
-
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dump } from 'npyjs';
 import { join } from 'node:path';
 import type { Model } from '../../compiler/ir/types.js';
 import { viewTextCnn } from '../../compiler/train/convert.js';
 
-/** A float32 array as a version-1.0 .npy file (C order, little-endian). */
+/** A float32 array as a .npy file (C order, little-endian), written by npyjs. */
 export function npyBytes(data: Float32Array, shape: number[]): Uint8Array {
   if (shape.reduce((a, b) => a * b, 1) !== data.length) throw new Error(`npy: shape [${shape}] does not hold ${data.length} values`);
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n
-  const unpadded = 10 + dict.length + 1;
-  const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY 1.0
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('npy: a big-endian host is not supported');
-  out.set(body, 10 + header.length);
-  return out;
+  return new Uint8Array(dump(data, shape, { dtype: 'f4' }));
 }
 
 export interface PeerMeta {
