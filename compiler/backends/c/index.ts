@@ -3,6 +3,7 @@
 // compiler runs; a model that does not fit fails with SNN_E_TOO_BIG and what would fix it.
 
 import { requireFeatures } from '../../ir/features.js';
+import { withOutputReadout } from '../../ir/output-readout.js';
 import type { Graph } from '../../ir/types.js';
 import { fail } from '../../../core/errors.js';
 import type { TargetDescription } from '../../../targets/index.js';
@@ -193,7 +194,9 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
-  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current', 'spike-input']);
+  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current', 'spike-input', 'no-readout']);
+  // docs/firmware.md "Graphs without readout": the output population's neurons are the scores
+  graph = withOutputReadout(graph);
   // a spike-train (direct) input is the host's per-step spikes: spikes mode unless asked otherwise
   const direct = graph.nodes.some((n) => n.kind === 'encoder' && n.scheme === 'direct');
   const mode = opts.mode ?? (direct ? 'spikes' : (target.defaultMode ?? 'tokens'));
