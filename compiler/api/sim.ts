@@ -285,13 +285,15 @@ async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): 
     populations.push({ id: p.id, channels: p.channels, scale: 1, beta: 1 - p.leakShifts.reduce((a, s) => a + 2 ** -s, 0), threshold: p.threshold, leakShifts: [...p.leakShifts], spikes: flags });
   });
   const enc = meta.encoders[0];
+  // compiled without readout (docs/wasm.md "Graphs without readout"): its scores are the output neurons', no label
+  const outputReadout = meta.extra?.outputReadout !== undefined;
   const outcome: SimOutcome = {
     text: '',
     model: path,
     steps: T,
     inputDim: dim,
     encoder: enc ? `${enc.scheme} (${enc.bits} bit${enc.bits > 1 ? 's' : ''})` : 'none',
-    integer: { mode: 'integer', populations, ops: result.ops, label: result.label },
+    integer: { mode: 'integer', populations, ops: result.ops, ...(outputReadout ? {} : { label: result.label }) },
     warnings: [],
   };
   return finish(outcome, o.out, rows.length);
