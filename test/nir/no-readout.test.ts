@@ -7,7 +7,7 @@
 // --encoder direct, snnc compile, snnc sim out/model.wasm equal snnc sim model.nir step by step.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../compiler/cli/index.js';
 import { sim } from '../../compiler/api/sim.js';
 import { readNirModel } from '../../compiler/frontend/nir/import.js';
@@ -235,6 +235,10 @@ describe('graphs without readout on the backends', () => {
       expect(art.integer.label).toBeUndefined();
       expect(ref.integer.ops.spikes).toBeGreaterThan(0);
       expect(await main(['sim', join(out, 'model.wasm'), '--input', x])).toBe(0);
+      // the C firmware's sources for the same model: one "class", the output neuron
+      const dep = join(dir, `dep-${name}`);
+      expect(await main(['deploy', snn, '--target', 'host-c', '-o', dep, '--no-build']), printed.join('')).toBe(0);
+      expect(readFileSync(join(dep, 'model.h'), 'utf8')).toMatch(/#define SNN_CLASSES 1\b/);
       vi.restoreAllMocks();
     }
   });
