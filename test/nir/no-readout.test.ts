@@ -239,6 +239,9 @@ describe('graphs without readout on the backends', () => {
       const dep = join(dir, `dep-${name}`);
       expect(await main(['deploy', snn, '--target', 'host-c', '-o', dep, '--no-build']), printed.join('')).toBe(0);
       expect(readFileSync(join(dep, 'model.h'), 'utf8')).toMatch(/#define SNN_CLASSES 1\b/);
+      // snnc compile of the .nir file itself (its rate input by default) also compiles without readout
+      expect(await main(['compile', file, '-o', join(dir, `out-nir-${name}`)]), printed.join('')).toBe(0);
+      expect(printed.join('')).toMatch(/compiled g\d+\.nir ->/);
       vi.restoreAllMocks();
     }
   });
