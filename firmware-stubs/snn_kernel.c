@@ -93,18 +93,6 @@ uint16_t snn_load_bits(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t 
   return count;
 }
 
-uint16_t snn_load_counts(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t size, uint8_t nbits) {
-  uint16_t count = 0;
-  uint16_t b = bit0;
-  for (uint16_t i = 0; i < size; i++) {
-    uint8_t k = 0;
-    for (uint8_t j = 0; j < nbits; j++, b++) k = (uint8_t)(k | (((bits[b >> 3] >> (b & 7)) & 1u) << j));
-    s[i] = k;
-    count = (uint16_t)(count + k);
-  }
-  return count;
-}
-
 void snn_leak16(int16_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2) {
   if (!count) return;
   for (uint16_t i = 0; i < size; i++) {
@@ -423,12 +411,14 @@ void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint1
     const uint8_t *w = (const uint8_t *)t.w;
     for (uint16_t c = 0; c < cin; c++, w += wrow) {
       /* a flag, or a direct spike input's count: one row add per spike */
-      for (uint8_t k = *src++; k; k--) {
+      uint8_t k = *src++;
+      if (!k) continue;
+      do {
         if (!t.sparse) {
           add_dense(w, t.row_len, t.wbytes, vb, v32);
           visits++;
         } else entries += add_sparse(&t, c, vb, v32);
-      }
+      } while (--k);
     }
   }
   count(ops, &t, t.sparse ? entries : visits * t.row_len);

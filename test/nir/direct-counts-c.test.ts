@@ -31,6 +31,9 @@ describe('C backend: direct spike input with counts above 1', () => {
     bad[4][2] = 1.5;
     expect(() => encodeSpikeFrames(g, { steps: bad })).toThrow(/SNN_E_INPUT.*step 4, channel 2/);
     expect(() => emitC(g, loadTarget('host-c'), { mode: 'tokens' })).toThrow(/SNN_E_BACKEND.*spikes mode/);
+    // a frame the firmware's 16-bit bit index cannot address
+    const wide = directGraph({ bits: 8, weightBits: 8, cuba: false, dim: 8192, hidden: 2, T: 2 });
+    expect(() => emitC(wide, loadTarget('host-c'), { noFitCheck: true })).toThrow(/SNN_E_BACKEND.*65536 bits.*at most 65535/);
   });
 
   const gate = toolGate(['gcc']);
@@ -63,6 +66,8 @@ describe('C backend: direct spike input with counts above 1', () => {
       const graph = directGraph({ bits: 2, weightBits: 8, cuba: true, layout: 'sparse', T: 12 });
       const harness = buildHarness('simavr-uart', SIMAVR_FLAGS);
       const { emitted, fw } = build(graph, 'arduino-uno', 'spikes', 'unodcount');
+      // snn_counts.c is linked, and the image stays within the budget computed before building
+      expect(fw.text + fw.data).toBeLessThanOrEqual(emitted.budget.flashBytes);
       b = await spawnBoard(harness, [fw.elf], { graph, modelHash: emitted.hash, timeoutMs: 30000 });
       for (const [k, x] of spikeTrains(4, graph.timesteps, 11, 3, 5, 0.4).entries()) expect(STRIP((await b.board.classify(x)) as never), `input ${k}`).toEqual(simulate(graph, x, 'integer'));
     });
@@ -75,6 +80,7 @@ describe('C backend: direct spike input with counts above 1', () => {
     it('builds and answers counts 0..7 like the reference', async () => {
       const graph = directGraph({ bits: 3, weightBits: 16, cuba: false, layout: 'dense', T: 12 });
       const { emitted, fw } = build(graph, 'cortex-m3', 'spikes', 'cm3dcount');
+      expect(fw.text + fw.data).toBeLessThanOrEqual(emitted.budget.flashBytes);
       b = await spawnBoard('qemu-system-arm', [...QEMU_CM3, '-kernel', fw.elf], { graph, modelHash: emitted.hash, timeoutMs: 30000 });
       for (const [k, x] of spikeTrains(4, graph.timesteps, 11, 7, 6, 0.4).entries()) expect(STRIP((await b.board.classify(x)) as never), `input ${k}`).toEqual(simulate(graph, x, 'integer'));
     });

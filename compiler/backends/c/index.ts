@@ -90,6 +90,17 @@ export const GROUP_KERNEL_BOUNDS: Record<string, { genericBytes: number; fastByt
   arm: { genericBytes: 950, fastBytes: 1100, perSynapseBytes: 80 },
 };
 
+/**
+ * What firmware-stubs/snn_counts.c (snn_load_counts, linked only for a direct spike input of
+ * counts above 1) adds: measured at -O2, avr-gcc 5.4 236 B, arm-none-eabi-gcc 12 80 B of code;
+ * rounded up. No extra stack depth (a leaf called from snn_model_load).
+ */
+export const COUNTS_KERNEL_BYTES: Record<string, number> = { avr: 300, arm: 120 };
+
+function countsCodeBytes(plan: CPlan, target: TargetDescription): number {
+  return plan.encoders.some((e) => e.node.scheme === 'direct' && e.bits > 1) ? (COUNTS_KERNEL_BYTES[target.arch ?? ''] ?? 0) : 0;
+}
+
 function groupCodeBytes(plan: CPlan, target: TargetDescription): number {
   const b = GROUP_KERNEL_BOUNDS[target.arch ?? ''];
   const grouped = plan.synapses.filter((s) => s.grouped);
@@ -127,7 +138,7 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
   const scan = plan.pops.some((p) => p.scan) ? scanBounds(target) : { codeBytes: 0, stackBytes: 0 };
   const fast = plan.synapses.some((s) => s.lut) ? fastBounds(target) : { codeBytes: 0, stackBytes: 0 };
   // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
-  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + groupCodeBytes(plan, target) + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + groupCodeBytes(plan, target) + countsCodeBytes(plan, target) + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
   const flashBytes = modelFlashBytes + codeBytes;
   // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
   const stack = fw.stackBytes + Math.max(scan.stackBytes, fast.stackBytes);

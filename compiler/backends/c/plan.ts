@@ -410,6 +410,9 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
     // a direct input's count takes `bits` bits per channel (docs/firmware.md "Spike-train input")
     else frameBitsFixed += e.node.scheme === 'direct' ? e.dim * e.bits : e.dim;
   }
+  // the firmware indexes frame bits with 16 bits
+  if (encoders.some((e) => e.node.scheme === 'direct') && frameBitsFixed > 65535)
+    fail('SNN_E_BACKEND', `a spike frame of ${frameBitsFixed} bits (${encoders.map((e) => `${e.dim} channels x ${e.bits} bits`).join(', ')}): the firmware takes at most 65535 bits per step`, 'fewer input channels or bits, or the WASM backend');
   return {
     graph,
     mode,
