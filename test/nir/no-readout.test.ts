@@ -114,6 +114,20 @@ function outputScores(g: Graph, x: StepsInput): number[] {
   return out.spiking === false ? last : counts;
 }
 
+/** The reference's integer membranes and currents per population and step. */
+function referenceState(g: Graph, x: StepsInput): { v: Map<string, number[][]>; i: Map<string, number[][] | undefined> } {
+  const v = new Map<string, number[][]>();
+  const i = new Map<string, number[][] | undefined>();
+  for (const n of g.nodes) if (n.kind === 'lif') (v.set(n.id, []), i.set(n.id, n.synBeta !== undefined ? [] : undefined));
+  simulate(g, x, 'integer', {
+    afterStep: (_t, id, vv, _s, cur) => {
+      v.get(id)!.push(Array.from(vv));
+      if (cur) i.get(id)!.push(Array.from(cur));
+    },
+  });
+  return { v, i };
+}
+
 const CASES = [
   { name: 'one LIF neuron, 0/1 spikes, int8', graph: oneLif, dim: 1, bits: 1, weightBits: 8 as const, T: 60 },
   { name: 'recurrent CubaLIF (5), no readout, counts 0..3, int16', graph: () => cubaRecurrent(3, 5, 4), strip: true, dim: 3, bits: 2, weightBits: 16 as const, T: 40 },
@@ -136,13 +150,19 @@ describe('graphs without readout on the backends', () => {
       expect(em.info.extra).toMatchObject({ outputReadout: { from: out.id, neurons: out.channels } });
       const model = await loadArtifact(em.wasm);
       for (const [i, x] of inputs.entries()) {
-        const { result, spikes: trace } = model.inferTraced(x);
+        const { result, spikes: trace, v, i: cur } = model.inferTraced(x);
         const want = simulate(gr, x, 'integer');
         expect(result, `${simd ? 'SIMD' : 'scalar'} input ${i}`).toEqual(want);
         expect(result.scores).toEqual(outputScores(g, x));
         expect(result.ops).toEqual(simulate(g, x, 'integer').ops);
         const ref = referenceTrace(g, x);
         model.meta.populations.forEach((p, l) => expect(trace[l].map((s) => [...s].sort((a, b) => a - b)), `${p.id} input ${i}`).toEqual(ref.get(p.id)));
+        // the state trace: every population's membranes (and currents) at the end of every step
+        const st = referenceState(g, x);
+        model.meta.populations.forEach((p, l) => {
+          expect(v![l].map((row) => Array.from(row)), `v of ${p.id}, input ${i}`).toEqual(st.v.get(p.id));
+          expect(cur![l]?.map((row) => Array.from(row)), `i of ${p.id}, input ${i}`).toEqual(st.i.get(p.id));
+        });
         spikes += want.ops.spikes;
       }
     }
@@ -231,6 +251,11 @@ describe('graphs without readout on the backends', () => {
       const ref = await sim(file, { input: x });
       expect(art.steps).toBe(50);
       expect(art.integer.populations.map((p) => [p.id, p.spikes])).toEqual(ref.integer.populations.map((p) => [p.id, p.spikes]));
+      // membranes and currents from the artifact too (--record v,i), equal to the reference run
+      const state = await sim(join(out, 'model.wasm'), { input: x, record: 'spikes,v,i' });
+      expect(state.integer.populations.map((p) => [p.id, p.v, p.i])).toEqual(ref.integer.populations.map((p) => [p.id, p.v, p.i]));
+      expect(state.integer.populations.some((p) => p.v!.flat().some((u) => u !== 0))).toBe(true);
+      if (name === 'cuba') expect(state.integer.populations.every((p) => p.i !== undefined)).toBe(true);
       expect(art.integer.ops).toEqual(ref.integer.ops);
       expect(art.integer.label).toBeUndefined();
       expect(ref.integer.ops.spikes).toBeGreaterThan(0);
