@@ -410,11 +410,15 @@ void snn_dense(const snn_tab *tab, const uint8_t *src, uint16_t positions, uint1
   for (uint16_t p = 0; p < positions; p++, vb += vstep) {
     const uint8_t *w = (const uint8_t *)t.w;
     for (uint16_t c = 0; c < cin; c++, w += wrow) {
-      if (!*src++) continue;
-      if (!t.sparse) {
-        add_dense(w, t.row_len, t.wbytes, vb, v32);
-        visits++;
-      } else entries += add_sparse(&t, c, vb, v32);
+      /* a flag, or a direct spike input's count: one row add per spike */
+      uint8_t k = *src++;
+      if (!k) continue;
+      do {
+        if (!t.sparse) {
+          add_dense(w, t.row_len, t.wbytes, vb, v32);
+          visits++;
+        } else entries += add_sparse(&t, c, vb, v32);
+      } while (--k);
     }
   }
   count(ops, &t, t.sparse ? entries : visits * t.row_len);

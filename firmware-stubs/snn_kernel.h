@@ -59,6 +59,9 @@ void snn_enc_rate(const uint8_t *lev, uint8_t *acc, uint8_t *s, uint16_t size, u
 void snn_enc_poisson(const uint8_t *lev, uint8_t *s, uint16_t size, const uint32_t *cuts, uint32_t *rng, snn_ops *ops);
 /* Unpacks `size` spike bits starting at bit `bit0` of a host frame into flags; returns their count. */
 uint16_t snn_load_bits(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t size);
+/* Unpacks `size` counts of `nbits` bits each (LSB first) starting at bit `bit0` (a direct
+ * spike input's counts 0..2^nbits-1); returns their sum (the input spikes). In snn_counts.c. */
+uint32_t snn_load_counts(const uint8_t *bits, uint16_t bit0, uint8_t *s, uint16_t size, uint8_t nbits);
 
 /* Leak v -= sum(v >> k) over up to three shifts (count 0..3). */
 void snn_leak16(int16_t *v, uint16_t size, uint8_t count, uint8_t k0, uint8_t k1, uint8_t k2);

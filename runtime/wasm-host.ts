@@ -35,7 +35,20 @@ export interface WasmModel {
    * for each population (meta.populations order) and step, the flat indices (p * channels + c)
    * of the neurons that spiked. Throws SNN_E_ARTIFACT if the artifact cannot trace.
    */
-  inferTraced(input: SimInput | StepsInput): { result: InferenceResult; spikes: Int32Array[][] };
+  inferTraced(input: SimInput | StepsInput): TracedInference;
+}
+
+/**
+ * One traced inference: per population, per step, the spiking neurons; an artifact compiled
+ * without readout (docs/wasm.md "Graphs without readout") also gives per population and step
+ * the integer membranes `v` and, for a population with a synaptic current, the currents `i`
+ * (`i[l]` undefined for one without).
+ */
+export interface TracedInference {
+  result: InferenceResult;
+  spikes: Int32Array[][];
+  v?: Int32Array[][];
+  i?: (Int32Array[] | undefined)[];
 }
 
 function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
@@ -257,7 +270,7 @@ class Model implements WasmModel {
     return typeof this.ex[WASM_TRACE_EXPORT] === 'function';
   }
 
-  inferTraced(input: SimInput | StepsInput): { result: InferenceResult; spikes: Int32Array[][] } {
+  inferTraced(input: SimInput | StepsInput): TracedInference {
     const trace = this.ex[WASM_TRACE_EXPORT];
     if (typeof trace !== 'function') fail('SNN_E_ARTIFACT', 'this artifact has no spike trace', 'recompile it with this snnc');
     const base = trace(1);
@@ -268,14 +281,29 @@ class Model implements WasmModel {
       const T = this.meta.timesteps;
       const spikes: Int32Array[][] = this.meta.populations.map(() => []);
       let at = base >> 2;
+      // an artifact compiled without readout also traces membranes and currents (docs/wasm.md "Graphs without readout")
+      const or = this.meta.extra?.outputReadout as { traceState?: boolean; currents?: unknown } | undefined;
+      const state = or?.traceState === true;
+      const currents = new Set(Array.isArray(or?.currents) ? (or.currents as unknown[]).map(String) : []);
+      const pops = this.meta.populations;
+      const v: Int32Array[][] | undefined = state ? pops.map(() => []) : undefined;
+      const cur: (Int32Array[] | undefined)[] | undefined = state ? pops.map((p) => (currents.has(p.id) ? [] : undefined)) : undefined;
       for (let t = 0; t < T; t++) {
         for (let l = 0; l < spikes.length; l++) {
           const cnt = this.i32[at];
           spikes[l].push(this.i32.slice(at + 1, at + 1 + cnt));
           at += 1 + cnt;
+          if (!v || !cur) continue;
+          const c = pops[l].channels;
+          v[l].push(this.i32.slice(at, at + c));
+          at += c;
+          if (cur[l]) {
+            cur[l]!.push(this.i32.slice(at, at + c));
+            at += c;
+          }
         }
       }
-      return { result, spikes };
+      return { result, spikes, ...(v && cur ? { v, i: cur } : {}) };
     } finally {
       trace(0);
     }

@@ -103,7 +103,8 @@ export async function compileModel(model: Model, o: CompileOptions = {}, calibra
 }
 
 export async function compile(modelPath: string, o: CompileOptions = {}): Promise<CompileOutcome> {
-  const model = withTimesteps(await readModelOrNir(modelPath), o.timesteps);
+  // a NIR graph whose Output forms no classifier compiles without readout (docs/wasm.md "Graphs without readout")
+  const model = withTimesteps(await readModelOrNir(modelPath, { readout: 'optional' }), o.timesteps);
   const outDir = resolve(o.out ?? 'out');
   let calibration: { dataset: string; split: { examples: Example[] } } | undefined;
   if (o.calibrate) {

@@ -8,6 +8,7 @@ import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
 import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
 import { randomSpikeTrains, randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
+import { runPipeline } from '../passes/pipeline.js';
 
 export interface ImportCliOptions {
   out?: string;
@@ -58,15 +59,19 @@ export function lowerOptionsFrom(o: ImportCliOptions): LowerOptions {
 
 /** `snnc import model.nir -o model.snn`. */
 export async function importNir(path: string, o: ImportCliOptions = {}): Promise<ImportOutcome> {
-  const { model, report } = await readNirModel(path, lowerOptionsFrom(o));
+  // an Output that forms no classifier (one neuron, a split population) imports without readout
+  // (docs/nir.md "Graphs without readout"): snnc sim traces it, snnc compile reports its output neurons
+  const { model, report } = await readNirModel(path, { ...lowerOptionsFrom(o), readout: 'optional' });
+  const noReadout = !model.graph.nodes.some((n) => n.kind === 'readout');
   const out = resolve(o.out ?? 'model.snn');
   // calibration simulates count x T steps twice (float and integer): bounded, so a file's own
   // large T (metadata timesteps) cannot make a small import run for minutes
   const asked = o.calibrate ?? 64;
-  const count = Math.min(asked, Math.max(1, Math.floor(CALIBRATION_STEPS / report.timesteps)));
+  // float-vs-int agreement is over labels: a graph without readout has none (compare its traces with snnc sim --float)
+  const count = noReadout ? 0 : Math.min(asked, Math.max(1, Math.floor(CALIBRATION_STEPS / report.timesteps)));
   let calibration: ImportOutcome['calibration'];
   let warnings: string[] = [];
-  const capped = count < asked ? [`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`] : [];
+  const capped = count < asked && !noReadout ? [`calibration on ${count} of ${asked} vectors: T = ${report.timesteps} steps each (at most ${CALIBRATION_STEPS} vector-steps)`] : [];
   if (count > 0) {
     // a spike-train input calibrates on random spike trains (docs/nir.md "Spike-train input")
     const enc = model.graph.nodes.find((n) => n.kind === 'encoder');
@@ -75,6 +80,8 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
     warnings = [...capped, ...pipe.warnings];
     if (pipe.calibration) calibration = { ...pipe.calibration, inputs: direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]` };
+  } else if (noReadout) {
+    warnings = runPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16 }).warnings;
   }
   mkdirSync(dirname(out), { recursive: true });
   writeModelFile(out, model);
@@ -88,6 +95,7 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     ...report.approximations.map((a) => `  approximation: ${a}`),
     ...report.notes.map((a) => `  note: ${a}`),
   ];
+  if (noReadout) lines.push('  no classifier readout: snnc sim traces it (--float for the float run); a compiled artifact reports its output neurons\' spike counts (docs/nir.md "Graphs without readout")');
   if (calibration) lines.push(`  float vs integer SNN (reference simulator, ${calibration.inputs}): agreement ${(100 * calibration.agreement).toFixed(2)}% on ${calibration.checked}`);
   for (const w of warnings) lines.push(`  warning: ${w}`);
   return { text: lines.join('\n'), out, report, calibration, warnings };

@@ -23,11 +23,12 @@ export function float32Bytes(g: Graph): number {
   return 4 * n;
 }
 
-export async function readModelOrNir(path: string): Promise<Model> {
+export async function readModelOrNir(path: string, o: { readout?: 'optional' } = {}): Promise<Model> {
   if (path.endsWith('.nir') || path.endsWith('.h5')) {
     // NIR interchange (docs/nir.md): lowered with the default dt bridge; `snnc import` exposes the options
+    // (readout 'optional', for `snnc compile`: an Output that forms no classifier compiles without one)
     const { readNirModel } = await import('../frontend/nir/import.js');
-    return (await readNirModel(path)).model;
+    return (await readNirModel(path, o.readout ? { readout: o.readout } : {})).model;
   }
   return readModelFile(path);
 }

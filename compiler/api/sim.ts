@@ -87,8 +87,12 @@ export function readStepInput(path: string, width: number): number[][] {
     return fail('SNN_E_USAGE', `input file ${path} does not exist`);
   }
   if (size > MAX_INPUT_BYTES) fail('SNN_E_SIZE', `input file ${path} is ${size} bytes; snnc sim reads at most ${MAX_INPUT_BYTES}`);
-  const text = readFileSync(path, 'utf8');
+  const bytes = readFileSync(path);
   const ext = extname(path).toLowerCase();
+  // NumPy's .npy (magic \x93NUMPY): not read yet (docs/nir.md "Not yet"), refused by name rather than parsed as CSV
+  if (ext === '.npy' || (bytes.length >= 6 && bytes[0] === 0x93 && bytes.subarray(1, 6).toString('latin1') === 'NUMPY'))
+    fail('SNN_E_USAGE', `${path} is a NumPy .npy file; snnc sim reads CSV, JSON and JSONL input`, "save it as CSV: numpy.savetxt('x.csv', a.reshape(len(a), -1), delimiter=',')");
+  const text = bytes.toString('utf8');
   // rows with the 1-based line each came from
   let rows: { line: number; cells: unknown[] }[];
   if (ext === '.json') {
@@ -249,13 +253,16 @@ export async function sim(modelPath: string, o: SimOptions = {}): Promise<SimOut
  * takes one input vector for its T steps: every input row must be that vector.
  */
 async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): Promise<SimOutcome> {
-  if (record.has('v') || record.has('i')) fail('SNN_E_USAGE', 'a compiled artifact reports spikes per step, not membranes or currents', 'pass --record spikes, or run snnc sim on the .nir/.snn model for v and i');
   if (o.float) fail('SNN_E_USAGE', '--float needs the model (.nir or .snn), not a compiled artifact');
   for (const k of ['encoder', 'dt', 'decay', 'reset', 'betaTolerance', 'bias'] as const) if (o[k] !== undefined) fail('SNN_E_USAGE', `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a .nir model, not a compiled artifact`);
   const model = await loadArtifactFile(path, { bounded: false });
   const meta = model.meta;
   if (meta.input.kind !== 'vector') fail('SNN_E_USAGE', `${path} takes text; snnc sim feeds a vector input`, 'use snnc run for text models');
   if (!model.canTrace) fail('SNN_E_ARTIFACT', `${path} has no spike trace export`, 'recompile it with this snnc');
+  // membranes and currents: only an artifact compiled without readout traces them (docs/wasm.md "Graphs without readout")
+  const traceState = (meta.extra?.outputReadout as { traceState?: boolean } | undefined)?.traceState === true;
+  if ((record.has('v') || record.has('i')) && !traceState)
+    fail('SNN_E_USAGE', 'this compiled artifact reports spikes per step, not membranes or currents (only one compiled without readout does)', 'pass --record spikes, or run snnc sim on the .nir/.snn model for v and i');
   const dim = meta.input.dim;
   const rows = readStepInput(resolve(o.input!), dim);
   const T = meta.timesteps;
@@ -270,7 +277,7 @@ async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): 
     if (differs >= 0) fail('SNN_E_USAGE', `${path} takes one input vector for its ${T} steps (its encoder codes it), but input row ${differs + 1} differs from row 1`, 'give one row, or run snnc sim on the model for per-step inputs');
     traced = model.inferTraced({ vector: rows[0] });
   }
-  const { result, spikes } = traced;
+  const { result, spikes, v, i: cur } = traced;
   const want = o.pop ? new Set(o.pop.split(',').map((x) => x.trim())) : undefined;
   for (const id of want ?? []) if (!meta.populations.some((p) => p.id === id)) fail('SNN_E_USAGE', `--pop: no population "${id}" (populations: ${meta.populations.map((p) => p.id).join(', ')})`);
   const populations: PopulationTrace[] = [];
@@ -282,16 +289,28 @@ async function simArtifact(path: string, o: SimOptions, record: Set<Quantity>): 
       for (const j of idx) row[j] = 1;
       return row;
     });
-    populations.push({ id: p.id, channels: p.channels, scale: 1, beta: 1 - p.leakShifts.reduce((a, s) => a + 2 ** -s, 0), threshold: p.threshold, leakShifts: [...p.leakShifts], spikes: flags });
+    populations.push({
+      id: p.id,
+      channels: p.channels,
+      scale: 1,
+      beta: 1 - p.leakShifts.reduce((a, s) => a + 2 ** -s, 0),
+      threshold: p.threshold,
+      leakShifts: [...p.leakShifts],
+      ...(record.has('spikes') ? { spikes: flags } : {}),
+      ...(record.has('v') && v ? { v: v[k].map((row) => Array.from(row)) } : {}),
+      ...(record.has('i') && cur?.[k] ? { i: cur[k]!.map((row) => Array.from(row)) } : {}),
+    });
   });
   const enc = meta.encoders[0];
+  // compiled without readout (docs/wasm.md "Graphs without readout"): its scores are the output neurons', no label
+  const outputReadout = meta.extra?.outputReadout !== undefined;
   const outcome: SimOutcome = {
     text: '',
     model: path,
     steps: T,
     inputDim: dim,
     encoder: enc ? `${enc.scheme} (${enc.bits} bit${enc.bits > 1 ? 's' : ''})` : 'none',
-    integer: { mode: 'integer', populations, ops: result.ops, label: result.label },
+    integer: { mode: 'integer', populations, ops: result.ops, ...(outputReadout ? {} : { label: result.label }) },
     warnings: [],
   };
   return finish(outcome, o.out, rows.length);

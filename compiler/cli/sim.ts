@@ -9,7 +9,7 @@ export const simCommand: CommandSpec = {
   options: [
     { flags: '--input <file>', description: 'per-step input: CSV (one row a step, one column a channel), JSON array of arrays, or JSONL' },
     { flags: '--steps <n>', description: 'steps to simulate (default: the input\'s rows; rows past the end are zeros)', parse: 'int' },
-    { flags: '--record <what>', description: 'quantities to record: spikes,v,i (i: synaptic current of CubaLIF/CubaLI populations); default all (a .wasm artifact: spikes)' },
+    { flags: '--record <what>', description: 'quantities to record: spikes,v,i (i: synaptic current of CubaLIF/CubaLI populations); default all (a .wasm artifact: spikes; v,i too when compiled without readout)' },
     { flags: '--pop <ids>', description: 'populations to record (IR ids, or NIR neuron node ids), comma-separated; default all' },
     { flags: '--float', description: 'also run the float simulation and record its traces' },
     { flags: '-o, --out <file>', description: 'write every trace as JSON' },

@@ -10,7 +10,7 @@
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { AJV_OPTIONS, anyObject, arr, bool, constant, int, name, num, obj, oneOf, opt, str, type Schema } from './dsl.js';
-import { classesSchema, tokenizerSchema, vocabSchema } from './model.js';
+import { tokenizerSchema, vocabSchema } from './model.js';
 
 const count = () => int(0, Number.MAX_SAFE_INTEGER);
 const size = () => int(1, 2 ** 31 - 1);
@@ -21,7 +21,8 @@ export const artifactSchema: Schema = obj({
   generator: opt(str()),
   name: str({ max: 1024 }),
   family: opt(str()),
-  classes: classesSchema,
+  // one class: a graph compiled without readout whose output is one neuron (docs/wasm.md "Graphs without readout")
+  classes: arr(name(), { min: 1, max: 65535, unique: true }),
   tokenizer: opt(tokenizerSchema),
   vocab: opt(vocabSchema),
   input: {
@@ -70,7 +71,7 @@ export const artifactSchema: Schema = obj({
     }),
     { min: 1 },
   ),
-  readout: obj({ from: name(), classes: int(2, 65535), population: int(1, 65535), measure: opt(oneOf('spikes', 'membrane')) }),
+  readout: obj({ from: name(), classes: int(1, 65535), population: int(1, 65535), measure: opt(oneOf('spikes', 'membrane')) }),
   energy: obj({
     timesteps: int(1, 1_000_000),
     float32Bytes: count(),

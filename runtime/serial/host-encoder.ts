@@ -37,27 +37,29 @@ export function vectorLevels(x: ArrayLike<number>, bits: number): number[] {
 
 /**
  * A direct spike input's frames (docs/firmware.md "Spike-train input"): step t's frame is row t's
- * 0/1 spikes, LSB first; checked like the reference (runtime/reference.ts) checks them.
+ * counts, `bits` bits per channel, LSB first (0/1 spikes: one bit each); checked like the reference (runtime/reference.ts) checks them.
  */
 function directFrames(graph: Graph, enc: EncoderNode, dim: number, input: SimInput | StepsInput): EncodedInput {
   if (!('steps' in input)) fail('SNN_E_INPUT', 'this model takes a spike train: one vector of counts per step');
   const T = graph.timesteps;
   const top = levelTop(encoderBits(enc.scheme, enc.bits));
+  const nb = encoderBits(enc.scheme, enc.bits);
   if (input.steps.length < T) fail('SNN_E_INPUT', `expected ${T} per-step vectors, got ${input.steps.length}`);
   const frames: Uint8Array[] = [];
   let inputSpikes = 0;
   for (let t = 0; t < T; t++) {
     const row = input.steps[t];
     if (row.length !== dim) fail('SNN_E_INPUT', `step ${t}: expected ${dim} values, got ${row.length}`);
-    const f = new Uint8Array(Math.ceil(dim / 8));
+    // channel i's count takes bits i*nb .. i*nb+nb-1, LSB first (nb = 1: one spike bit per channel)
+    const f = new Uint8Array(Math.ceil((dim * nb) / 8));
     for (let i = 0; i < dim; i++) {
       const c = Number(row[i]);
       if (!Number.isInteger(c) || c < 0 || c > top) fail('SNN_E_INPUT', `step ${t}, channel ${i}: a spike input takes integer counts 0..${top}, got ${row[i]}`);
-      if (c > 1) fail('SNN_E_BACKEND', `step ${t}, channel ${i}: the C firmware takes 0/1 spikes, got ${c}`);
-      if (c) {
-        f[i >> 3] |= 1 << (i & 7);
-        inputSpikes++;
+      for (let j = 0; j < nb; j++) {
+        const b = i * nb + j;
+        if ((c >> j) & 1) f[b >> 3] |= 1 << (b & 7);
       }
+      inputSpikes += c;
     }
     frames.push(f);
   }

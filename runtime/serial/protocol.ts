@@ -228,7 +228,8 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
   // fields no firmware can send: a damaged or foreign reply, not a board to talk to
   if (info.protocol !== PROTO_VERSION) throw new RangeError(`INFO says protocol ${info.protocol}`);
   // pops may be 0: the int8 twin ANN firmware (docs/ann.md) has no spiking populations
-  if (info.classes < 2 || info.timesteps < 1) throw new RangeError(`INFO says ${info.classes} classes, ${info.pops} populations, T = ${info.timesteps}`);
+  // one class: a graph compiled without readout reports its one output neuron (docs/firmware.md)
+  if (info.classes < 1 || info.timesteps < 1) throw new RangeError(`INFO says ${info.classes} classes, ${info.pops} populations, T = ${info.timesteps}`);
   if (info.input === 'tokens' ? info.maxLen < 1 || info.vocab < 2 : info.inputDim < 1) throw new RangeError(`INFO says maxLen ${info.maxLen}, vocabulary ${info.vocab}, input dim ${info.inputDim}`);
   return info;
 }

@@ -5,7 +5,7 @@ import { runPipeline } from '../../compiler/passes/pipeline.js';
 import type { Graph, Node } from '../../compiler/ir/types.js';
 import { rand, randArray } from './fixtures.js';
 
-export function directGraph(o: { bits: number; weightBits: 8 | 16; cuba: boolean; dim?: number; hidden?: number; T?: number }): Graph {
+export function directGraph(o: { bits: number; weightBits: 8 | 16; cuba: boolean; dim?: number; hidden?: number; T?: number; layout?: 'dense' | 'sparse' }): Graph {
   const w = (i: number, k: number, seed: number, s = 0.8) => ({ dtype: 'f32' as const, shape: [i, k], data: Float32Array.from(randArray(i * k, seed, s)) });
   const D = o.dim ?? 11;
   const H = o.hidden ?? 9;
@@ -20,7 +20,7 @@ export function directGraph(o: { bits: number; weightBits: 8 | 16; cuba: boolean
     { kind: 'lif', id: 'o', channels: 6, perPosition: false, reset: 'zero', beta: 0.9375, threshold: 0.5, ...cur },
     { kind: 'readout', id: 'readout', from: 'o', classes: 3, population: 2 },
   ];
-  return runPipeline({ timesteps: o.T ?? 25, nodes, stage: 'float', passes: [] }, { weightBits: o.weightBits }).graph;
+  return runPipeline({ timesteps: o.T ?? 25, nodes, stage: 'float', passes: [] }, { weightBits: o.weightBits, ...(o.layout ? { layout: o.layout } : {}) }).graph;
 }
 
 /** `count` random spike trains: T rows of counts 0..top, about `density` of them nonzero. */

@@ -28,7 +28,7 @@ describe('serial host: every reply length is checked (finding 2)', () => {
   it('an INFO with trailing bytes or impossible fields is SNN_E_DEVICE', async () => {
     const bad = [
       [...infoPayload(), 0],
-      infoPayload({ classes: 1 }),
+      infoPayload({ classes: 0 }),
       infoPayload({ maxLen: 0 }),
       infoPayload({ vocab: 1 }),
     ];

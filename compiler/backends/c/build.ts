@@ -23,7 +23,7 @@ export interface BuiltFirmware {
 
 export const KERNEL_SOURCES = ['snn_kernel.c', 'snn_proto.c', 'snn_firmware.c'];
 /** Kernel sources linked only when the model needs them (so other images do not grow). */
-export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c', group: 'snn_group.c', groupFast: 'snn_group_fast.c' } as const;
+export const FEATURE_SOURCES = { scan: 'snn_scan.c', fast: 'snn_fast.c', group: 'snn_group.c', groupFast: 'snn_group_fast.c', counts: 'snn_counts.c' } as const;
 /** Every firmware source file (what `snnc deploy` copies). */
 export const FIRMWARE_SOURCES = [...KERNEL_SOURCES, ...Object.values(FEATURE_SOURCES)];
 
@@ -38,6 +38,8 @@ export function kernelSources(model: FirmwareModel): string[] {
   if (model.plan.synapses.some((s) => s.lut)) out.push(FEATURE_SOURCES.fast);
   if (model.plan.synapses.some((s) => s.grouped && !s.grouped.fast) || model.plan.encoders.some((e) => e.levelsOnly)) out.push(FEATURE_SOURCES.group);
   if (model.plan.synapses.some((s) => s.grouped?.fast)) out.push(FEATURE_SOURCES.groupFast);
+  // a direct spike input of counts above 1 (docs/firmware.md "Spike-train input")
+  if (model.plan.encoders.some((e) => e.node.scheme === 'direct' && e.bits > 1)) out.push(FEATURE_SOURCES.counts);
   return out;
 }
 

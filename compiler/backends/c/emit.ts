@@ -166,7 +166,12 @@ export function emitCSources(plan: CPlan, name: string, opts: { avr?: boolean } 
     c.push('  snn_ops *ops = (snn_ops *)st->ops;');
     for (const e of plan.encoders) {
       if (e.packed) c.push(`  snn_load_pk(bits, bit, st->se${e.index} + ${e.packed.pad * e.packed.cb}, st->pc${e.index}, n, ${e.dim}, ${e.packed.cb}, ops);`);
-      else c.push(`  ops->input_spikes += snn_load_bits(bits, bit, st->se${e.index}, ${size(e.perPosition, e.dim)});`);
+      else if (e.node.scheme === 'direct' && e.bits > 1) {
+        // counts 0..2^bits-1, `bits` bits per channel (docs/firmware.md "Spike-train input")
+        c.push(`  ops->input_spikes += snn_load_counts(bits, bit, st->se${e.index}, ${e.dim}, ${e.bits});`);
+        c.push(`  bit = (uint16_t)(bit + ${e.dim * e.bits});`);
+        continue;
+      } else c.push(`  ops->input_spikes += snn_load_bits(bits, bit, st->se${e.index}, ${size(e.perPosition, e.dim)});`);
       c.push(`  bit = (uint16_t)(bit + ${size(e.perPosition, e.dim)});`);
     }
   } else {

@@ -3,6 +3,7 @@
 // compiler runs; a model that does not fit fails with SNN_E_TOO_BIG and what would fix it.
 
 import { requireFeatures } from '../../ir/features.js';
+import { withOutputReadout } from '../../ir/output-readout.js';
 import type { Graph } from '../../ir/types.js';
 import { fail } from '../../../core/errors.js';
 import type { TargetDescription } from '../../../targets/index.js';
@@ -89,6 +90,17 @@ export const GROUP_KERNEL_BOUNDS: Record<string, { genericBytes: number; fastByt
   arm: { genericBytes: 950, fastBytes: 1100, perSynapseBytes: 80 },
 };
 
+/**
+ * What firmware-stubs/snn_counts.c (snn_load_counts, linked only for a direct spike input of
+ * counts above 1) adds: measured at -O2, avr-gcc 5.4 236 B, arm-none-eabi-gcc 12 80 B of code;
+ * rounded up. No extra stack depth (a leaf called from snn_model_load).
+ */
+export const COUNTS_KERNEL_BYTES: Record<string, number> = { avr: 300, arm: 120 };
+
+function countsCodeBytes(plan: CPlan, target: TargetDescription): number {
+  return plan.encoders.some((e) => e.node.scheme === 'direct' && e.bits > 1) ? (COUNTS_KERNEL_BYTES[target.arch ?? ''] ?? 0) : 0;
+}
+
 function groupCodeBytes(plan: CPlan, target: TargetDescription): number {
   const b = GROUP_KERNEL_BOUNDS[target.arch ?? ''];
   const grouped = plan.synapses.filter((s) => s.grouped);
@@ -126,7 +138,7 @@ export function budgetC(plan: CPlan, target: TargetDescription): CBudget {
   const scan = plan.pops.some((p) => p.scan) ? scanBounds(target) : { codeBytes: 0, stackBytes: 0 };
   const fast = plan.synapses.some((s) => s.lut) ? fastBounds(target) : { codeBytes: 0, stackBytes: 0 };
   // code: a measured bound for kernel + protocol + platform, plus the glue per graph node
-  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + groupCodeBytes(plan, target) + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
+  const codeBytes = fw.codeBytes + scan.codeBytes + fast.codeBytes + groupCodeBytes(plan, target) + countsCodeBytes(plan, target) + (fw.codeBytesPerNode ?? 0) * (plan.synapses.length + plan.pops.length + plan.encoders.length);
   const flashBytes = modelFlashBytes + codeBytes;
   // without PROGMEM (ARM), const tables stay in flash too: no RAM copy
   const stack = fw.stackBytes + Math.max(scan.stackBytes, fast.stackBytes);
@@ -193,7 +205,9 @@ function tooBig(plan: CPlan, b: CBudget, target: TargetDescription): never {
 /** Emits model.h/model.c for a target (or the host ABI); refuses models that do not fit. */
 export function emitC(graph: Graph, target: TargetDescription, opts: EmitCOptions = {}): EmittedCModel {
   if (target.backend !== 'c' && target.name !== 'rpi') fail('SNN_E_BACKEND', `target ${target.name} does not use the C backend`);
-  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current', 'spike-input']);
+  requireFeatures(graph, 'C', ['scan', 'non-spiking', 'max-positions', 'membrane-readout', 'grouped-schedule', 'synaptic-current', 'spike-input', 'no-readout']);
+  // docs/firmware.md "Graphs without readout": the output population's neurons are the scores
+  graph = withOutputReadout(graph);
   // a spike-train (direct) input is the host's per-step spikes: spikes mode unless asked otherwise
   const direct = graph.nodes.some((n) => n.kind === 'encoder' && n.scheme === 'direct');
   const mode = opts.mode ?? (direct ? 'spikes' : (target.defaultMode ?? 'tokens'));

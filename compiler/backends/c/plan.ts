@@ -259,7 +259,7 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
     if (n.scheme === 'direct') {
       // docs/firmware.md "Spike-train input": the host sends each step's spikes in the spikes-mode frame
       if (mode !== 'spikes') fail('SNN_E_BACKEND', `encoder ${n.id} is a direct spike input: the C firmware takes it in spikes mode (the host sends each step's spikes)`, 'emit with mode "spikes" (--mode spikes)');
-      if (bits !== 1) fail('SNN_E_BACKEND', `encoder ${n.id} takes counts 0..${(1 << bits) - 1} per channel and step: the C kernel takes 0/1 spike trains only (bits 1)`, 'import with --bits 1, or run it on the WASM backend');
+      // counts 0..2^bits-1 travel as `bits` bits per channel (LSB first); the synapses add a row per spike
     }
     if (n.scheme === 'poisson') {
       if (poissonSeed !== undefined) fail('SNN_E_GRAPH', 'a graph has at most one poisson encoder');
@@ -407,8 +407,12 @@ export function planC(graph: Graph, mode: CMode, options: PlanOptions = {}): CPl
   let frameBitsFixed = 0;
   for (const e of encoders) {
     if (e.perPosition) frameBitsPerPosition += e.dim;
-    else frameBitsFixed += e.dim;
+    // a direct input's count takes `bits` bits per channel (docs/firmware.md "Spike-train input")
+    else frameBitsFixed += e.node.scheme === 'direct' ? e.dim * e.bits : e.dim;
   }
+  // the firmware indexes frame bits with 16 bits
+  if (encoders.some((e) => e.node.scheme === 'direct') && frameBitsFixed > 65535)
+    fail('SNN_E_BACKEND', `a spike frame of ${frameBitsFixed} bits (${encoders.map((e) => `${e.dim} channels x ${e.bits} bits`).join(', ')}): the firmware takes at most 65535 bits per step`, 'fewer input channels or bits, or the WASM backend');
   return {
     graph,
     mode,

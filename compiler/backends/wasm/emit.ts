@@ -53,6 +53,8 @@ export class WasmGen {
   constructor(
     private readonly plan: Plan,
     private readonly simd: boolean,
+    /** Also trace every population's membranes (and currents) per step (graphs compiled without readout, docs/wasm.md). */
+    private readonly traceState = false,
   ) {
     this.m = new binaryen.Module();
   }
@@ -629,10 +631,15 @@ export class WasmGen {
     const f = new Fn([binaryen.i32]);
     const n = f.param(0);
     const body: X[] = [];
-    if (!pop.spiking) {
+    // with the state trace (graphs compiled without readout, global populations only) the leaks run
+    // at the start of the step, not fused into the previous step's passes, so the membranes and
+    // currents in memory at the end of a step are the step's own (docs/wasm.md "Graphs without readout")
+    const unfused = this.traceState;
+    if (!pop.spiking || unfused) {
       const active = f.local(binaryen.i32);
       body.push(this.set(active, pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels)) : this.c(pop.node.channels)));
       body.push(...this.leakPass(f, pop, active));
+      if (unfused && pop.iAddr !== undefined) body.push(...this.leakPass(f, { ...pop, vAddr: pop.iAddr, leakShifts: pop.synShifts ?? [] }, active));
     }
     for (const s of pop.inputs) {
       if (s.grouped) {
@@ -648,9 +655,9 @@ export class WasmGen {
     if (pop.iAddr !== undefined) {
       const active = f.local(binaryen.i32);
       body.push(this.set(active, pop.node.perPosition ? m.i32.mul(this.get(n), this.c(pop.node.channels)) : this.c(pop.node.channels)));
-      body.push(...this.currentPass(f, pop, active));
+      body.push(...this.currentPass(f, unfused ? { ...pop, synShifts: [] } : pop, active));
     }
-    if (pop.spiking) body.push(...this.fire(f, pop, n));
+    if (pop.spiking) body.push(...this.fire(f, unfused ? { ...pop, leakShifts: [] } : pop, n));
     m.addFunction(`lif${pop.index}`, binaryen.createType([binaryen.i32]), binaryen.none, f.vars, this.block(body));
   }
 
@@ -1593,9 +1600,10 @@ export class WasmGen {
   }
 
   // ------------------------------------------------------------------ spike trace
-  /** Bytes of a full trace: per step, per population, an i32 count and at most `capacity` i32 indices. */
+  /** Bytes of a full trace: per step, per population, an i32 count and at most `capacity` i32 indices (with the state trace, then its i32 membranes and currents). */
   private traceBytes(): number {
-    return this.plan.timesteps * this.plan.pops.reduce((a, p) => a + 4 + 4 * p.list.capacity, 0);
+    const state = (p: PopPlan): number => (this.traceState ? 4 * p.node.channels * (p.iAddr !== undefined ? 2 : 1) : 0);
+    return this.plan.timesteps * this.plan.pops.reduce((a, p) => a + 4 + 4 * p.list.capacity + state(p), 0);
   }
 
   /**
@@ -1619,6 +1627,11 @@ export class WasmGen {
         m.memory.copy(this.add(this.get(at), this.c(4)), this.c(pop.list.dataAddr), m.i32.shl(this.get(cnt), this.c(2))),
         this.set(at, this.add(this.get(at), this.add(this.c(4), m.i32.shl(this.get(cnt), this.c(2))))),
       );
+      if (!this.traceState) continue;
+      // the state trace: the step's membranes, then (a synaptic current) its currents, i32 each
+      for (const addr of pop.iAddr !== undefined ? [pop.vAddr, pop.iAddr] : [pop.vAddr]) {
+        body.push(m.memory.copy(this.get(at), this.c(addr), this.c(4 * pop.node.channels)), this.set(at, this.add(this.get(at), this.c(4 * pop.node.channels))));
+      }
     }
     body.push(m.global.set('traceAt', this.get(at)));
     m.addFunction('trace_step', binaryen.none, binaryen.none, f.vars, this.block(body));

@@ -10,6 +10,7 @@ import { WasmGen } from './emit.js';
 import { artifactInfo } from './meta.js';
 import { planGraph, tableLayout } from './plan.js';
 import { requireFeatures } from '../../ir/features.js';
+import { outputNeuronNames, withOutputReadout } from '../../ir/output-readout.js';
 import { sealArtifact } from './seal.js';
 
 export type { ArtifactInfo, ArtifactMeta } from '../../../runtime/wasm/artifact-format.js';
@@ -48,10 +49,20 @@ export interface EmittedWasm {
 export function emitWasm(graph: Graph, meta: ArtifactMeta, opts: EmitWasmOptions = {}): EmittedWasm {
   const simd = opts.simd ?? true;
   const optimize = opts.optimize ?? true;
-  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking', 'grouped-schedule', 'synaptic-current', 'spike-input']);
+  requireFeatures(graph, 'wasm', ['scan', 'max-positions', 'membrane-readout', 'non-spiking', 'grouped-schedule', 'synaptic-current', 'spike-input', 'no-readout']);
+  let traceState = false;
+  if (!graph.nodes.some((n) => n.kind === 'readout')) {
+    // docs/wasm.md "Graphs without readout": the output population's neurons are the result, and
+    // the trace also holds every population's membranes (and currents) per step (vector graphs)
+    const names = outputNeuronNames(graph);
+    graph = withOutputReadout(graph);
+    const r = graph.nodes.find((n) => n.kind === 'readout')!;
+    traceState = !graph.nodes.some((n) => n.kind === 'lif' && (n.perPosition || n.scan));
+    meta = { ...meta, classes: meta.classes.length ? meta.classes : names, extra: { ...meta.extra, outputReadout: { from: r.kind === 'readout' ? r.from : '', neurons: names.length, ...(traceState ? { traceState: true, currents: graph.nodes.filter((n) => n.kind === 'lif' && n.synBeta !== undefined).map((n) => n.id) } : {}) } } };
+  }
   const plan = planGraph(graph);
   const info = artifactInfo(plan, meta, simd);
-  const gen = new WasmGen(plan, simd);
+  const gen = new WasmGen(plan, simd, traceState);
   const mod = gen.module;
   const savedOpt = binaryen.getOptimizeLevel();
   const savedShrink = binaryen.getShrinkLevel();
