@@ -8,6 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseNpy } from 'npyjs';
 import { fail } from '../../core/errors.js';
 import type { Graph, LifNode, Model } from '../ir/types.js';
 import { readModelFile } from '../frontend/model-format.js';
@@ -89,9 +90,8 @@ export function readStepInput(path: string, width: number): number[][] {
   if (size > MAX_INPUT_BYTES) fail('SNN_E_SIZE', `input file ${path} is ${size} bytes; snnc sim reads at most ${MAX_INPUT_BYTES}`);
   const bytes = readFileSync(path);
   const ext = extname(path).toLowerCase();
-  // NumPy's .npy (magic \x93NUMPY): not read yet (docs/nir.md "Not yet"), refused by name rather than parsed as CSV
-  if (ext === '.npy' || (bytes.length >= 6 && bytes[0] === 0x93 && bytes.subarray(1, 6).toString('latin1') === 'NUMPY'))
-    fail('SNN_E_USAGE', `${path} is a NumPy .npy file; snnc sim reads CSV, JSON and JSONL input`, "save it as CSV: numpy.savetxt('x.csv', a.reshape(len(a), -1), delimiter=',')");
+  // NumPy's .npy (magic \x93NUMPY), read by npyjs: [steps, ...channels] in any numeric dtype
+  if (ext === '.npy' || (bytes.length >= 6 && bytes[0] === 0x93 && bytes.subarray(1, 6).toString('latin1') === 'NUMPY')) return readNpy(path, bytes, width);
   const text = bytes.toString('utf8');
   // rows with the 1-based line each came from
   let rows: { line: number; cells: unknown[] }[];
@@ -142,6 +142,59 @@ export function readStepInput(path: string, width: number): number[][] {
       return x;
     });
   });
+}
+
+/** C-order values of an n-dimensional array stored in Fortran order (first index fastest). */
+function fortranToC(data: ArrayLike<number>, shape: number[]): number[] {
+  const n = data.length;
+  const out = new Array<number>(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0; c < n; c++) {
+    // idx is the C-order multi-index of c; its Fortran-order offset:
+    let f = 0;
+    for (let d = shape.length - 1; d >= 0; d--) f = f * shape[d] + idx[d];
+    out[c] = data[f];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * A NumPy .npy input (npyjs parses the header and data): shape [steps] for a one-channel input or
+ * [steps, ...] whose trailing dimensions hold the model's input channels in C order (a [T, 2, 34,
+ * 34] event tensor for a [2, 34, 34] Input); integer, float and bool dtypes.
+ */
+function readNpy(path: string, bytes: Buffer, width: number): number[][] {
+  let a: ReturnType<typeof parseNpy>;
+  try {
+    a = parseNpy(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  } catch (e) {
+    return fail('SNN_E_DATA', `${path} is not a readable .npy file: ${(e as Error).message}`, "write it with numpy.save('x.npy', a)");
+  }
+  const shape = a.shape;
+  if (/^(c8|c16|U\d*)$/.test(a.dtype)) fail('SNN_E_DATA', `${path}: dtype ${a.dtype} is not a number type; snnc sim reads integer, float or bool arrays`);
+  const total = shape.reduce((x, y) => x * y, 1);
+  const data = a.data as unknown as ArrayLike<number | bigint>;
+  if (data.length !== total) fail('SNN_E_DATA', `${path}: shape [${shape.join(', ')}] holds ${total} values but the file has ${data.length ?? 0} (truncated?)`);
+  if (shape.length === 0) fail('SNN_E_DATA', `${path}: a 0-dimensional array holds no steps`, 'save an array of shape [steps, channels]');
+  const steps = shape[0];
+  const per = shape.length === 1 ? 1 : shape.slice(1).reduce((x, y) => x * y, 1);
+  if (!steps) fail('SNN_E_DATA', `${path} holds no input steps (shape [${shape.join(', ')}])`, `save an array of shape [steps, ${width}]`);
+  if (steps > MAX_STEPS) fail('SNN_E_SIZE', `${path} holds ${steps} steps; at most ${MAX_STEPS}`);
+  if (per !== width) fail('SNN_E_DATA', `${path}: shape [${shape.join(', ')}] gives ${per} values per step, the model's input has ${width}`, 'the first dimension is the step; the others hold the input channels');
+  const raw = Array.from(data, Number);
+  const flat = a.fortranOrder && shape.length > 1 ? fortranToC(raw, shape) : raw;
+  const rows: number[][] = [];
+  for (let t = 0; t < steps; t++) {
+    const row = flat.slice(t * per, (t + 1) * per);
+    const bad = row.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) fail('SNN_E_DATA', `${path} step ${t + 1}, channel ${bad + 1}: ${row[bad]} is not a finite number`);
+    rows.push(row);
+  }
+  return rows;
 }
 
 function parseRecord(s: string | undefined): Set<Quantity> {

@@ -5,9 +5,9 @@ import { type CommandSpec, json } from './spec.js';
 export const simCommand: CommandSpec = {
   name: 'sim',
   args: ['<model>'],
-  summary: 'simulate a .nir or .snn graph (or a compiled .wasm: its spike trace) step by step on a per-step input (CSV/JSON/JSONL) and print or write its traces; no readout needed (docs/nir.md "snnc sim")',
+  summary: 'simulate a .nir or .snn graph (or a compiled .wasm: its spike trace) step by step on a per-step input (CSV/JSON/JSONL/.npy) and print or write its traces; no readout needed (docs/nir.md "snnc sim")',
   options: [
-    { flags: '--input <file>', description: 'per-step input: CSV (one row a step, one column a channel), JSON array of arrays, or JSONL' },
+    { flags: '--input <file>', description: 'per-step input: CSV (one row a step, one column a channel), JSON array of arrays, JSONL, or a NumPy .npy array [steps, ...channels]' },
     { flags: '--steps <n>', description: 'steps to simulate (default: the input\'s rows; rows past the end are zeros)', parse: 'int' },
     { flags: '--record <what>', description: 'quantities to record: spikes,v,i (i: synaptic current of CubaLIF/CubaLI populations); default all (a .wasm artifact: spikes; v,i too when compiled without readout)' },
     { flags: '--pop <ids>', description: 'populations to record (IR ids, or NIR neuron node ids), comma-separated; default all' },

@@ -270,20 +270,4 @@ describe('graphs without readout on the backends', () => {
       vi.restoreAllMocks();
     }
   });
-
-  it('a NumPy .npy input is refused by name (SNN_E_USAGE with a CSV hint), also under another extension', async () => {
-    const model = await nir(oneLif());
-    // a real .npy v1.0 file: magic, version, header length, header dict padded to 64 bytes, then 3 float64
-    const dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 1), }";
-    const header = Buffer.from(dict.padEnd(64 - 10 - 1, ' ') + '\n', 'latin1');
-    const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY', 'latin1'), Buffer.from([1, 0, header.length & 0xff, header.length >> 8]), header, Buffer.from(new Float64Array([1, 0, 1]).buffer)]);
-    for (const name of ['x.npy', 'x.csv']) {
-      const p = join(dir, `${k++}-${name}`);
-      writeFileSync(p, npy);
-      const e = await codeOf(() => sim(model, { input: p }));
-      expect(e.code, name).toBe('SNN_E_USAGE');
-      expect(e.message).toContain('.npy');
-      expect(e.message).toContain('numpy.savetxt');
-    }
-  });
 });
