@@ -7,6 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
 import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
+import { xorshift32 } from '../../core/prng.js';
 import { randomSpikeTrains, randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 
 export interface ImportCliOptions {
@@ -71,10 +72,12 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     // a spike-train input calibrates on random spike trains (docs/nir.md "Spike-train input")
     const enc = model.graph.nodes.find((n) => n.kind === 'encoder');
     const direct = enc?.kind === 'encoder' && enc.scheme === 'direct' ? enc : undefined;
-    const inputs = direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
+    const tokens = model.graph.nodes.find((n) => n.kind === 'tokens');
+    const inputs = tokens?.kind === 'tokens' ? randomSentences(model.vocab!.length, tokens.maxLen, count) : direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
     const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
     warnings = [...capped, ...pipe.warnings];
-    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]` };
+    const what = tokens ? `${count} random sentences of the vocabulary's words` : direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]`;
+    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: what };
   }
   mkdirSync(dirname(out), { recursive: true });
   writeModelFile(out, model);
@@ -82,7 +85,8 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   const lines = [
     `imported ${basename(path)} (NIR ${report.version}, ${report.layout} layout) -> ${out}`,
     `  nodes: ${Object.entries(report.nodeTypes).map(([k, v]) => `${k} x${v}`).join(', ')}`,
-    `  snnc graph: input ${report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
+    ...(report.text ? [`  text model (${report.text.family}): ${report.text.positions} positions, ${model.vocab?.length ?? 0} words; other NIR tools see the ${report.text.body} body: ${report.text.caveats.join('; ')}`] : []),
+    `  snnc graph: input ${report.text ? 'tokens' : report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
     `  input: ${inputLine(model.graph)}`,
     `  time bridge: dt ${report.dt}, beta = ${report.decay === 'exp' ? 'exp(-dt/tau)' : '1 - dt/tau'}, input scale r dt / tau`,
     ...report.approximations.map((a) => `  approximation: ${a}`),
@@ -91,6 +95,13 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   if (calibration) lines.push(`  float vs integer SNN (reference simulator, ${calibration.inputs}): agreement ${(100 * calibration.agreement).toFixed(2)}% on ${calibration.checked}`);
   for (const w of warnings) lines.push(`  warning: ${w}`);
   return { text: lines.join('\n'), out, report, calibration, warnings };
+}
+
+/** Seeded random sentences for calibrating a text model: 1..maxLen word ids (never <pad>). */
+function randomSentences(vocab: number, maxLen: number, count: number): { tokens: number[] }[] {
+  let x = 0x5eed;
+  const next = () => (x = xorshift32(x));
+  return Array.from({ length: count }, () => Array.from({ length: 1 + (next() % maxLen) }, () => 1 + (next() % (vocab - 1)))).map((tokens) => ({ tokens }));
 }
 
 /** What the imported graph's Input takes (its encoder). */
