@@ -201,7 +201,8 @@ export function exportTextNir(model: Model, o: TextExportOptions): NirFile {
           const id = nid(n.id);
           const t = new Float64Array(O * I * L);
           for (let i = 0; i < I; i++) for (let p = 0; p < L; p++) for (let j = 0; j < O; j++) t[j * I * L + i * L + p] = w[i * O + j];
-          nodes[flat] = { type: 'Flatten', params: { start_dim: scalar(0), end_dim: scalar(-1) }, metadata: {} };
+          // nir.Flatten: input_type is the unbatched shape it flattens from start_dim to end_dim
+          nodes[flat] = { type: 'Flatten', params: { input_type: arr([I, L]), start_dim: scalar(0), end_dim: scalar(-1) }, metadata: {} };
           nodes[id] = { type: 'Linear', params: { weight: { shape: [O, I * L], data: t } }, metadata: {} };
           edges.push([nirOf.get(n.from)!, flat], [flat, id], [id, nirOf.get(n.to)!]);
           ref = { node: id, layout: 'tiled', flatten: flat };
@@ -294,11 +295,12 @@ function convParams(t: Float64Array, out: number, inC: number, width: number, L:
   return {
     weight: { shape: [out, inC, width], data: t },
     bias: arr(new Float64Array(out)),
-    stride: arr([1]),
+    // scalars, as the Python nir package's Conv1d declares them (input_shape: the length N)
+    stride: scalar(1),
     padding: { shape: [], strings: ['same'] },
-    dilation: arr([1]),
+    dilation: scalar(1),
     groups: scalar(1),
-    input_shape: arr([L]),
+    input_shape: scalar(L),
   };
 }
 
