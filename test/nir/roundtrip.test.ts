@@ -12,7 +12,7 @@ import { simulate } from '../../runtime/reference.js';
 import { main } from '../../compiler/cli.js';
 import { compile } from '../../compiler/api.js';
 import type { Graph, Model, Node } from '../../compiler/ir/types.js';
-import { tinyTextCnn } from '../helpers/tiny-model.js';
+import { randomTokens, rng, tinyTextCnn } from '../helpers/tiny-model.js';
 import { mlpGraph, randArray, tmp, writeFixture } from './fixtures.js';
 
 const dir = tmp();
@@ -78,8 +78,27 @@ describe('NIR export', () => {
     for (const x of randomVectors(8, 20, 3)) expect(simulate(b, x, 'integer').scores).toEqual(simulate(a, x, 'integer').scores);
   });
 
-  it('refuses text models and poisson encoders with a clear message', () => {
-    expect(() => exportNir(tinyTextCnn())).toThrow(/SNN_E_USAGE.*tokens/);
+  it('a text model with leaky populations and zero reset round-trips (docs/nir.md "Text models")', async () => {
+    const m = tinyTextCnn({ beta: 0.875, reset: 'zero', maxLen: 10 });
+    const p = join(dir, 'text-lif.nir');
+    await writeNirFile(p, exportNir(m));
+    const back = (await readNirModel(p)).model;
+    const a = runPipeline(m.graph).graph;
+    const b = runPipeline(back.graph).graph;
+    expect(b.nodes.map((n) => [n.kind, n.id, n.kind === 'lif' ? [n.leakShifts, n.threshold, n.reset] : []])).toEqual(a.nodes.map((n) => [n.kind, n.id, n.kind === 'lif' ? [n.leakShifts, n.threshold, n.reset] : []]));
+    const r = rng(5);
+    let spikes = 0;
+    for (let i = 0; i < 30; i++) {
+      const x = { tokens: randomTokens(r, 40, 10).slice(0, 10) };
+      const ra = simulate(a, x, 'integer');
+      expect(simulate(b, x, 'integer')).toEqual(ra);
+      spikes += ra.ops.spikes;
+    }
+    expect(spikes).toBeGreaterThan(0);
+  });
+
+  it('refuses poisson encoders (vector and text models) with a clear message', () => {
+    expect(() => exportNir(tinyTextCnn({ scheme: 'poisson' }))).toThrow(/SNN_E_USAGE.*poisson/);
     const m = vectorModel();
     m.graph.nodes[1] = { ...m.graph.nodes[1], scheme: 'poisson' } as Node;
     expect(() => exportNir(m)).toThrow(/SNN_E_USAGE.*poisson/);
@@ -98,7 +117,11 @@ describe('NIR CLI', () => {
     expect(await main(['import', join(dir, 'nope.nir'), '-o', snn])).toBe(2);
     const text = join(dir, 'text.snn');
     writeModelFile(text, tinyTextCnn());
-    expect(await main(['export', text, '-o', join(dir, 'text.nir')])).toBe(2);
+    expect(await main(['export', text, '-o', join(dir, 'text.nir'), '--json'])).toBe(0);
+    expect(existsSync(join(dir, 'text.nir'))).toBe(true);
+    writeModelFile(text, tinyTextCnn({ scheme: 'poisson' }));
+    expect(await main(['export', text, '-o', join(dir, 'text-poisson.nir')])).toBe(2);
+    expect(existsSync(join(dir, 'text-poisson.nir'))).toBe(false);
     const c = await compile(nir, { out: join(dir, 'compiled') });
     expect(c.report.model.family).toBe('nir');
     expect(existsSync(c.wasmPath!)).toBe(true);
