@@ -108,5 +108,6 @@ function randomSentences(vocab: number, maxLen: number, count: number): { tokens
 function inputLine(g: { nodes: readonly { kind: string }[] }): string {
   const e = g.nodes.find((n) => n.kind === 'encoder') as { scheme: string; bits: number } | undefined;
   if (!e) return 'none';
+  if (g.nodes.some((n) => n.kind === 'tokens')) return `tokens -> embedding -> ${e.scheme} encoder, ${e.bits} bits`;
   return e.scheme === 'direct' ? `a spike train (direct), counts 0..${2 ** e.bits - 1} per channel and step` : `${e.scheme}-coded values in [0, 1], ${e.bits} bits`;
 }

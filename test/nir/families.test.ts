@@ -19,6 +19,8 @@ import { textToIds, Vocab } from '../../runtime/tokenizer.js';
 import { toLevel } from '../../core/levels.js';
 import { rateStart } from '../../core/encoders.js';
 import type { NirArray, NirFile } from '../../compiler/frontend/nir/types.js';
+import { tinyTextCnn } from '../helpers/tiny-model.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { simulate } from '../../runtime/reference.js';
 import { main } from '../../compiler/cli.js';
@@ -209,6 +211,30 @@ describe('export -> import of every trained family', () => {
     refused(edit((s, f) => (f.graph.edges = f.graph.edges!.filter(([a, b]) => !(a === 'input' && b === conv(s).nir.node)))), 'SNN_E_GRAPH', /no edge "input"/);
     refused(edit((_s, f) => ((f.graph.nodes!.input.params.shape as NirArray).data = Float64Array.of(5, 5))), 'SNN_E_GRAPH', /Input has shape/);
     refused(edit((s) => (s.text.nodes.find((n: { kind: string }) => n.kind === 'dense').from = 'ghost')), 'SNN_E_HEADER', /ghost/);
+    // every field of every node of the text block, set to a wrong type or value: a snnc error, never a crash
+    // (tiny models of both families: a trained one's 26 K-word embedding makes each lowering slow)
+    for (const [fam, tiny] of [['textcnn', tinyTextCnn({ maxLen: 10 })], ['bisnn', tinyBisnn({ layers: 2, maxLen: 10 })]] as const) {
+      const base = exportNir(tiny);
+      const snnc = JSON.parse(base.graph.metadata.snnc as string);
+      let refusals = 0;
+      snnc.text.nodes.forEach((node: Record<string, unknown>, i: number) => {
+        for (const key of Object.keys(node)) {
+          for (const bad of ['x', -1, null, 1e9, { node: 'input', layout: 'tiled' }]) {
+            if (key === 'kind' && bad === 'x') continue;
+            const s2 = structuredClone(snnc);
+            s2.text.nodes[i][key] = bad;
+            const file = { ...base, graph: { ...base.graph, metadata: { snnc: JSON.stringify(s2) } } };
+            try {
+              lowerNir(file);
+            } catch (e) {
+              expect(isSnncError(e) && ['SNN_E_HEADER', 'SNN_E_GRAPH'].includes(e.code), `${fam} nodes[${i}].${key} = ${JSON.stringify(bad)}: ${String(e)}`).toBe(true);
+              refusals++;
+            }
+          }
+        }
+      });
+      expect(refusals).toBeGreaterThan(50);
+    }
     // a poisson text model has no spike train a NIR Input can hold
     const pm = structuredClone(m);
     const enc = pm.graph.nodes.find((n) => n.kind === 'encoder')!;

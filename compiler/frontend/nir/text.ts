@@ -23,7 +23,7 @@ import type { Conv1dNode, DenseNode, EmbeddingNode, FloatTensor, LifNode, Model,
 import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { arr, isStrings, scalar, type NirArray, type NirFile, type NirNode } from './types.js';
-import { arr as sArr, check, compileSchema, int, name, num, obj, oneOf, opt, str, anyObject, bool } from '../../schema/dsl.js';
+import { arr as sArr, check, compileSchema, int, name, num, obj, oneOf, opt, str, anyObject, bool, tagged } from '../../schema/dsl.js';
 import type { DecayConvention } from './lower.js';
 
 /** Version of the `text` block layout; bumped when its meaning changes. */
@@ -72,6 +72,31 @@ export interface TextBlock {
   caveats: string[];
 }
 
+/** An IR node of the text block: the IR node's fields (compiler/schema/model.ts) without tensors, plus `nir`. */
+function skelNode() {
+  const id = name();
+  const ref = obj({ node: opt(name()), layout: oneOf('conv', 'linear', 'tiled', 'half', 'metadata'), offset: opt(int(0)), flatten: opt(name()) });
+  return tagged('kind', {
+    tokens: { id, maxLen: int(1, 65535) },
+    embedding: { id, from: name(), vocab: int(2, 1 << 24), dim: int(1, 4096) },
+    encoder: { id, from: name(), scheme: oneOf('rate', 'binary'), bits: int(1, 8), seed: int(0, 0xffffffff) },
+    conv1d: { id, from: name(), to: name(), width: int(1, 64), inChannels: int(1, 1 << 20), outChannels: int(1, 1 << 20), nir: ref },
+    dense: { id, from: name(), to: name(), inFeatures: int(1, 1 << 20), outFeatures: int(1, 1 << 20), pool: opt(oneOf('mean-positions', 'max-positions')), recurrent: opt(bool()), nir: ref },
+    lif: {
+      id,
+      channels: int(1, 1 << 20),
+      perPosition: bool(),
+      scan: opt(oneOf('forward', 'backward')),
+      spiking: opt(bool()),
+      reset: oneOf('subtract', 'zero'),
+      beta: num({ gt: 0, max: 1 }),
+      threshold: num({ gt: 0 }),
+      nir: name(),
+    },
+    readout: { id, from: name(), classes: int(2, 65535), population: int(1, 65535), measure: opt(oneOf('spikes', 'membrane')) },
+  });
+}
+
 const textSchema = obj({
   layout: int(1, 1),
   family: oneOf('textcnn', 'bisnn'),
@@ -80,14 +105,13 @@ const textSchema = obj({
   timesteps: int(1, 1_000_000),
   tokenizer: obj({ kind: str({ min: 1, max: 64 }), lowercase: bool() }),
   vocab: sArr(str({ max: 4096 }), { min: 2, max: 1 << 22 }),
-  nodes: sArr(obj({ kind: oneOf('tokens', 'embedding', 'encoder', 'conv1d', 'dense', 'lif', 'readout'), id: name() }), { min: 1, max: 100_000 }),
+  nodes: sArr(skelNode(), { min: 1, max: 100_000 }),
   training: opt(anyObject()),
   caveats: sArr(str()),
 });
 const validateText = compileSchema(textSchema);
 const refSchema = obj({ node: opt(name()), layout: oneOf('conv', 'linear', 'tiled', 'half', 'metadata'), offset: opt(int(0)), flatten: opt(name()) });
 const validateRef = compileSchema(refSchema);
-void num;
 
 // ------------------------------------------------------------------------------- export
 
