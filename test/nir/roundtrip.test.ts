@@ -2,7 +2,7 @@
 // (`snnc import`, `snnc export`, `snnc compile model.nir`).
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportNir, readNirModel } from '../../compiler/frontend/nir/import.js';
 import { randomVectors } from '../../compiler/api/calibrate.js';
 import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
@@ -13,6 +13,7 @@ import { main } from '../../compiler/cli.js';
 import { compile } from '../../compiler/api.js';
 import type { Graph, Model, Node } from '../../compiler/ir/types.js';
 import { randomTokens, rng, tinyTextCnn } from '../helpers/tiny-model.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 import { mlpGraph, randArray, tmp, writeFixture } from './fixtures.js';
 
 const dir = tmp();
@@ -95,10 +96,21 @@ describe('NIR export', () => {
       spikes += ra.ops.spikes;
     }
     expect(spikes).toBeGreaterThan(0);
+    // the text block, not options, sets a text model's T, encoder and classes
+    expect(await main(['import', p, '-o', join(dir, 'text-lif.snn'), '--timesteps', '4'])).toBe(2);
+    // snnc sim steps the standard-node body: a [dim, L] spike train per step
+    const csv = join(dir, 'text-body.csv');
+    const r2 = rng(9);
+    writeFileSync(csv, Array.from({ length: 12 }, () => Array.from({ length: 12 * 10 }, () => (r2() < 0.3 ? 1 : 0)).join(',')).join('\n') + '\n');
+    expect(await main(['sim', p, '--input', csv, '-o', join(dir, 'text-body.json')])).toBe(0);
+    const tr = JSON.parse(readFileSync(join(dir, 'text-body.json'), 'utf8'));
+    expect(JSON.stringify(tr)).toMatch(/lif3/);
   });
 
   it('refuses poisson encoders (vector and text models) with a clear message', () => {
     expect(() => exportNir(tinyTextCnn({ scheme: 'poisson' }))).toThrow(/SNN_E_USAGE.*poisson/);
+    // a scan model runs its scans as NIR time: one step per position, so T must be 1
+    expect(() => exportNir(tinyBisnn({ timesteps: 2 }))).toThrow(/SNN_E_USAGE.*T = 1/);
     const m = vectorModel();
     m.graph.nodes[1] = { ...m.graph.nodes[1], scheme: 'poisson' } as Node;
     expect(() => exportNir(m)).toThrow(/SNN_E_USAGE.*poisson/);
