@@ -8,6 +8,7 @@ import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
 import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
 import { xorshift32 } from '../../core/prng.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import { randomSpikeTrains, randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 
 export interface ImportCliOptions {
@@ -74,7 +75,7 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     const direct = enc?.kind === 'encoder' && enc.scheme === 'direct' ? enc : undefined;
     const tokens = model.graph.nodes.find((n) => n.kind === 'tokens');
     const inputs = tokens?.kind === 'tokens' ? randomSentences(model.vocab!.length, tokens.maxLen, count) : direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
-    const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
+    const pipe = runCalibratedPipeline(model.graph, { weightBits: (o.weightBits !== undefined ? Number(o.weightBits) : defaultWeightBits(model)) as 8 | 16, calibration: { inputs } });
     warnings = [...capped, ...pipe.warnings];
     const what = tokens ? `${count} random sentences of the vocabulary's words` : direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]`;
     if (pipe.calibration) calibration = { ...pipe.calibration, inputs: what };

@@ -38,7 +38,7 @@ beforeAll(async () => {
   trained.textcnn = (await trainFromCli({ ...common, family: 'textcnn', maps: 3, timesteps: 4, maxLen: 12, checkpointDir: join(dir, 'ck-cnn') })).model;
   trained.bisnn = (await trainFromCli({ ...common, family: 'bisnn', hidden: 4, layers: 1, maxLen: 12, checkpointDir: join(dir, 'ck-bi') })).model;
   // two layers (a scan reading the other direction) and mean pooling
-  trained.bisnn2 = (await trainFromCli({ ...common, family: 'bisnn', hidden: 4, layers: 2, pool: 'mean', maxLen: 12, checkpointDir: join(dir, 'ck-bi2') })).model;
+  trained.bisnn2 = (await trainFromCli({ ...common, limit: 200, family: 'bisnn', hidden: 4, layers: 2, pool: 'mean', maxLen: 12, checkpointDir: join(dir, 'ck-bi2') })).model;
 }, 600_000);
 
 /** The integer graph with what the IR keeps per node, typed arrays as plain arrays. */
