@@ -211,6 +211,10 @@ describe('export -> import of every trained family', () => {
     refused(edit((s, f) => (f.graph.edges = f.graph.edges!.filter(([a, b]) => !(a === 'input' && b === conv(s).nir.node)))), 'SNN_E_GRAPH', /no edge "input"/);
     refused(edit((_s, f) => ((f.graph.nodes!.input.params.shape as NirArray).data = Float64Array.of(5, 5))), 'SNN_E_GRAPH', /Input has shape/);
     refused(edit((s) => (s.text.nodes.find((n: { kind: string }) => n.kind === 'dense').from = 'ghost')), 'SNN_E_HEADER', /ghost/);
+    refused(edit((s) => {
+      const lifs = s.text.nodes.filter((n: { kind: string }) => n.kind === 'lif');
+      lifs[1].nir = lifs[0].nir;
+    }), 'SNN_E_HEADER', /already names/);
     // every field of every node of the text block, set to a wrong type or value: a snnc error, never a crash
     // (tiny models of both families: a trained one's 26 K-word embedding makes each lowering slow)
     for (const [fam, tiny] of [['textcnn', tinyTextCnn({ maxLen: 10 })], ['bisnn', tinyBisnn({ layers: 2, maxLen: 10 })]] as const) {

@@ -356,8 +356,14 @@ export function lowerTextNir(
   const dt = o.dt;
   const edges = new Set((top.edges ?? []).map(([a, b]) => `${a}\u0000${b}`));
   const hasEdge = (a: string, b: string) => edges.has(`${a}\u0000${b}`);
+  const claimed = new Set<string>();
   const nirNode = (id: unknown, field: string, types: string[]): NirNode => {
     if (typeof id !== 'string') return badMeta(field, 'must name a NIR node');
+    // every body node stands for one IR node (the Input and Output are checked more than once)
+    if (id !== 'input' && id !== 'output') {
+      if (claimed.has(id)) badMeta(field, `names NIR node "${id}", which another node of the text block already names`);
+      claimed.add(id);
+    }
     const n = nodes[id];
     if (!n) return badBody(`${field} names NIR node "${id}", which the graph does not have`);
     if (!types.includes(n.type)) return badBody(`NIR node "${id}" is a ${n.type}, ${field} needs ${types.join(' or ')}`);
@@ -408,8 +414,7 @@ export function lowerTextNir(
       out.push({ ...(irFields as unknown as EmbeddingNode), table: f32([t.vocab.length, dim], Float32Array.from(table.data)) });
     } else if (s.kind === 'encoder' || s.kind === 'readout') {
       if (s.kind === 'readout') {
-        const outNode = nirNode('output', 'output', ['Output']);
-        void outNode;
+        nirNode('output', 'output', ['Output']);
         const from = nirOfLif(s.from, `${field}.from`);
         if (!hasEdge(from, 'output')) badBody(`the readout reads ${String(s.from)}, but the body has no edge "${from}" -> "output"`);
       }
@@ -486,7 +491,7 @@ export function lowerTextNir(
           const cols = ref.layout === 'tiled' ? I * L : ref.layout === 'half' ? 2 * dim : I;
           if (wt.shape.join() !== [O, cols].join()) badBody(`NIR node "${id}": weight [${wt.shape}], ${s.kind} ${s.id} needs [${O}, ${cols}]`);
           const off = ref.layout === 'half' ? (ref.offset ?? -1) : 0;
-          if (ref.layout === 'half' && !(off === 0 || off === dim) ) badMeta(`${field}.nir.offset`, `must be 0 or ${dim}`);
+          if (ref.layout === 'half' && !(off === 0 || off === dim)) badMeta(`${field}.nir.offset`, `must be 0 or ${dim}`);
           if (ref.layout === 'half' && I !== dim) badMeta(field, `reads the encoder: inFeatures must be ${dim}`);
           w = new Float32Array(I * O);
           for (let c = 0; c < I; c++)
