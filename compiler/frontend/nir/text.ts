@@ -376,9 +376,14 @@ export function lowerTextNir(
   };
   const sk = t.nodes;
   const byId = new Map<string, Skel>();
+  const popNir = new Set<string>();
   for (const [i, s] of sk.entries()) {
     if (byId.has(s.id)) badMeta(`nodes[${i}].id`, `repeats "${s.id}"`);
     byId.set(s.id, s);
+    // one NIR node per population (synapses are checked as they are read)
+    if (s.kind !== 'lif') continue;
+    if (popNir.has(String(s.nir))) badMeta(`nodes[${i}].nir`, `names NIR node "${String(s.nir)}", which another node of the text block already names`);
+    popNir.add(String(s.nir));
   }
   const nirOfLif = (id: unknown, field: string): string => {
     const s = typeof id === 'string' ? byId.get(id) : undefined;
