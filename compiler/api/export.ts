@@ -1,4 +1,4 @@
-// `snnc export model.snn -o model.nir`: a vector-input model to a NIR file (docs/nir.md).
+// `snnc export model.snn -o model.nir`: a model to a NIR file (docs/nir.md; text models: "Text models").
 
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -25,5 +25,7 @@ export async function exportNirFile(path: string, o: ExportCliOptions = {}): Pro
   await writeNirFile(out, file, { gzip: o.gzip });
   const nodes = Object.keys(file.graph.nodes ?? {}).length;
   const edges = file.graph.edges?.length ?? 0;
-  return { text: `exported ${basename(path)} -> ${out} (NIR ${file.version}: ${nodes} nodes, ${edges} edges; encoder, T and classes in metadata/snnc)`, out, nodes, edges };
+  const text = model.graph.nodes.some((n) => n.kind === 'tokens');
+  const meta = text ? 'tokenizer, vocabulary, embedding, encoder, T and classes in metadata/snnc; other NIR tools see the body for maxLen positions (docs/nir.md "Text models")' : 'encoder, T and classes in metadata/snnc';
+  return { text: `exported ${basename(path)} -> ${out} (NIR ${file.version}: ${nodes} nodes, ${edges} edges; ${meta})`, out, nodes, edges };
 }

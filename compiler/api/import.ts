@@ -7,6 +7,8 @@ import { basename, dirname, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { writeModelFile } from '../frontend/model-format.js';
 import { CALIBRATION_STEPS, readNirModel, type DecayConvention, type LowerOptions, type LowerReport } from '../frontend/nir/import.js';
+import { xorshift32 } from '../../core/prng.js';
+import { defaultWeightBits } from '../passes/weight-bits.js';
 import { randomSpikeTrains, randomVectors, runCalibratedPipeline, type CalibrationReport } from './calibrate.js';
 import { runPipeline } from '../passes/pipeline.js';
 
@@ -76,10 +78,12 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
     // a spike-train input calibrates on random spike trains (docs/nir.md "Spike-train input")
     const enc = model.graph.nodes.find((n) => n.kind === 'encoder');
     const direct = enc?.kind === 'encoder' && enc.scheme === 'direct' ? enc : undefined;
-    const inputs = direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
-    const pipe = runCalibratedPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16, calibration: { inputs } });
+    const tokens = model.graph.nodes.find((n) => n.kind === 'tokens');
+    const inputs = tokens?.kind === 'tokens' ? randomSentences(model.vocab!.length, tokens.maxLen, count) : direct ? randomSpikeTrains(report.inputDim, report.timesteps, count, 2 ** direct.bits - 1, 1, report.biasChannel) : randomVectors(report.inputDim, count, 1, report.biasChannel);
+    const pipe = runCalibratedPipeline(model.graph, { weightBits: (o.weightBits !== undefined ? Number(o.weightBits) : defaultWeightBits(model)) as 8 | 16, calibration: { inputs } });
     warnings = [...capped, ...pipe.warnings];
-    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]` };
+    const what = tokens ? `${count} random sentences of the vocabulary's words` : direct ? `${count} random spike trains (20% of counts nonzero)` : `${count} uniform random vectors in [0, 1]`;
+    if (pipe.calibration) calibration = { ...pipe.calibration, inputs: what };
   } else if (noReadout) {
     warnings = runPipeline(model.graph, { weightBits: Number(o.weightBits ?? 8) as 8 | 16 }).warnings;
   }
@@ -89,7 +93,8 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   const lines = [
     `imported ${basename(path)} (NIR ${report.version}, ${report.layout} layout) -> ${out}`,
     `  nodes: ${Object.entries(report.nodeTypes).map(([k, v]) => `${k} x${v}`).join(', ')}`,
-    `  snnc graph: input ${report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
+    ...(report.text ? [`  text model (${report.text.family}): ${report.text.positions} positions, ${model.vocab?.length ?? 0} words; other NIR tools see the ${report.text.body} body: ${report.text.caveats.join('; ')}`] : []),
+    `  snnc graph: input ${report.text ? 'tokens' : report.inputDim} -> ${lif.map((n) => (n.kind === 'lif' ? `${n.id}[${n.channels}] beta ${n.beta.toPrecision(6)} ${n.reset}` : '')).join(' -> ')}; ${model.meta.classes.length} classes, T = ${report.timesteps}`,
     `  input: ${inputLine(model.graph)}`,
     `  time bridge: dt ${report.dt}, beta = ${report.decay === 'exp' ? 'exp(-dt/tau)' : '1 - dt/tau'}, input scale r dt / tau`,
     ...report.approximations.map((a) => `  approximation: ${a}`),
@@ -101,9 +106,17 @@ export async function importNir(path: string, o: ImportCliOptions = {}): Promise
   return { text: lines.join('\n'), out, report, calibration, warnings };
 }
 
+/** Seeded random sentences for calibrating a text model: 1..maxLen word ids (never <pad>). */
+function randomSentences(vocab: number, maxLen: number, count: number): { tokens: number[] }[] {
+  let x = 0x5eed;
+  const next = () => (x = xorshift32(x));
+  return Array.from({ length: count }, () => Array.from({ length: 1 + (next() % maxLen) }, () => 1 + (next() % (vocab - 1)))).map((tokens) => ({ tokens }));
+}
+
 /** What the imported graph's Input takes (its encoder). */
 function inputLine(g: { nodes: readonly { kind: string }[] }): string {
   const e = g.nodes.find((n) => n.kind === 'encoder') as { scheme: string; bits: number } | undefined;
   if (!e) return 'none';
+  if (g.nodes.some((n) => n.kind === 'tokens')) return `tokens -> embedding -> ${e.scheme} encoder, ${e.bits} bits`;
   return e.scheme === 'direct' ? `a spike train (direct), counts 0..${2 ** e.bits - 1} per channel and step` : `${e.scheme}-coded values in [0, 1], ${e.bits} bits`;
 }

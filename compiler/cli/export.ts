@@ -5,7 +5,7 @@ import { type CommandSpec, json } from './spec.js';
 export const exportCommand: CommandSpec = {
   name: 'export',
   args: ['<model>'],
-  summary: 'write a vector-input .snn model (dense + LIF/IF + readout) as a NIR graph (HDF5); encoder, T and classes go to metadata',
+  summary: 'write a .snn model as a NIR graph (HDF5): vector models as Linear + LIF/IF; text models (textcnn, bisnn) as a standard-node body for maxLen positions with tokenizer, vocabulary and embedding in metadata (docs/nir.md); encoder, T and classes go to metadata',
   options: [
     { flags: '-o, --out <file>', description: 'NIR file to write', default: 'model.nir' },
     { flags: '--dt <seconds>', description: 'step length written into tau and r', parse: 'float', default: 1e-4 },

@@ -7,7 +7,7 @@
 
 import { fail } from '../../core/errors.js';
 import type { NirFile, NirNode, NirValue } from '../frontend/nir/types.js';
-import { arr, check, compileSchema, int, name, num, obj, oneOf, opt, str, type Schema } from './dsl.js';
+import { anyObject, arr, check, compileSchema, int, name, num, obj, oneOf, opt, str, type Schema } from './dsl.js';
 
 /** NIR versions are `major.minor[.patch][suffix]` (e.g. 0.2.0, 1.0.6, 1.0.0rc1). */
 export const NIR_VERSION_PATTERN = /^\d+\.\d+(\.\d+)?([.+-]?[0-9A-Za-z.+-]*)?$/;
@@ -26,6 +26,8 @@ const snncMetaSchema = obj({
   thresholds: opt({ type: 'object', additionalProperties: num({ gt: 0 }) }),
   /** NIR node id -> the IR id `snnc export` renamed it from (reserved names never reach NIR). */
   ids: opt({ type: 'object', additionalProperties: str({ min: 1, max: 256 }) }),
+  /** A text model's tokenizer, vocabulary, IR node list and caveats (frontend/nir/text.ts checks it). */
+  text: opt(anyObject()),
 });
 const validateSnncMeta = compileSchema(snncMetaSchema);
 

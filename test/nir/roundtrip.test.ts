@@ -2,7 +2,7 @@
 // (`snnc import`, `snnc export`, `snnc compile model.nir`).
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportNir, readNirModel } from '../../compiler/frontend/nir/import.js';
 import { randomVectors } from '../../compiler/api/calibrate.js';
 import { writeNirFile } from '../../compiler/frontend/nir/hdf5.js';
@@ -12,7 +12,8 @@ import { simulate } from '../../runtime/reference.js';
 import { main } from '../../compiler/cli.js';
 import { compile } from '../../compiler/api.js';
 import type { Graph, Model, Node } from '../../compiler/ir/types.js';
-import { tinyTextCnn } from '../helpers/tiny-model.js';
+import { randomTokens, rng, tinyTextCnn } from '../helpers/tiny-model.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 import { mlpGraph, randArray, tmp, writeFixture } from './fixtures.js';
 
 const dir = tmp();
@@ -78,8 +79,38 @@ describe('NIR export', () => {
     for (const x of randomVectors(8, 20, 3)) expect(simulate(b, x, 'integer').scores).toEqual(simulate(a, x, 'integer').scores);
   });
 
-  it('refuses text models and poisson encoders with a clear message', () => {
-    expect(() => exportNir(tinyTextCnn())).toThrow(/SNN_E_USAGE.*tokens/);
+  it('a text model with leaky populations and zero reset round-trips (docs/nir.md "Text models")', async () => {
+    const m = tinyTextCnn({ beta: 0.875, reset: 'zero', maxLen: 10 });
+    const p = join(dir, 'text-lif.nir');
+    await writeNirFile(p, exportNir(m));
+    const back = (await readNirModel(p)).model;
+    const a = runPipeline(m.graph).graph;
+    const b = runPipeline(back.graph).graph;
+    expect(b.nodes.map((n) => [n.kind, n.id, n.kind === 'lif' ? [n.leakShifts, n.threshold, n.reset] : []])).toEqual(a.nodes.map((n) => [n.kind, n.id, n.kind === 'lif' ? [n.leakShifts, n.threshold, n.reset] : []]));
+    const r = rng(5);
+    let spikes = 0;
+    for (let i = 0; i < 30; i++) {
+      const x = { tokens: randomTokens(r, 40, 10).slice(0, 10) };
+      const ra = simulate(a, x, 'integer');
+      expect(simulate(b, x, 'integer')).toEqual(ra);
+      spikes += ra.ops.spikes;
+    }
+    expect(spikes).toBeGreaterThan(0);
+    // the text block, not options, sets a text model's T, encoder and classes
+    expect(await main(['import', p, '-o', join(dir, 'text-lif.snn'), '--timesteps', '4'])).toBe(2);
+    // snnc sim steps the standard-node body: a [dim, L] spike train per step
+    const csv = join(dir, 'text-body.csv');
+    const r2 = rng(9);
+    writeFileSync(csv, Array.from({ length: 12 }, () => Array.from({ length: 12 * 10 }, () => (r2() < 0.3 ? 1 : 0)).join(',')).join('\n') + '\n');
+    expect(await main(['sim', p, '--input', csv, '-o', join(dir, 'text-body.json')])).toBe(0);
+    const tr = JSON.parse(readFileSync(join(dir, 'text-body.json'), 'utf8'));
+    expect(JSON.stringify(tr)).toMatch(/lif3/);
+  });
+
+  it('refuses poisson encoders (vector and text models) with a clear message', () => {
+    expect(() => exportNir(tinyTextCnn({ scheme: 'poisson' }))).toThrow(/SNN_E_USAGE.*poisson/);
+    // a scan model runs its scans as NIR time: one step per position, so T must be 1
+    expect(() => exportNir(tinyBisnn({ timesteps: 2 }))).toThrow(/SNN_E_USAGE.*T = 1/);
     const m = vectorModel();
     m.graph.nodes[1] = { ...m.graph.nodes[1], scheme: 'poisson' } as Node;
     expect(() => exportNir(m)).toThrow(/SNN_E_USAGE.*poisson/);
@@ -98,7 +129,11 @@ describe('NIR CLI', () => {
     expect(await main(['import', join(dir, 'nope.nir'), '-o', snn])).toBe(2);
     const text = join(dir, 'text.snn');
     writeModelFile(text, tinyTextCnn());
-    expect(await main(['export', text, '-o', join(dir, 'text.nir')])).toBe(2);
+    expect(await main(['export', text, '-o', join(dir, 'text.nir'), '--json'])).toBe(0);
+    expect(existsSync(join(dir, 'text.nir'))).toBe(true);
+    writeModelFile(text, tinyTextCnn({ scheme: 'poisson' }));
+    expect(await main(['export', text, '-o', join(dir, 'text-poisson.nir')])).toBe(2);
+    expect(existsSync(join(dir, 'text-poisson.nir'))).toBe(false);
     const c = await compile(nir, { out: join(dir, 'compiled') });
     expect(c.report.model.family).toBe('nir');
     expect(existsSync(c.wasmPath!)).toBe(true);

@@ -8,6 +8,7 @@ import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { arr, type NirFile, type NirNode } from './types.js';
 import type { DecayConvention } from './lower.js';
+import { exportTextNir } from './text.js';
 
 export interface ExportOptions {
   dt?: number;
@@ -24,8 +25,10 @@ export function exportNir(model: Model, o: ExportOptions = {}): NirFile {
   const decay = o.decay ?? 'exp';
   if (!(dt > 0 && Number.isFinite(dt))) fail('SNN_E_USAGE', `--dt must be a positive number, got ${dt}`);
   if (g.stage !== 'float') fail('SNN_E_USAGE', 'export a float model (.snn as trained), not a quantized graph');
+  // a token-input model (textcnn, bisnn): a standard-node body plus what NIR lacks in metadata (text.ts)
+  if (g.nodes.some((n) => n.kind === 'tokens')) return exportTextNir(model, { dt, decay });
   const vec = g.nodes.find((n) => n.kind === 'vector');
-  if (!vec || vec.kind !== 'vector') return fail('SNN_E_USAGE', `model ${model.meta.name} cannot be expressed in NIR: ${tokenModelGaps(model)}`, 'export a vector-input (mlp or imported NIR) model');
+  if (!vec || vec.kind !== 'vector') return fail('SNN_E_USAGE', `model ${model.meta.name} has neither a vector nor a token input`);
   const enc = g.nodes.find((n) => n.kind === 'encoder');
   if (!enc || enc.kind !== 'encoder') return fail('SNN_E_GRAPH', 'the model has no encoder');
   if (enc.scheme !== 'rate' && enc.scheme !== 'binary' && enc.scheme !== 'direct') {
@@ -144,16 +147,4 @@ export function nirIdsOf(nodes: readonly { kind: string; id: string }[], vectorI
     ids.set(n.id, id);
   }
   return ids;
-}
-
-/** Why a token-input model has no NIR form: what of its graph NIR lacks, by family. */
-function tokenModelGaps(model: Model): string {
-  const g = model.graph;
-  const gaps = ['its input is tokens looked up in an embedding table (NIR has no tokenizer or embedding node; its Input is a fixed-shape continuous signal)'];
-  if (g.nodes.some((n) => n.kind === 'lif' && n.perPosition)) gaps.push('its populations are per position over a sentence length that varies per input (NIR node shapes are fixed)');
-  if (g.nodes.some((n) => n.kind === 'lif' && n.scan)) gaps.push('its scan populations carry a membrane from position to position within a step (NIR has no scan over an axis)');
-  const pools = [...new Set(g.nodes.flatMap((n) => (n.kind === 'dense' && n.pool ? [n.pool] : [])))];
-  if (pools.includes('max-positions')) gaps.push('it takes the max over positions of spikes (NIR has no max-pool node)');
-  if (pools.includes('mean-positions')) gaps.push('it averages over a variable number of positions (NIR pools have fixed kernels)');
-  return `${model.meta.family ?? 'this'} model: ${gaps.join('; ')}`;
 }

@@ -129,7 +129,7 @@ function readDataset(d: H5Dataset, where: string, budget: Budget): NirValue {
   return { shape, data } satisfies NirArray;
 }
 
-function readMetadata(g: H5Group, where: string, budget: Budget): Record<string, string | number> {
+function readMetadata(g: H5Group, where: string, budget: Budget, arrays: Record<string, NirArray>): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   for (const k of g.keys()) {
     const e = g.get(k);
@@ -137,6 +137,7 @@ function readMetadata(g: H5Group, where: string, budget: Budget): Record<string,
     const v = readDataset(e as H5Dataset, `${where}/${k}`, budget);
     if ('strings' in v) out[k] = v.strings.length === 1 ? v.strings[0] : JSON.stringify(v.strings);
     else if (v.data.length === 1) out[k] = v.data[0];
+    else arrays[k] = v;
   }
   return out;
 }
@@ -167,7 +168,9 @@ function readNode(g: H5Group, where: string, depth: number, budget: Budget): Nir
     } else if (node.type === 'NIRGraph' && k === 'edges') {
       node.edges = readEdges(e, `${where}/edges`, budget);
     } else if (k === 'metadata' && kind === 'Group') {
-      node.metadata = readMetadata(e as H5Group, `${where}/metadata`, budget);
+      const arrays: Record<string, NirArray> = {};
+      node.metadata = readMetadata(e as H5Group, `${where}/metadata`, budget, arrays);
+      if (Object.keys(arrays).length) node.metadataArrays = arrays;
     } else if (kind === 'Dataset') {
       node.params[k] = readDataset(e as H5Dataset, `${where}/${k}`, budget);
     }
@@ -276,9 +279,11 @@ export async function writeNirFile(path: string, file: NirFile, o: WriteNirOptio
   function writeNode(g: H5Group, n: NirNode): void {
     g.create_dataset({ name: 'type', data: n.type });
     for (const [k, v] of Object.entries(n.params)) writeValue(g, k, v, k === 'weight');
-    if (Object.keys(n.metadata).length) {
+    if (Object.keys(n.metadata).length || Object.keys(n.metadataArrays ?? {}).length) {
       const m = g.create_group('metadata');
       for (const [k, v] of Object.entries(n.metadata)) m.create_dataset({ name: k, data: typeof v === 'number' ? Float64Array.of(v) : v, shape: [] });
+      // numeric metadata arrays (an exported text model's embedding table) are float32, as weights
+      for (const [k, v] of Object.entries(n.metadataArrays ?? {})) writeValue(m, k, v, true);
     }
     if (n.type === 'NIRGraph') {
       const ng = g.create_group('nodes');

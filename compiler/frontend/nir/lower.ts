@@ -8,6 +8,7 @@ import { fail } from '../../../core/errors.js';
 import { validateModel } from '../../ir/validate.js';
 import { isStrings, type NirArray, type NirFile, type NirNode, type NirValue } from './types.js';
 import { checkNirFile, snncMetadata } from '../../schema/nir.js';
+import { lowerTextNir, textBlock } from './text.js';
 
 export type DecayConvention = 'exp' | 'linear';
 
@@ -40,6 +41,12 @@ export interface LowerOptions {
    * population), the graph has none and is only simulated for its traces.
    */
   readout?: 'required' | 'optional';
+  /**
+   * A text model exported by snnc (metadata/snnc `text`): `model` (default) rebuilds the token
+   * model; `body` lowers only the standard-node body, as any NIR graph (what other tools see).
+   * Default: `model`, but `body` when the readout is optional (`snnc sim`).
+   */
+  text?: 'model' | 'body';
 }
 
 export interface LowerReport {
@@ -60,6 +67,8 @@ export interface LowerReport {
   populations: Record<string, { id: string; neurons: number[] }[]>;
   /** The input encoder the graph got. */
   encoder: 'rate' | 'direct';
+  /** A text model rebuilt from an exported file (docs/nir.md "Text models"): what non-snnc tools see differently. */
+  text?: { family: 'textcnn' | 'bisnn'; body: 'positions' | 'sequence'; positions: number; caveats: string[] };
 }
 
 const MAX_MATRIX = 1 << 25;
@@ -306,6 +315,18 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   const tol = o.betaTolerance ?? 1e-6;
   const approximations: string[] = [];
   const notes: string[] = [];
+  // a text model from `snnc export` (docs/nir.md "Text models"): rebuilt from its body and metadata
+  // `snnc sim` (readout optional) steps the body: the standard-node graph, fed spike trains
+  if (snncMeta.text !== undefined && (o.text ?? (o.readout === 'optional' ? 'body' : 'model')) === 'model') {
+    const t = textBlock(snncMeta.text);
+    const flags = (['timesteps', 'bits', 'encoder', 'classes', 'population', 'bias', 'reset', 'betaTolerance'] as const).filter((k) => o[k] !== undefined);
+    if (flags.length) fail('SNN_E_USAGE', `a text model exported by snnc takes its ${flags.join(', ')} from metadata/snnc text, not from options`, 'import it without them');
+    const model = lowerTextNir(file, snncMeta, t, { dt, decay, name: o.name });
+    const nodeTypes: Record<string, number> = {};
+    for (const n of Object.values(file.graph.nodes ?? {})) nodeTypes[n.type] = (nodeTypes[n.type] ?? 0) + 1;
+    const report: LowerReport = { version, layout, dt, decay, timesteps: t.timesteps, nodeTypes, approximations, notes: [`a ${t.family} text model: tokenizer ${t.tokenizer.kind}, ${t.vocab.length} words, ${t.positions} positions, rebuilt from the ${t.body} body and metadata/snnc text`], inputDim: 0, biasChannel: false, populations: {}, encoder: 'rate', text: { family: t.family, body: t.body, positions: t.positions, caveats: t.caveats } };
+    return { model, report };
+  }
 
   const { prims, edges } = flatten(file.graph);
   const nodeTypes: Record<string, number> = {};

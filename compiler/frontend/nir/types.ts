@@ -26,6 +26,8 @@ export interface NirNode {
   params: Record<string, NirValue>;
   /** The node's `metadata` group, flattened to strings and numbers (NIR >= 1.0). */
   metadata: Record<string, string | number>;
+  /** Numeric arrays of the node's `metadata` group (more than one value), by name: e.g. the embedding table of an exported text model (docs/nir.md "Text models"). */
+  metadataArrays?: Record<string, NirArray>;
   /** NIRGraph only. */
   nodes?: Record<string, NirNode>;
   /** NIRGraph only: (source, target) pairs. */
