@@ -211,7 +211,7 @@ async function loadModel(path: string, o: SimOptions, steps: number | undefined)
   if (/\.(nir|h5|hdf5)$/i.test(path)) {
     const encoder = o.encoder ?? 'direct';
     if (encoder !== 'direct' && encoder !== 'rate') fail('SNN_E_USAGE', `--encoder must be direct or rate, got ${encoder}`);
-    return readNirModel(path, { ...lowerOptionsFrom(o), ...(steps !== undefined ? { timesteps: steps } : {}), encoder, readout: 'optional' });
+    return readNirModel(path, { ...lowerOptionsFrom(o), ...(steps !== undefined ? { timesteps: steps } : {}), encoder, readout: 'optional', text: 'body' });
   }
   if (o.encoder !== undefined) fail('SNN_E_USAGE', '--encoder applies to NIR input only; a .snn model keeps its own encoder');
   return { model: readModelFile(path) };

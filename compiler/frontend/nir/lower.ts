@@ -44,7 +44,7 @@ export interface LowerOptions {
   /**
    * A text model exported by snnc (metadata/snnc `text`): `model` (default) rebuilds the token
    * model; `body` lowers only the standard-node body, as any NIR graph (what other tools see).
-   * Default: `model`, but `body` when the readout is optional (`snnc sim`).
+   * Default: `model`; `snnc sim` asks for `body`.
    */
   text?: 'model' | 'body';
 }
@@ -316,8 +316,8 @@ export function lowerNir(file: NirFile, o: LowerOptions = {}): { model: Model; r
   const approximations: string[] = [];
   const notes: string[] = [];
   // a text model from `snnc export` (docs/nir.md "Text models"): rebuilt from its body and metadata
-  // `snnc sim` (readout optional) steps the body: the standard-node graph, fed spike trains
-  if (snncMeta.text !== undefined && (o.text ?? (o.readout === 'optional' ? 'body' : 'model')) === 'model') {
+  // `snnc sim` (text: 'body') steps the body: the standard-node graph, fed spike trains
+  if (snncMeta.text !== undefined && (o.text ?? 'model') === 'model') {
     const t = textBlock(snncMeta.text);
     const flags = (['timesteps', 'bits', 'encoder', 'classes', 'population', 'bias', 'reset', 'betaTolerance'] as const).filter((k) => o[k] !== undefined);
     if (flags.length) fail('SNN_E_USAGE', `a text model exported by snnc takes its ${flags.join(', ')} from metadata/snnc text, not from options`, 'import it without them');
