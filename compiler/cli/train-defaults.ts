@@ -35,6 +35,7 @@ export const TRAIN_HELP_DEFAULTS: Readonly<Record<string, string>> = {
   inputWidth: '0.3',
   embeddingLr: '0.003',
   lrDecay: '0.7',
+  patience: '0',
   pool: 'max',
 };
 

@@ -64,6 +64,7 @@ export const trainCommand: CommandSpec = {
     { flags: '--width <x>', description: 'bisnn: surrogate width in membrane units (recurrent layers)', parse: 'float' },
     { flags: '--input-width <x>', description: 'bisnn: surrogate width of the input spikes, in embedding units', parse: 'float' },
     { flags: '--embedding-lr <x>', description: 'bisnn: Adam learning rate of the embedding table (lazy, rows in the batch)', parse: 'float' },
+    { flags: '--patience <n>', description: 'bisnn: stop after n epochs without a better dev accuracy (0 = run every epoch; the best-dev weights are saved either way)', parse: 'int' },
     { flags: '--lr-decay <x>', description: 'bisnn: multiply both learning rates by x after every epoch, in (0, 1]', parse: 'float' },
     { flags: '--pool <kind>', description: 'bisnn: pooling of the last layer\'s spikes over positions: max (spiked anywhere) or mean (spike count / n; long texts)', choices: ['max', 'mean'] },
     { flags: '--no-recurrent', description: 'bisnn: no self-recurrent weights (each scan only leaks and integrates)' },

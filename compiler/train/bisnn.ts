@@ -50,6 +50,11 @@ export interface BisnnOptions {
   /** Already-prepared data (tests reuse one load); overrides dataset/limits. */
   data?: PreparedData;
   epochs: number;
+  /**
+   * Early stopping: stop after this many epochs without a better dev accuracy (0 = run every
+   * epoch). The best-dev weights are what is saved either way.
+   */
+  patience: number;
   batch: number;
   /** Adam learning rate of the network weights. */
   lr: number;
@@ -108,6 +113,7 @@ export type BisnnPool = 'max' | 'mean';
 export const BISNN_DEFAULTS: Omit<BisnnOptions, 'data' | 'limits' | 'dataDir' | 'checkpointDir' | 'onProgress'> = {
   dataset: 'sst2',
   epochs: 5,
+  patience: 0,
   batch: 64,
   lr: 3e-3,
   embeddingLr: 3e-3,
@@ -146,6 +152,7 @@ export function checkBisnnOptions(o: Partial<BisnnOptions>): void {
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) fail('SNN_E_USAGE', `bisnn: ${k} must be a positive number, got ${String(v)}`);
   };
   int('epochs', 1);
+  int('patience', 0);
   int('batch', 1);
   int('seed', 0);
   int('layers', 1);
@@ -855,6 +862,8 @@ export interface BisnnMetrics {
   /** Share of sentences where simulate(...,'float') and the TF.js model pick the same label (dev and test). */
   floatTfjsAgreement: number | null;
   bestEpoch: number;
+  /** With `patience`: the last epoch trained when training stopped early. */
+  stoppedEarly?: number;
   /** Mean seconds of one training step (batch) and of one epoch's training (without the dev evaluation). */
   secondsPerStep: number;
   secondsPerEpoch: number;
@@ -998,7 +1007,14 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
     return accuracyOf(p.labels, data.dev);
   };
   const trainSecs: number[] = history.map(() => 0);
+  let stoppedEarly: number | undefined;
   for (let epoch = epoch0 + 1; epoch <= o.epochs; epoch++) {
+    // early stopping, checked before an epoch so that a resumed run stops where it would have
+    if (o.patience > 0 && epoch - 1 - bestEpoch >= o.patience) {
+      stoppedEarly = epoch - 1;
+      if (!o.quiet) process.stderr.write(`bisnn: no better dev accuracy for ${o.patience} epoch(s): stopped after epoch ${epoch - 1} of ${o.epochs} (best: epoch ${bestEpoch})\n`);
+      break;
+    }
     // the schedule depends on the epoch only, so a resumed run follows it too
     adam.cfg.lr = o.lr * Math.pow(o.lrDecay, epoch - 1);
     rowAdam.lr = o.embeddingLr * Math.pow(o.lrDecay, epoch - 1);
@@ -1140,6 +1156,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
     testFloat,
     floatTfjsAgreement: agreement,
     bestEpoch,
+    ...(stoppedEarly !== undefined ? { stoppedEarly } : {}),
     secondsPerStep: stepSeconds.length ? stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length : 0,
     secondsPerEpoch: epochTrain.length ? epochTrain.reduce((a, b) => a + b, 0) / epochTrain.length : 0,
     seconds: (performance.now() - t0) / 1000,
@@ -1161,6 +1178,7 @@ export async function trainBisnn(opts: Partial<BisnnOptions> = {}): Promise<Bisn
         examples: { train: data.train.length, dev: data.dev.length, test: data.test.length },
         accuracy: { devTfjs: metrics.devTfjs, testTfjs: metrics.testTfjs, devFloat, testFloat, floatTfjsAgreement: agreement },
         bestEpoch,
+        ...(stoppedEarly !== undefined ? { stoppedEarly } : {}),
         surrogate: { kind: o.surrogate, width: o.width, inputWidth: o.inputWidth },
         options: recorded,
         backend,
@@ -1185,7 +1203,7 @@ function pct(x: number | null): string {
 const cliFlag = (k: string): string => '--' + k.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 
 /** Options only the bisnn family reads (`recurrent` is commander's `--no-recurrent`). */
-const BISNN_ONLY = ['layers', 'beta', 'inputThreshold', 'surrogate', 'width', 'inputWidth', 'embeddingLr', 'lrDecay', 'pool'];
+const BISNN_ONLY = ['patience', 'layers', 'beta', 'inputThreshold', 'surrogate', 'width', 'inputWidth', 'embeddingLr', 'lrDecay', 'pool'];
 
 /** Fails with SNN_E_USAGE when a textcnn/mlp run is given bisnn-only options. */
 export function rejectBisnnOptions(c: Record<string, unknown>): void {
@@ -1208,6 +1226,7 @@ export async function bisnnFromCli(c: Record<string, unknown>): Promise<{ model:
   set('dataDir', c.dataDir as string | undefined);
   set('data', c.prepared as PreparedData | undefined); // the user's files or vectors, prepared by compiler/api/train-data.ts
   set('epochs', num('epochs'));
+  set('patience', num('patience'));
   set('batch', num('batch'));
   set('lr', num('lr'));
   set('embeddingLr', num('embeddingLr'));

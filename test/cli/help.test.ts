@@ -41,6 +41,7 @@ describe('train --help defaults', () => {
       inputWidth: s(b.inputWidth),
       embeddingLr: s(b.embeddingLr),
       lrDecay: s(b.lrDecay),
+      patience: s(b.patience),
       pool: s(b.pool),
     };
     expect(TRAIN_HELP_DEFAULTS).toEqual(expected);
