@@ -7,10 +7,12 @@
 //
 //   node dist/bench/bisnn.js [--variants mean,paper] [--datasets imdb,sst2] [--seed 1] [--fresh]
 //
-// Resumable: finished (variant, data set) units are cached in bench/results/bisnn.partial.json.
-// Writes bench/results/bisnn.json and bisnn.md.
+// Resumable: finished (variant, data set) units are cached in bench/results/bisnn.partial.json,
+// and a unit in progress resumes from its last finished epoch (checkpoints in
+// .snnc-cache/bench-bisnn/, removed when the unit is done). Writes bench/results/bisnn.json and
+// bisnn.md. `imdb-full` is the whole 25k training set (dev carved out of it) and 25k test reviews.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,8 @@ import { writeAtomic } from '../compiler/io/atomic.js';
 
 interface Plan {
   name: string;
+  /** Registry data set (default: name). */
+  dataset?: string;
   maxLen: number;
   limits?: { train?: number; dev?: number; test?: number };
 }
@@ -30,6 +34,7 @@ interface Plan {
 const PLANS: Plan[] = [
   { name: 'imdb', maxLen: 256, limits: { train: 5000, dev: 1000, test: 2000 } },
   { name: 'sst2', maxLen: 64 },
+  { name: 'imdb-full', dataset: 'imdb', maxLen: 256 },
 ];
 
 /** Named training variants: what each changes from BISNN_DEFAULTS (epochs 5 unless said). */
@@ -50,6 +55,10 @@ const VARIANTS: Record<string, { about: string; o: Partial<BisnnOptions> }> = {
     about: "mean pooling with the paper's threshold 0.5, lr 1e-3 (both), dropout 0.5, and decay 0.25 (0.2 rounded to what 3 leak shifts represent exactly); hidden 64, 5 epochs",
     o: { pool: 'mean', beta: 0.25, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5 },
   },
+  'paper-b025-p2': {
+    about: 'paper-b025 with early stopping (patience 2) and up to 8 epochs',
+    o: { pool: 'mean', beta: 0.25, threshold: 0.5, lr: 1e-3, embeddingLr: 1e-3, dropout: 0.5, epochs: 8, patience: 2 },
+  },
   'mean-l1': { about: 'mean pooling, one bi-directional layer of 128 per direction', o: { pool: 'mean', layers: 1, hidden: 128 } },
 };
 
@@ -67,7 +76,10 @@ interface Row {
   /** Per weight width: integer test accuracy, agreement with the float SNN, wasm == reference checks. */
   integer: Record<'int8' | 'int16', { accuracy: number; agreement: number; bitexact: { checked: number; equal: number }; sops: number }>;
   defaultWeightBits: number;
+  /** Sum of the epochs' seconds (training + dev evaluation), across resumed runs. */
   trainSeconds: number;
+  /** Wall time of the run that finished the unit (training from its resume point, and the final evaluation). */
+  runSeconds?: number;
   loadavg: number[];
 }
 
@@ -89,11 +101,14 @@ function parseCli(argv: string[]) {
   };
 }
 
-async function unit(variant: string, plan: Plan, data: PreparedData, seed: number, smoke: number): Promise<Row> {
+async function unit(variant: string, plan: Plan, data: PreparedData, seed: number, smoke: number, checkpointDir: string): Promise<Row> {
   const o: Partial<BisnnOptions> = { ...VARIANTS[variant].o, ...(smoke ? { epochs: 1 } : {}) };
   const t0 = performance.now();
-  const { model, metrics } = await trainBisnn({ data, dataset: plan.name, seed, maxLen: plan.maxLen, quiet: false, skipFloatEval: true, ...o });
-  const trainSeconds = (performance.now() - t0) / 1000;
+  // a unit interrupted mid-training resumes from its last finished epoch
+  const { model, metrics } = await trainBisnn({ data, dataset: plan.dataset ?? plan.name, seed, maxLen: plan.maxLen, quiet: false, skipFloatEval: true, checkpointDir, resume: true, ...o });
+  const runSeconds = (performance.now() - t0) / 1000;
+  // every epoch's training and dev evaluation, across resumed runs (the checkpoint keeps the history)
+  const trainSeconds = metrics.history.reduce((acc, h) => acc + h.seconds, 0);
   const labels = data.test.map((x) => x.label);
   const inputs = data.test.map((x) => ({ tokens: Array.from(x.ids.slice(0, plan.maxLen)) }));
   const floatLabels = predictFloatReference(model, inputs);
@@ -116,6 +131,7 @@ async function unit(variant: string, plan: Plan, data: PreparedData, seed: numbe
     integer,
     defaultWeightBits: defaultWeightBits(model),
     trainSeconds,
+    runSeconds,
     loadavg: loadavg(),
   };
 }
@@ -156,9 +172,11 @@ async function main(): Promise<void> {
     for (const v of a.variants) {
       const key = `${v}:${d}:${a.seed}`;
       if (done[key]) continue;
-      data ??= await prepareData(d, { limits: plan.limits });
-      process.stderr.write(`bench:bisnn ${key} ...\n`);
-      done[key] = await unit(v, plan, data, a.seed, a.smoke);
+      data ??= await prepareData(plan.dataset ?? d, { limits: plan.limits });
+      process.stderr.write(`bench:bisnn ${key} (${data.train.length} train, ${data.dev.length} dev, ${data.test.length} test) ...\n`);
+      const ck = join(PACKAGE_ROOT, '.snnc-cache', 'bench-bisnn', `${key.replace(/:/g, '-')}${a.smoke ? `-smoke${a.smoke}` : ''}`);
+      done[key] = await unit(v, plan, data, a.seed, a.smoke, ck);
+      rmSync(ck, { recursive: true, force: true });
       // merged with what is on disk: several runs (other variants or data sets) may share the folder
       const disk = existsSync(partialPath) ? (JSON.parse(readFileSync(partialPath, 'utf8')) as Record<string, Row>) : {};
       Object.assign(done, { ...disk, [key]: done[key] });
