@@ -56,6 +56,8 @@ export function runCalibratedPipeline(input: Graph, opts: PipelineOptions & { ca
   const intPred: number[] = [];
   const unprunedPred: number[] = [];
   const lifs = g.nodes.filter((n) => n.kind === 'lif').map((n) => n.id);
+  // a leaky integrator (`spiking: false`, read by a membrane readout) never fires by design
+  const integrators = new Set(g.nodes.filter((n) => n.kind === 'lif' && n.spiking === false).map((n) => n.id));
   const spikes = new Array<number>(lifs.length).fill(0);
   for (const x of inputs) {
     floatPred.push(simulate(input, x, 'float').label);
@@ -70,7 +72,7 @@ export function runCalibratedPipeline(input: Graph, opts: PipelineOptions & { ca
   const layerSpikes: Record<string, number> = {};
   lifs.forEach((id, i) => {
     layerSpikes[id] = spikes[i] / inputs.length;
-    if (spikes[i] === 0) warnings.push(`population ${id} never fired on the ${inputs.length} calibration inputs: it is silent after quantization`);
+    if (spikes[i] === 0 && !integrators.has(id)) warnings.push(`population ${id} never fired on the ${inputs.length} calibration inputs: it is silent after quantization`);
   });
   return {
     ...pipe,

@@ -11,6 +11,7 @@ import { packEmbeddings } from '../../compiler/passes/pack-embeddings.js';
 import { printGraph } from '../../compiler/ir/print.js';
 import { simulate } from '../../runtime/reference.js';
 import { randomTokens, rng, tinyTextCnn } from '../helpers/tiny-model.js';
+import { tinyBisnn } from '../helpers/tiny-bisnn.js';
 
 const golden = join(import.meta.dirname, '..', 'golden', 'tiny.ir.txt');
 
@@ -97,6 +98,20 @@ describe('pass pipeline', () => {
     expect(res.calibration!.accuracyInt).toBeLessThanOrEqual(1);
     const t = (res.graph.nodes.find((n) => n.id === 'conv3') as any).table;
     expect(tableBytes(t)).toBeGreaterThan(0);
+  });
+
+  it('calls a population silent only when it could have fired: the bi-SNN\'s membrane-read output is not', () => {
+    const bi = tinyBisnn();
+    const biInputs = Array.from({ length: 20 }, () => ({ tokens: randomTokens(r, 40, 10) }));
+    const res = runCalibratedPipeline(bi.graph, { weightBits: 16, calibration: { inputs: biInputs } });
+    expect(res.calibration!.layerSpikes.out).toBe(0); // a leaky integrator never fires
+    expect(res.warnings.filter((w) => w.includes('population out '))).toEqual([]);
+    // a spiking population that never fires is still reported: the same graph with every threshold out of reach
+    const deaf = { ...bi.graph, nodes: bi.graph.nodes.map((n) => (n.kind === 'lif' && n.spiking !== false && n.id !== 'enc' ? { ...n, threshold: 50 * n.threshold } : n)) };
+    const silent = runCalibratedPipeline(deaf, { weightBits: 16, calibration: { inputs: biInputs } });
+    const named = silent.warnings.filter((w) => w.includes('silent after quantization'));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.some((w) => w.includes('population out '))).toBe(false);
   });
 
   it('plans memory exactly from the tables and state', () => {
