@@ -142,7 +142,7 @@ function markdown(rows: Row[]): string {
   const lines = [
     '# bi-SNN bench (bench/bisnn.ts)',
     '',
-    'Bi-directional spiking encoder, seed 1, best dev epoch kept (dev-only selection). IMDb: first 5000 train / 1000 dev / 2000 test reviews of the seeded split, 256 tokens; imdb-full: all of it (22500 train / 2500 dev carved out of the 25k training reviews, seeded; the 24578 deduplicated test reviews), 256 tokens; SST-2: full splits, 64 tokens. Train time: the epochs' training and dev evaluation, on the shared 2-core machine (other benches running at the same time). Integer = compiled wasm artifact (bit-exact with the reference simulator on the first 20 test inputs); agreement = integer vs float-SNN labels on the test split.',
+    'Bi-directional spiking encoder, seed 1, best dev epoch kept (dev-only selection). IMDb: first 5000 train / 1000 dev / 2000 test reviews of the seeded split, 256 tokens; imdb-full: all of it (22500 train / 2500 dev carved out of the 25k training reviews, seeded; the 24578 deduplicated test reviews), 256 tokens; SST-2: full splits, 64 tokens. Train time: training and dev evaluation of every epoch, on the shared 2-core machine (other benches running at the same time). Integer = compiled wasm artifact (bit-exact with the reference simulator on the first 20 test inputs); agreement = integer vs float-SNN labels on the test split.',
     '',
     '| variant | data set | best epoch | train acc (best epoch) | dev (TF.js) | test float | int8 test | int8 agree | int16 test | int16 agree | train time |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
