@@ -55,9 +55,7 @@ export function runCalibratedPipeline(input: Graph, opts: PipelineOptions & { ca
   const floatPred: number[] = [];
   const intPred: number[] = [];
   const unprunedPred: number[] = [];
-  const lifs = g.nodes.filter((n) => n.kind === 'lif').map((n) => n.id);
-  // a leaky integrator (`spiking: false`, read by a membrane readout) never fires by design
-  const integrators = new Set(g.nodes.filter((n) => n.kind === 'lif' && n.spiking === false).map((n) => n.id));
+  const lifs = g.nodes.filter((n) => n.kind === 'lif');
   const spikes = new Array<number>(lifs.length).fill(0);
   for (const x of inputs) {
     floatPred.push(simulate(input, x, 'float').label);
@@ -70,9 +68,10 @@ export function runCalibratedPipeline(input: Graph, opts: PipelineOptions & { ca
   for (let i = 0; i < inputs.length; i++) if (floatPred[i] === intPred[i]) agree++;
   const warnings = [...pipe.warnings];
   const layerSpikes: Record<string, number> = {};
-  lifs.forEach((id, i) => {
+  lifs.forEach(({ id, spiking }, i) => {
     layerSpikes[id] = spikes[i] / inputs.length;
-    if (spikes[i] === 0 && !integrators.has(id)) warnings.push(`population ${id} never fired on the ${inputs.length} calibration inputs: it is silent after quantization`);
+    // a leaky integrator (`spiking: false`, read by a membrane readout) never fires by design
+    if (spikes[i] === 0 && spiking !== false) warnings.push(`population ${id} never fired on the ${inputs.length} calibration inputs: it is silent after quantization`);
   });
   return {
     ...pipe,
